@@ -1,0 +1,249 @@
+package record
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Summary holds the figures of a run under stable JSON keys (summary.json).
+// Durations are in seconds.
+type Summary struct {
+	Scenario        string            `json:"scenario"`
+	Mode            string            `json:"mode"`
+	Seed            int64             `json:"seed"`
+	Analyzer        string            `json:"analyzer"`
+	Actuation       string            `json:"actuation"`
+	Verdict         string            `json:"verdict"`
+	Assertions      []AssertionResult `json:"assertions"`
+	DurationSeconds float64           `json:"duration_seconds"`
+	Requests        RequestSummary    `json:"requests"`
+	TTFT            Percentiles       `json:"ttft_seconds"`
+	ITL             Percentiles       `json:"itl_seconds"`
+	E2E             Percentiles       `json:"e2e_seconds"`
+	Variants        []VariantSummary  `json:"variants"`
+	ScaleEvents     int               `json:"scale_events"`
+	GPUHours        float64           `json:"gpu_hours"`
+	Cost            float64           `json:"cost"`
+	Oracle          *Oracle           `json:"oracle,omitempty"`
+	// OracleRatio is GPUHours / Oracle.GPUHours (0 without an oracle).
+	OracleRatio float64 `json:"oracle_ratio"`
+	// Run holds wall-clock figures; they differ between identical runs and
+	// are left out of golden files.
+	Run *RunStats `json:"run,omitempty"`
+}
+
+// Verdicts.
+const (
+	VerdictPass = "pass"
+	VerdictFail = "fail"
+)
+
+// AssertionResult is the outcome of one scenario assertion.
+type AssertionResult struct {
+	// Name is the assertion as written ("ttft p99 < 2s in spike").
+	Name  string `json:"name"`
+	Phase string `json:"phase,omitempty"`
+	Pass  bool   `json:"pass"`
+	// Observed is the measured value, formatted for people; Value is the
+	// same number in base units (seconds, replicas, ratio...).
+	Observed string  `json:"observed"`
+	Value    float64 `json:"value"`
+	// Detail says why it failed or what was measured.
+	Detail string `json:"detail,omitempty"`
+}
+
+// RequestSummary counts requests by outcome.
+type RequestSummary struct {
+	Total     int     `json:"total"`
+	OK        int     `json:"ok"`
+	Errors    int     `json:"errors"`
+	Lost      int     `json:"lost"`
+	ErrorRate float64 `json:"error_rate"`
+	// SLOAttainment is the share of all requests that met the SLO.
+	SLOAttainment float64 `json:"slo_attainment"`
+	PromptTokens  int64   `json:"prompt_tokens"`
+	OutputTokens  int64   `json:"output_tokens"`
+}
+
+// Percentiles of a latency in seconds.
+type Percentiles struct {
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Count int64   `json:"count"`
+}
+
+// VariantSummary summarises one variant's replicas and cost.
+type VariantSummary struct {
+	Name        string `json:"name"`
+	Accelerator string `json:"accelerator"`
+	// ReplicasMin/Max/Mean count ready replicas over the timeline.
+	ReplicasMin  int     `json:"replicas_min"`
+	ReplicasMax  int     `json:"replicas_max"`
+	ReplicasMean float64 `json:"replicas_mean"`
+	DesiredMax   int     `json:"desired_max"`
+	ScaleUps     int     `json:"scale_ups"`
+	ScaleDowns   int     `json:"scale_downs"`
+	GPUHours     float64 `json:"gpu_hours"`
+	Cost         float64 `json:"cost"`
+}
+
+// RunStats are wall-clock figures of a run.
+type RunStats struct {
+	WallSeconds           float64 `json:"wall_seconds"`
+	SimSecondsPerWall     float64 `json:"sim_seconds_per_wall_second"`
+	RequestsPerWallSecond float64 `json:"requests_per_wall_second"`
+}
+
+// Summarize computes the summary of a record. Assertion results and the
+// verdict are left empty; harness/assert fills them.
+func Summarize(rec *Record) Summary {
+	s := Summary{
+		Scenario:        rec.Meta.Scenario,
+		Mode:            rec.Meta.Mode,
+		Seed:            rec.Meta.Seed,
+		Analyzer:        rec.Meta.Analyzer,
+		Actuation:       rec.Meta.Actuation,
+		DurationSeconds: round(rec.Meta.Duration.Seconds()),
+		Assertions:      []AssertionResult{},
+		Oracle:          rec.Oracle,
+	}
+	s.Requests = summarizeRequests(rec.Requests, rec.Meta.SLO)
+	lat := Collect(rec.Requests, nil)
+	s.TTFT = percentiles(lat, TTFT)
+	s.ITL = percentiles(lat, ITL)
+	s.E2E = percentiles(lat, E2E)
+	hours := ReplicaHours(rec)
+	for _, v := range rec.Meta.Variants {
+		vs := summarizeVariant(rec, v)
+		vs.GPUHours = round(hours[v.Name] * float64(max(v.GPUsPerReplica, 1)))
+		vs.Cost = round(hours[v.Name] * v.CostPerHour)
+		s.GPUHours += vs.GPUHours
+		s.Cost += vs.Cost
+		s.Variants = append(s.Variants, vs)
+	}
+	s.GPUHours, s.Cost = round(s.GPUHours), round(s.Cost)
+	s.ScaleEvents = len(rec.Scales)
+	if rec.Oracle != nil && rec.Oracle.GPUHours > 0 {
+		s.OracleRatio = round(s.GPUHours / rec.Oracle.GPUHours)
+	}
+	return s
+}
+
+func summarizeRequests(reqs []Request, slo SLO) RequestSummary {
+	var rs RequestSummary
+	met := 0
+	for i := range reqs {
+		r := &reqs[i]
+		rs.Total++
+		switch r.Status {
+		case StatusOK:
+			rs.OK++
+		case StatusError:
+			rs.Errors++
+		case StatusLost:
+			rs.Lost++
+		}
+		rs.PromptTokens += int64(r.PromptTokens)
+		rs.OutputTokens += int64(r.OutputTokens)
+		if slo.MeetsSLO(r) {
+			met++
+		}
+	}
+	if rs.Total > 0 {
+		rs.ErrorRate = round(float64(rs.Errors+rs.Lost) / float64(rs.Total))
+		rs.SLOAttainment = round(float64(met) / float64(rs.Total))
+	}
+	return rs
+}
+
+func percentiles(l *Latencies, m Metric) Percentiles {
+	q := func(x float64) float64 {
+		d, _ := l.Quantile(m, x)
+		return round(d.Seconds())
+	}
+	return Percentiles{P50: q(0.5), P90: q(0.9), P95: q(0.95), P99: q(0.99), Count: l.Count(m)}
+}
+
+func summarizeVariant(rec *Record, v Variant) VariantSummary {
+	vs := VariantSummary{Name: v.Name, Accelerator: v.Accelerator, ReplicasMin: math.MaxInt}
+	n, sum := 0, 0
+	for i := range rec.Timeline {
+		p := &rec.Timeline[i]
+		if p.Variant != v.Name {
+			continue
+		}
+		n++
+		sum += p.Ready
+		vs.ReplicasMin = min(vs.ReplicasMin, p.Ready)
+		vs.ReplicasMax = max(vs.ReplicasMax, p.Ready)
+		vs.DesiredMax = max(vs.DesiredMax, p.Desired)
+	}
+	if n == 0 {
+		vs.ReplicasMin = 0
+	} else {
+		vs.ReplicasMean = round(float64(sum) / float64(n))
+	}
+	for _, e := range rec.Scales {
+		if e.Variant != v.Name {
+			continue
+		}
+		if e.To > e.From {
+			vs.ScaleUps++
+		} else if e.To < e.From {
+			vs.ScaleDowns++
+		}
+	}
+	return vs
+}
+
+// ReplicaHours integrates, per variant, the time replicas held their
+// accelerators: from leaving pending (scheduled onto a node) until stopped
+// or failed, or the end of the record for replicas still alive.
+func ReplicaHours(rec *Record) map[string]float64 {
+	type open struct {
+		variant string
+		since   time.Duration
+	}
+	alive := map[string]open{}
+	hours := map[string]float64{}
+	end := rec.Meta.Duration
+	for _, e := range rec.Lifecycle {
+		end = max(end, e.Time)
+	}
+	for _, e := range rec.Lifecycle {
+		key := e.Variant + "/" + e.Replica
+		switch e.State {
+		case ReplicaStarting, ReplicaReady, ReplicaDraining:
+			if _, ok := alive[key]; !ok {
+				alive[key] = open{e.Variant, e.Time}
+			}
+		case ReplicaStopped, ReplicaFailed:
+			if o, ok := alive[key]; ok {
+				hours[o.variant] += (e.Time - o.since).Hours()
+				delete(alive, key)
+			}
+		}
+	}
+	keys := make([]string, 0, len(alive))
+	for k := range alive {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // float sums in a fixed order: byte-identical summaries
+	for _, k := range keys {
+		o := alive[k]
+		hours[o.variant] += (end - o.since).Hours()
+	}
+	return hours
+}
+
+// round keeps six significant decimals so summaries are stable across
+// platforms and readable in golden files.
+func round(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Round(x*1e6) / 1e6
+}
