@@ -109,7 +109,7 @@ func TestHPA(t *testing.T) {
 		},
 		{
 			name: "scale-down Disabled never removes pods", start: 8,
-			cfg: Config{MinReplicas: 1, MaxReplicas: 10, TargetValue: 1, ScaleDown: &Rules{StabilizationWindow: dur(0), Select: Disabled}},
+			cfg:   Config{MinReplicas: 1, MaxReplicas: 10, TargetValue: 1, ScaleDown: &Rules{StabilizationWindow: dur(0), Select: Disabled}},
 			steps: []step{{at: 0, metric: 1, want: 8}, {at: time.Hour, metric: 1, want: 8}},
 		},
 		{
