@@ -1,0 +1,97 @@
+package metrics
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metric and label names, as WVA emits them.
+const (
+	DesiredReplicasName     = "wva_desired_replicas"
+	CurrentReplicasName     = "wva_current_replicas"
+	DesiredRatioName        = "wva_desired_ratio"
+	ReplicaScalingTotalName = "wva_replica_scaling_total"
+
+	LabelVariantName     = "variant_name"
+	LabelNamespace       = "namespace"
+	LabelAcceleratorType = "accelerator_type"
+	LabelDirection       = "direction"
+	LabelReason          = "reason"
+
+	DirectionUp   = "up"
+	DirectionDown = "down"
+)
+
+// Variant identifies one VariantAutoscaling in the metrics.
+type Variant struct {
+	Name, Namespace, Accelerator string
+}
+
+// Metrics are the controller's output series.
+type Metrics struct {
+	desired *prometheus.GaugeVec
+	current *prometheus.GaugeVec
+	ratio   *prometheus.GaugeVec
+	scaling *prometheus.CounterVec
+}
+
+// New creates the metrics and registers them on reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	base := []string{LabelVariantName, LabelNamespace, LabelAcceleratorType}
+	m := &Metrics{
+		desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: DesiredReplicasName, Help: "Desired number of replicas for each variant",
+		}, base),
+		current: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: CurrentReplicasName, Help: "Current number of replicas for each variant",
+		}, base),
+		ratio: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: DesiredRatioName, Help: "Ratio of the desired number of replicas and the current number of replicas for each variant",
+		}, base),
+		scaling: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: ReplicaScalingTotalName, Help: "Total number of replica scaling operations",
+		}, []string{LabelVariantName, LabelNamespace, LabelDirection, LabelReason}),
+	}
+	for _, c := range []prometheus.Collector{m.desired, m.current, m.ratio, m.scaling} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering the wva_* controller metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// Observe records one decision for a variant: the desired and current
+// replica gauges, their ratio, and — when desired differs from current — one
+// scaling operation in the given direction with reason.
+func (m *Metrics) Observe(v Variant, current, desired int, reason string) {
+	l := prometheus.Labels{LabelVariantName: v.Name, LabelNamespace: v.Namespace, LabelAcceleratorType: v.Accelerator}
+	m.desired.With(l).Set(float64(desired))
+	m.current.With(l).Set(float64(current))
+	m.ratio.With(l).Set(Ratio(current, desired))
+	if desired != current {
+		dir := DirectionUp
+		if desired < current {
+			dir = DirectionDown
+		}
+		m.scaling.WithLabelValues(v.Name, v.Namespace, dir, reason).Inc()
+	}
+}
+
+// Forget drops every series of a deleted variant.
+func (m *Metrics) Forget(name, namespace string) {
+	match := prometheus.Labels{LabelVariantName: name, LabelNamespace: namespace}
+	m.desired.DeletePartialMatch(match)
+	m.current.DeletePartialMatch(match)
+	m.ratio.DeletePartialMatch(match)
+	m.scaling.DeletePartialMatch(match)
+}
+
+// Ratio is desired/current, or desired when current is zero (a scale from
+// zero to N reads as ratio N, as in WVA).
+func Ratio(current, desired int) float64 {
+	if current == 0 {
+		return float64(desired)
+	}
+	return float64(desired) / float64(current)
+}
