@@ -1,0 +1,276 @@
+package vllmmetrics
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Label names and values shared by every vLLM family.
+const (
+	LabelModelName      = "model_name"
+	LabelEngine         = "engine"
+	LabelFinishedReason = "finished_reason"
+	// EngineIndex is the engine label value of a single-engine server.
+	EngineIndex = "0"
+)
+
+// FinishedReasons are the finished_reason values vLLM pre-creates.
+var FinishedReasons = []string{"stop", "length", "abort", "error"}
+
+// CacheConfig is what vllm:cache_config_info reports.
+type CacheConfig struct {
+	BlockSize            int
+	NumGPUBlocks         int
+	NumCPUBlocks         int
+	GPUMemoryUtilization float64
+	EnablePrefixCaching  bool
+	CacheDType           string // "auto" when empty
+	SwapSpaceGiB         float64
+}
+
+// Scheduler is the engine state that the gauges and the cumulative counters
+// follow. Counters are cumulative since the engine started; Metrics adds the
+// increase since the previous call.
+type Scheduler struct {
+	Running, Waiting int
+	KVCacheUsage     float64 // 0..1
+	Preemptions      int64
+	PromptTokens     int64
+	GenerationTokens int64
+	PrefixQueries    int64 // in tokens
+	PrefixHits       int64 // in tokens
+}
+
+// Request is what is observed when a request finishes.
+type Request struct {
+	FinishedReason   string // one of FinishedReasons
+	E2E              time.Duration
+	Queue            time.Duration // waiting before first scheduled
+	Prefill          time.Duration // first scheduled to first token
+	Decode           time.Duration // first token to last token
+	PromptTokens     int
+	GenerationTokens int
+	MaxTokens        int // the request's max_tokens parameter; 0 when absent
+}
+
+// Metrics are one vLLM engine's metric families, bound to a served model name.
+// Its methods are safe for concurrent use.
+type Metrics struct {
+	running, waiting, kvUsage prometheus.Gauge
+
+	preemptions, promptTokens, generationTokens prometheus.Counter
+	prefixQueries, prefixHits                   prometheus.Counter
+	success                                     map[string]prometheus.Counter
+	successVec                                  *prometheus.CounterVec
+
+	ttft, itl, tpot                              prometheus.Observer
+	e2e, queue, inference, prefill, decode       prometheus.Observer
+	promptTokensReq, generationTokensReq, maxTok prometheus.Observer
+
+	mu   sync.Mutex // guards last
+	last Scheduler
+}
+
+// New registers vLLM's families for modelName on reg. maxModelLen sizes the
+// token-count histograms as vLLM does. It panics only if reg already holds
+// families with these names, as prometheus.MustRegister does; use Register to
+// get that as an error.
+func New(reg prometheus.Registerer, modelName string, maxModelLen int, cc CacheConfig) *Metrics {
+	m, err := Register(reg, modelName, maxModelLen, cc)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// Register is New returning registration conflicts as an error.
+func Register(reg prometheus.Registerer, modelName string, maxModelLen int, cc CacheConfig) (*Metrics, error) {
+	labels := []string{LabelModelName, LabelEngine}
+	values := []string{modelName, EngineIndex}
+	var collectors []prometheus.Collector
+
+	gauge := func(name, help string) prometheus.Gauge {
+		v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+		collectors = append(collectors, v)
+		return v.WithLabelValues(values...)
+	}
+	counter := func(name, help string) prometheus.Counter {
+		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+		collectors = append(collectors, v)
+		return v.WithLabelValues(values...)
+	}
+	histogram := func(name, help string, buckets []float64) prometheus.Observer {
+		v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+		collectors = append(collectors, v)
+		return v.WithLabelValues(values...)
+	}
+	tokenBuckets := Buckets125(max(maxModelLen, 1))
+
+	m := &Metrics{
+		running: gauge("vllm:num_requests_running", "Number of requests in model execution batches."),
+		waiting: gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed."),
+		kvUsage: gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage."),
+
+		preemptions:      counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine."),
+		promptTokens:     counter("vllm:prompt_tokens_total", "Number of prefill tokens processed."),
+		generationTokens: counter("vllm:generation_tokens_total", "Number of generation tokens processed."),
+		prefixQueries:    counter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens."),
+		prefixHits:       counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens."),
+
+		ttft:      histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TTFTBuckets),
+		itl:       histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITLBuckets),
+		tpot:      histogram("vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.", ITLBuckets),
+		e2e:       histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", RequestLatencyBuckets),
+		queue:     histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", RequestLatencyBuckets),
+		inference: histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", RequestLatencyBuckets),
+		prefill:   histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", RequestLatencyBuckets),
+		decode:    histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", RequestLatencyBuckets),
+
+		promptTokensReq:     histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets),
+		generationTokensReq: histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", tokenBuckets),
+		maxTok:              histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", tokenBuckets),
+	}
+
+	m.successVec = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vllm:request_success_total",
+		Help: "Count of successfully processed requests.",
+	}, []string{LabelModelName, LabelEngine, LabelFinishedReason})
+	collectors = append(collectors, m.successVec)
+	m.success = make(map[string]prometheus.Counter, len(FinishedReasons))
+	for _, r := range FinishedReasons {
+		m.success[r] = m.successVec.WithLabelValues(modelName, EngineIndex, r)
+	}
+
+	info := cacheInfoLabels(cc)
+	names := make([]string, 0, len(info))
+	for _, kv := range info {
+		names = append(names, kv[0])
+	}
+	cacheInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "vllm:cache_config_info",
+		Help: "Information of the LLMEngine CacheConfig",
+	}, names)
+	collectors = append(collectors, cacheInfo)
+	infoValues := make([]string, 0, len(info))
+	for _, kv := range info {
+		infoValues = append(infoValues, kv[1])
+	}
+	cacheInfo.WithLabelValues(infoValues...).Set(1)
+
+	for _, c := range collectors {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering vLLM metrics for model %q: %w", modelName, err)
+		}
+	}
+	return m, nil
+}
+
+// cacheInfoLabels returns the labels of vllm:cache_config_info in the form
+// vLLM's CacheConfig.metrics_info() gives them: every value a Python str().
+func cacheInfoLabels(cc CacheConfig) [][2]string {
+	dtype := cc.CacheDType
+	if dtype == "" {
+		dtype = "auto"
+	}
+	return [][2]string{
+		{"block_size", strconv.Itoa(cc.BlockSize)},
+		{"cache_dtype", dtype},
+		{"calculate_kv_scales", "False"},
+		{"cpu_offload_gb", "0"},
+		{"enable_prefix_caching", pyBool(cc.EnablePrefixCaching)},
+		{LabelEngine, EngineIndex},
+		{"gpu_memory_utilization", pyFloat(cc.GPUMemoryUtilization)},
+		{"is_attention_free", "False"},
+		{"num_cpu_blocks", strconv.Itoa(cc.NumCPUBlocks)},
+		{"num_gpu_blocks", strconv.Itoa(cc.NumGPUBlocks)},
+		{"num_gpu_blocks_override", "None"},
+		{"prefix_caching_hash_algo", "sha256"},
+		{"sliding_window", "None"},
+		{"swap_space", pyFloat(cc.SwapSpaceGiB)},
+	}
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// pyFloat formats like Python's str(float): always with a decimal point.
+func pyFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	for _, c := range s {
+		if c == '.' || c == 'e' || c == 'n' || c == 'N' || c == 'I' {
+			return s
+		}
+	}
+	return s + ".0"
+}
+
+// SetScheduler sets the gauges to s and advances the cumulative counters to
+// s's totals. A total lower than the previous one (a restarted engine) adds
+// nothing.
+func (m *Metrics) SetScheduler(s Scheduler) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.running.Set(float64(s.Running))
+	m.waiting.Set(float64(s.Waiting))
+	m.kvUsage.Set(s.KVCacheUsage)
+	addDelta(m.preemptions, s.Preemptions, m.last.Preemptions)
+	addDelta(m.promptTokens, s.PromptTokens, m.last.PromptTokens)
+	addDelta(m.generationTokens, s.GenerationTokens, m.last.GenerationTokens)
+	addDelta(m.prefixQueries, s.PrefixQueries, m.last.PrefixQueries)
+	addDelta(m.prefixHits, s.PrefixHits, m.last.PrefixHits)
+	m.last = s
+}
+
+func addDelta(c prometheus.Counter, now, before int64) {
+	if now > before {
+		c.Add(float64(now - before))
+	}
+}
+
+// AddTokens counts tokens processed outside an engine (the server's
+// --no-latency mode answers without one).
+func (m *Metrics) AddTokens(prompt, generation int) {
+	m.promptTokens.Add(float64(prompt))
+	m.generationTokens.Add(float64(generation))
+}
+
+// ObserveFirstToken records a time to first token, queueing included.
+func (m *Metrics) ObserveFirstToken(ttft time.Duration) {
+	m.ttft.Observe(ttft.Seconds())
+}
+
+// ObserveInterToken records the gap between two consecutive output tokens of
+// one request.
+func (m *Metrics) ObserveInterToken(gap time.Duration) {
+	s := gap.Seconds()
+	m.itl.Observe(s)
+	m.tpot.Observe(s)
+}
+
+// ObserveFinished records a finished request. An unknown reason counts as
+// "error".
+func (m *Metrics) ObserveFinished(r Request) {
+	c, ok := m.success[r.FinishedReason]
+	if !ok {
+		c = m.success["error"]
+	}
+	c.Inc()
+	m.e2e.Observe(r.E2E.Seconds())
+	m.queue.Observe(r.Queue.Seconds())
+	m.prefill.Observe(r.Prefill.Seconds())
+	m.decode.Observe(r.Decode.Seconds())
+	m.inference.Observe((r.Prefill + r.Decode).Seconds())
+	m.promptTokensReq.Observe(float64(r.PromptTokens))
+	m.generationTokensReq.Observe(float64(r.GenerationTokens))
+	if r.MaxTokens > 0 {
+		m.maxTok.Observe(float64(r.MaxTokens))
+	}
+}
