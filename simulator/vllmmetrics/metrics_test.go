@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -223,4 +224,20 @@ func TestEveryDesignFamilyIsExposed(t *testing.T) {
 	for name, typ := range want {
 		assert.Equal(t, typ, types[name], name)
 	}
+}
+
+func TestFromEngineRequest(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := engine.RequestStats{
+		Arrival: t0, Scheduled: t0.Add(2 * time.Second), FirstToken: t0.Add(2500 * time.Millisecond),
+		Finished: t0.Add(4 * time.Second), PromptTokens: 10, OutputTokens: 20,
+	}
+	r := FromEngineRequest("stop", s, 30)
+	assert.Equal(t, Request{FinishedReason: "stop", E2E: 4 * time.Second, Queue: 2 * time.Second,
+		Prefill: 500 * time.Millisecond, Decode: 1500 * time.Millisecond, PromptTokens: 10, GenerationTokens: 20, MaxTokens: 30}, r)
+
+	// Aborted while waiting: all of it is queue time.
+	aborted := FromEngineRequest("abort", engine.RequestStats{Arrival: t0, Finished: t0.Add(time.Second)}, 0)
+	assert.Equal(t, time.Second, aborted.Queue)
+	assert.Zero(t, aborted.Prefill)
 }
