@@ -12,13 +12,14 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/realtime/realtimetest"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 type harness struct {
 	clk    *clocktesting.FakeClock
-	eng    *fakeEngine
+	eng    *realtimetest.FixedStep
 	drv    *Driver
 	cancel context.CancelFunc
 	done   chan error
@@ -29,7 +30,7 @@ type harness struct {
 
 func start(t *testing.T, maxRunning int) *harness {
 	t.Helper()
-	h := &harness{clk: clocktesting.NewFakeClock(t0), eng: &fakeEngine{step: 10 * time.Millisecond, maxRunning: maxRunning}, done: make(chan error, 1)}
+	h := &harness{clk: clocktesting.NewFakeClock(t0), eng: &realtimetest.FixedStep{Step: 10 * time.Millisecond, MaxRunning: maxRunning}, done: make(chan error, 1)}
 	h.drv = New(h.eng, Options{Clock: h.clk, OnStats: func(s engine.Stats) {
 		h.mu.Lock()
 		h.stats = append(h.stats, s)

@@ -1,4 +1,4 @@
-package realtime
+package realtimetest
 
 import (
 	"fmt"
@@ -7,17 +7,20 @@ import (
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
 )
 
-// fakeEngine is a minimal engine for driver tests: every step lasts step, all
-// admitted requests decode together, one token per step, and at most maxRunning
-// run at once (the rest wait).
-type fakeEngine struct {
-	step       time.Duration
-	maxRunning int
-	stepEnd    time.Time // end of the step in progress; zero when idle
-	running    []*fakeReq
-	waiting    []*fakeReq
-	stats      engine.Stats
-	addErr     error
+// FixedStep is a minimal engine for tests of drivers and servers: every step
+// lasts Step, all admitted requests decode together, one token per step (the
+// first token after one step, prefill is free), and at most MaxRunning run at
+// once while the rest wait. It models nothing else. AddErr, if set, is
+// returned by every Add.
+type FixedStep struct {
+	Step       time.Duration
+	MaxRunning int
+	AddErr     error
+
+	stepEnd time.Time // end of the step in progress; zero when idle
+	running []*fakeReq
+	waiting []*fakeReq
+	stats   engine.Stats
 }
 
 type fakeReq struct {
@@ -27,30 +30,32 @@ type fakeReq struct {
 	first   time.Time
 }
 
-func (f *fakeEngine) Add(now time.Time, r engine.Request) error {
-	if f.addErr != nil {
-		return f.addErr
+// Add queues r.
+func (f *FixedStep) Add(now time.Time, r engine.Request) error {
+	if f.AddErr != nil {
+		return f.AddErr
 	}
 	if r.OutputTokens <= 0 {
 		return fmt.Errorf("%w: output tokens %d", engine.ErrInvalidRequest, r.OutputTokens)
 	}
 	f.waiting = append(f.waiting, &fakeReq{r: r, arrival: now})
 	if f.stepEnd.IsZero() {
-		f.stepEnd = now.Add(f.step)
+		f.stepEnd = now.Add(f.Step)
 		f.admit()
 	}
 	f.refresh()
 	return nil
 }
 
-func (f *fakeEngine) admit() {
-	for len(f.waiting) > 0 && len(f.running) < f.maxRunning {
+func (f *FixedStep) admit() {
+	for len(f.waiting) > 0 && len(f.running) < f.MaxRunning {
 		f.running = append(f.running, f.waiting[0])
 		f.waiting = f.waiting[1:]
 	}
 }
 
-func (f *fakeEngine) Abort(now time.Time, id string) bool {
+// Abort drops id.
+func (f *FixedStep) Abort(now time.Time, id string) bool {
 	for i, q := range f.running {
 		if q.r.ID == id {
 			f.running = append(f.running[:i], f.running[i+1:]...)
@@ -68,11 +73,13 @@ func (f *fakeEngine) Abort(now time.Time, id string) bool {
 	return false
 }
 
-func (f *fakeEngine) NextEventTime() (time.Time, bool) {
+// NextEventTime is the end of the step in progress.
+func (f *FixedStep) NextEventTime() (time.Time, bool) {
 	return f.stepEnd, !f.stepEnd.IsZero()
 }
 
-func (f *fakeEngine) Advance(now time.Time) []engine.Event {
+// Advance runs every step ending at or before now.
+func (f *FixedStep) Advance(now time.Time) []engine.Event {
 	var events []engine.Event
 	for !f.stepEnd.IsZero() && !f.stepEnd.After(now) {
 		end := f.stepEnd
@@ -103,16 +110,17 @@ func (f *fakeEngine) Advance(now time.Time) []engine.Event {
 		if len(f.running) == 0 {
 			f.stepEnd = time.Time{}
 		} else {
-			f.stepEnd = end.Add(f.step)
+			f.stepEnd = end.Add(f.Step)
 		}
 	}
 	f.refresh()
 	return events
 }
 
-func (f *fakeEngine) refresh() {
+func (f *FixedStep) refresh() {
 	f.stats.Running = len(f.running)
 	f.stats.Waiting = len(f.waiting)
 }
 
-func (f *fakeEngine) Stats() engine.Stats { return f.stats }
+// Stats returns running and waiting counts, steps and generated tokens.
+func (f *FixedStep) Stats() engine.Stats { return f.stats }
