@@ -26,7 +26,7 @@ type req struct {
 
 	// times, seconds since the engine's epoch; negative = not yet
 	arrival, queued, scheduled, firstToken, lastToken float64
-	maxITL                                           float64
+	maxITL                                            float64
 
 	generated   int // tokens emitted before the current admission
 	target      int // tokens to compute in this admission's prefill (prompt + generated)

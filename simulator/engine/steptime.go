@@ -38,9 +38,9 @@ type run struct {
 	c0, c1, m0, m1 float64
 	// Steps [0, crossLo) follow regime A, later steps regime B (compute-bound
 	// or memory-bound, whichever applies on each side of the crossover).
-	crossLo int64
-	aAlpha, aBeta    float64
-	bAlpha, bBeta    float64
+	crossLo       int64
+	aAlpha, aBeta float64
+	bAlpha, bBeta float64
 }
 
 // setup precomputes the two linear regimes of t(j).
