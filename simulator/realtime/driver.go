@@ -238,12 +238,6 @@ func (d *Driver) deliver(ev *engine.Event) {
 				p.LastTokenAt = ev.Time
 			}
 		})
-	case engine.EventRejected:
-		delete(d.streams, ev.ID)
-		s.update(func(p *Progress) {
-			p.Done = true
-			p.Err = fmt.Errorf("engine rejected request %q: %s", ev.ID, ev.Reason)
-		})
 	}
 }
 

@@ -274,3 +274,9 @@ func (m *Metrics) ObserveFinished(r Request) {
 		m.maxTok.Observe(float64(r.MaxTokens))
 	}
 }
+
+// SuccessCounter returns the vllm:request_success_total child for reason, for
+// tests; nil for an unknown reason.
+func (m *Metrics) SuccessCounter(reason string) prometheus.Counter {
+	return m.success[reason]
+}

@@ -1,0 +1,434 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/realtime"
+	"github.com/saturn-autoscaler/saturn/simulator/tokenize"
+	"github.com/saturn-autoscaler/saturn/simulator/vllmmetrics"
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// readBody reads at most the configured number of bytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *APIError) {
+	limit := s.cfg.MaxRequestBodyBytes
+	if r.ContentLength > limit {
+		return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body is %d bytes; the limit is %d bytes (--max-request-body-bytes).", r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body exceeds the limit of %d bytes (--max-request-body-bytes).", limit)
+		}
+		return nil, badRequest("", "Reading the request body failed: %v.", err)
+	}
+	return body, nil
+}
+
+func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bool) {
+	arrival := s.clk.Now()
+	if r.Method != http.MethodPost {
+		writeError(w, newError(http.StatusMethodNotAllowed, "", "Method %s is not allowed on %s; use POST.", r.Method, r.URL.Path))
+		return
+	}
+	if !s.ready() {
+		writeError(w, newError(http.StatusServiceUnavailable, "", "The model is still loading (--startup-delay); retry when /health answers 200."))
+		return
+	}
+	body, apiErr := s.readBody(w, r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	j, apiErr := s.decodeJob(body, chat)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if apiErr := s.injectFault(); apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if wait := s.cfg.Faults.SlowUntil.Sub(s.clk.Now()); wait > 0 {
+		select {
+		case <-s.clk.After(wait):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	g := &generation{s: s, job: j, id: s.newID(chat), arrival: arrival, notify: make(chan struct{}, 1)}
+	if apiErr := g.submit(r.Context()); apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if j.stream {
+		g.stream(w, r)
+	} else {
+		g.collect(w, r)
+	}
+}
+
+func (s *Server) decodeJob(body []byte, chat bool) (*job, *APIError) {
+	if chat {
+		req, apiErr := DecodeChat(body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		model, apiErr := s.resolveModel(req.Model)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return s.limits.chatJob(req, model)
+	}
+	req, apiErr := DecodeCompletion(body)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	model, apiErr := s.resolveModel(req.Model)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return s.limits.completionJob(req, model)
+}
+
+// generation is one request in flight.
+type generation struct {
+	s       *Server
+	job     *job
+	id      string
+	arrival time.Time
+	notify  chan struct{}
+	seqs    []seqState
+}
+
+type seqState struct {
+	seq      sequence
+	stream   *realtime.Stream
+	engineID string
+	sent     int       // tokens written (or collected)
+	lastSend time.Time // when the latest token went out
+	done     bool
+}
+
+func (g *generation) submit(ctx context.Context) *APIError {
+	g.seqs = make([]seqState, len(g.job.seqs))
+	for i, seq := range g.job.seqs {
+		engineID := g.id
+		if len(g.job.seqs) > 1 {
+			engineID += "-" + strconv.Itoa(seq.index)
+		}
+		st, err := g.s.cfg.Backend.Submit(ctx, engine.Request{
+			ID:           engineID,
+			PromptTokens: seq.promptTokens,
+			OutputTokens: seq.outputTokens,
+			Stop:         seq.finishReason == engine.FinishStop,
+			PrefixGroup:  seq.prefixGroup,
+			PrefixTokens: seq.prefixTokens,
+		}, g.notify)
+		if err != nil {
+			g.abort(i)
+			return submitError(err, seq)
+		}
+		g.seqs[i] = seqState{seq: seq, stream: st, engineID: engineID}
+	}
+	return nil
+}
+
+func submitError(err error, seq sequence) *APIError {
+	switch {
+	case errors.Is(err, engine.ErrPromptTooLong), errors.Is(err, engine.ErrExceedsKVCache), errors.Is(err, engine.ErrInvalidRequest):
+		return badRequest("prompt", "The request cannot be served: %v (prompt %d tokens, output %d tokens).", err, seq.promptTokens, seq.outputTokens)
+	case errors.Is(err, realtime.ErrStopped), errors.Is(err, context.Canceled):
+		return newError(http.StatusServiceUnavailable, "", "The server is shutting down.")
+	default:
+		return newError(http.StatusInternalServerError, "", "Submitting the request to the engine failed: %v.", err)
+	}
+}
+
+// abort aborts the first n sequences (or all, n < 0) that are not done.
+func (g *generation) abort(n int) {
+	if n < 0 {
+		n = len(g.seqs)
+	}
+	for i := 0; i < n; i++ {
+		if g.seqs[i].stream != nil && !g.seqs[i].done {
+			g.s.cfg.Backend.Abort(g.seqs[i].engineID)
+		}
+	}
+}
+
+// update is one sequence's change since the previous wake-up.
+type update struct {
+	i        int
+	newFrom  int // first token index not yet sent
+	newTo    int // one past the last released token
+	finished bool
+	reason   string
+	err      error
+	stats    engine.RequestStats
+}
+
+// poll collects what changed in every unfinished sequence.
+func (g *generation) poll(dst []update) []update {
+	for i := range g.seqs {
+		st := &g.seqs[i]
+		if st.done {
+			continue
+		}
+		p := st.stream.Progress()
+		tokens := min(p.Tokens, st.seq.outputTokens)
+		if tokens == st.sent && !p.Done {
+			continue
+		}
+		u := update{i: i, newFrom: st.sent, newTo: tokens}
+		if p.Done {
+			u.finished, u.reason, u.err, u.stats = true, p.Reason, p.Err, p.Stats
+			if u.err == nil && u.reason != engine.FinishAbort {
+				// A finished sequence has all its tokens, whatever the engine
+				// reported last.
+				u.newTo = st.seq.outputTokens
+				u.reason = st.seq.finishReason
+			}
+		}
+		dst = append(dst, u)
+	}
+	return dst
+}
+
+// record observes the metrics of updates sent at now.
+func (g *generation) record(updates []update, now time.Time) {
+	m := g.s.cfg.Metrics
+	for _, u := range updates {
+		st := &g.seqs[u.i]
+		for k := u.newFrom; k < u.newTo; k++ {
+			switch {
+			case k == 0:
+				m.ObserveFirstToken(now.Sub(g.arrival))
+			case k == u.newFrom:
+				m.ObserveInterToken(now.Sub(st.lastSend))
+			default:
+				m.ObserveInterToken(0)
+			}
+		}
+		if u.newTo > u.newFrom {
+			st.lastSend = now
+			st.sent = u.newTo
+		}
+		if u.finished {
+			st.done = true
+			reason := u.reason
+			if u.err != nil {
+				reason = "error"
+			}
+			obs := vllmmetrics.FromEngineRequest(reason, u.stats, g.job.maxTokens)
+			obs.E2E = now.Sub(g.arrival)
+			obs.PromptTokens = st.seq.promptTokens
+			obs.GenerationTokens = st.sent
+			m.ObserveFinished(obs)
+			if g.s.cfg.CountTokens {
+				m.AddTokens(st.seq.promptTokens, st.sent)
+			}
+		}
+	}
+}
+
+// wait blocks until a stream changed or the client went away.
+func (g *generation) wait(ctx context.Context) bool {
+	select {
+	case <-g.notify:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (g *generation) allDone() bool {
+	for i := range g.seqs {
+		if !g.seqs[i].done {
+			return false
+		}
+	}
+	return true
+}
+
+// clientGone aborts what is left and counts it as aborted.
+func (g *generation) clientGone() {
+	g.abort(-1)
+	now := g.s.clk.Now()
+	var aborted []update
+	for i := range g.seqs {
+		if !g.seqs[i].done {
+			aborted = append(aborted, update{i: i, newFrom: g.seqs[i].sent, newTo: g.seqs[i].sent, finished: true, reason: engine.FinishAbort})
+		}
+	}
+	g.record(aborted, now)
+}
+
+func (g *generation) header() header {
+	h := header{id: g.id, object: "text_completion", created: g.arrival.Unix(), model: g.job.model}
+	if g.job.chat {
+		h.object = "chat.completion"
+	}
+	return h
+}
+
+func (g *generation) usage() usage {
+	var u usage
+	for i := range g.seqs {
+		st := &g.seqs[i]
+		// Prompt tokens count once per prompt, not once per sample.
+		if st.seq.index%g.job.n == 0 {
+			u.prompt += st.seq.promptTokens
+		}
+		u.completion += st.sent
+	}
+	return u
+}
+
+// collect answers a non-streaming request once every sequence finished.
+func (g *generation) collect(w http.ResponseWriter, r *http.Request) {
+	var updates []update
+	for !g.allDone() {
+		if !g.wait(r.Context()) {
+			g.clientGone()
+			return
+		}
+		updates = g.poll(updates[:0])
+		for _, u := range updates {
+			if u.err != nil {
+				g.abort(-1)
+				g.record(updates, g.s.clk.Now())
+				writeError(w, streamError(u.err))
+				return
+			}
+		}
+		g.record(updates, g.s.clk.Now())
+	}
+	choices := make([]choiceText, len(g.seqs))
+	for i := range g.seqs {
+		st := &g.seqs[i]
+		text := make([]byte, 0, st.sent*5)
+		for k := 0; k < st.sent; k++ {
+			text = tokenize.AppendToken(text, st.seq.textSeed, k)
+		}
+		choices[i] = choiceText{index: st.seq.index, text: text, reason: st.seq.finishReason}
+	}
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	if g.job.chat {
+		buf = appendChatCompletion(buf, g.header(), choices, g.usage())
+	} else {
+		buf = appendCompletion(buf, g.header(), choices, g.usage())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(buf)
+	*bp = buf
+	bufPool.Put(bp)
+}
+
+func streamError(err error) *APIError {
+	if errors.Is(err, realtime.ErrStopped) {
+		return newError(http.StatusServiceUnavailable, "", "The server stopped before the request finished.")
+	}
+	return newError(http.StatusInternalServerError, "", "Generation failed: %v.", err)
+}
+
+// stream writes tokens as SSE chunks as soon as they are released.
+func (g *generation) stream(w http.ResponseWriter, r *http.Request) {
+	flusher, _ := w.(http.Flusher)
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if flusher != nil {
+		flusher.Flush()
+	}
+	hdr := g.header()
+	hdr.object = "text_completion"
+	if g.job.chat {
+		hdr.object = "chat.completion.chunk"
+	}
+	var updates []update
+	buf := make([]byte, 0, 1024)
+	var text []byte
+	for !g.allDone() {
+		if !g.wait(r.Context()) {
+			g.clientGone()
+			return
+		}
+		updates = g.poll(updates[:0])
+		buf = buf[:0]
+		var failed error
+		for _, u := range updates {
+			if u.err != nil {
+				failed = u.err
+				continue
+			}
+			st := &g.seqs[u.i]
+			if u.newTo == u.newFrom && !u.finished {
+				continue
+			}
+			if g.job.chat && u.newFrom == 0 && (u.newTo > 0 || u.finished) {
+				buf = appendChunk(buf, hdr, true, chunk{index: st.seq.index, role: true}, g.job.includeUsage, g.continuousUsage(st, 0))
+			}
+			text = text[:0]
+			for k := u.newFrom; k < u.newTo; k++ {
+				text = tokenize.AppendToken(text, st.seq.textSeed, k)
+			}
+			c := chunk{index: st.seq.index, text: text}
+			if u.finished {
+				c.reason = u.reason
+			}
+			if g.job.chat && len(text) == 0 {
+				c.text = nil
+			}
+			buf = appendChunk(buf, hdr, g.job.chat, c, g.job.includeUsage, g.continuousUsage(st, u.newTo))
+		}
+		if failed != nil {
+			g.abort(-1)
+			buf = appendErrorEvent(buf, streamError(failed))
+			buf = append(buf, doneEvent...)
+			_, _ = w.Write(buf)
+			_ = rc.Flush()
+			g.record(updates, g.s.clk.Now())
+			return
+		}
+		if len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				g.clientGone()
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				g.clientGone()
+				return
+			}
+		}
+		g.record(updates, g.s.clk.Now())
+	}
+	buf = buf[:0]
+	if g.job.includeUsage {
+		buf = appendUsageChunk(buf, hdr, g.usage())
+	}
+	buf = append(buf, doneEvent...)
+	_, _ = w.Write(buf)
+	_ = rc.Flush()
+}
+
+// continuousUsage returns the per-chunk usage when the client asked for
+// stream_options.continuous_usage_stats.
+func (g *generation) continuousUsage(st *seqState, completion int) *usage {
+	if !g.job.includeUsage || !g.job.continuous {
+		return nil
+	}
+	return &usage{prompt: st.seq.promptTokens, completion: completion}
+}
