@@ -48,6 +48,9 @@ type Rules struct {
 	StabilizationWindow *time.Duration
 	Select              SelectPolicy
 	Policies            []Policy
+	// Tolerance overrides Config.Tolerance for this direction (the
+	// autoscaling/v2 field of Kubernetes >= 1.33); nil inherits it.
+	Tolerance *float64
 }
 
 // Defaults of kube-controller-manager.
@@ -262,14 +265,13 @@ func (h *HPA) Sync(now time.Time, in Input) Result {
 // replicasForMetric is the metric's replica proposal before behaviors.
 func (h *HPA) replicasForMetric(in Input) int32 {
 	cur := in.Current
-	tol := h.cfg.Tolerance
 	switch h.cfg.Target {
 	case Value:
 		ratio := in.Metric / h.cfg.TargetValue
 		if cur == 0 {
 			return ceil32(ratio)
 		}
-		if math.Abs(1-ratio) <= tol {
+		if math.Abs(1-ratio) <= h.tolerance(ratio) {
 			return cur
 		}
 		return ceil32(ratio * float64(in.Ready))
@@ -278,11 +280,23 @@ func (h *HPA) replicasForMetric(in Input) int32 {
 			return ceil32(in.Metric / h.cfg.TargetValue)
 		}
 		ratio := in.Metric / (h.cfg.TargetValue * float64(cur))
-		if math.Abs(1-ratio) <= tol {
+		if math.Abs(1-ratio) <= h.tolerance(ratio) {
 			return cur
 		}
 		return ceil32(in.Metric / h.cfg.TargetValue)
 	}
+}
+
+// tolerance is the tolerance of the direction the usage ratio points to.
+func (h *HPA) tolerance(ratio float64) float64 {
+	r := h.cfg.ScaleDown
+	if ratio > 1 {
+		r = h.cfg.ScaleUp
+	}
+	if r.Tolerance != nil {
+		return *r.Tolerance
+	}
+	return h.cfg.Tolerance
 }
 
 func ceil32(x float64) int32 {

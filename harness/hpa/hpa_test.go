@@ -139,6 +139,13 @@ func TestHPA(t *testing.T) {
 			steps: []step{{at: 0, metric: 9, want: 5, reason: "TooManyReplicas"}},
 		},
 		{
+			name: "per-direction tolerance: scale up on +5%, ignore -20%", start: 20,
+			cfg: Config{MinReplicas: 1, MaxReplicas: 40, TargetValue: 1,
+				ScaleUp:   &Rules{Tolerance: func() *float64 { f := 0.01; return &f }()},
+				ScaleDown: &Rules{StabilizationWindow: dur(0), Tolerance: func() *float64 { f := 0.25; return &f }()}},
+			steps: []step{{at: 0, metric: 21, want: 21}, {at: 15 * time.Second, metric: 17, want: 21}, {at: 30 * time.Second, metric: 10, want: 10}},
+		},
+		{
 			name: "a missing metric holds", start: 6,
 			cfg:   Config{MinReplicas: 1, MaxReplicas: 10, TargetValue: 1},
 			steps: []step{{at: 0, missing: true, want: 6, reason: "FailedGetExternalMetric"}},
