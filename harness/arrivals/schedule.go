@@ -35,6 +35,17 @@ type Segment struct {
 	Scale float64
 	// Process is the index of the arrival process used for gaps starting in this segment.
 	Process int
+
+	// Sine constants cached by prepare: 2π/Period and sin(ω(Start-PeakAt)).
+	omega, sin0 float64
+}
+
+// prepare caches constants of the iterative shapes.
+func (s *Segment) prepare() {
+	if s.Shape == Sine && s.Period > 0 {
+		s.omega = 2 * math.Pi / s.Period
+		s.sin0 = math.Sin(s.omega * (s.Start - s.PeakAt))
+	}
 }
 
 // RateAt is the segment's rate at absolute time t in [Start, End].
@@ -77,14 +88,18 @@ func (s *Segment) cum(x float64) float64 {
 		}
 		return m * s.From * math.Expm1(g*x) / g
 	case Sine:
-		w := 2 * math.Pi / s.Period
-		return m * (s.Base*x + s.Amplitude/w*(math.Sin(w*(s.Start+x-s.PeakAt))-math.Sin(w*(s.Start-s.PeakAt))))
+		if s.omega == 0 {
+			s.prepare()
+		}
+		w := s.omega
+		return m * (s.Base*x + s.Amplitude/w*(math.Sin(w*(s.Start+x-s.PeakAt))-s.sin0))
 	}
 	return 0
 }
 
 // inverse is the x in [0, End-Start] with cum(x) = u, for 0 <= u <= cum(End-Start).
-func (s *Segment) inverse(u float64) float64 {
+// guess is a starting point for the iterative shapes (a negative guess means none).
+func (s *Segment) inverse(u, guess float64) float64 {
 	length := s.End - s.Start
 	m := s.scale()
 	var x float64
@@ -106,7 +121,7 @@ func (s *Segment) inverse(u float64) float64 {
 			x = math.Log1p(g*u/(m*s.From)) / g
 		}
 	case Sine:
-		x = s.inverseSine(u)
+		x = s.inverseSine(u, guess)
 	}
 	if !(x >= 0) { // also catches NaN
 		return 0
@@ -116,16 +131,18 @@ func (s *Segment) inverse(u float64) float64 {
 
 // inverseSine solves cum(x) = u by Newton's method safeguarded with bisection (cum is
 // increasing since the rate is >= 0).
-func (s *Segment) inverseSine(u float64) float64 {
+func (s *Segment) inverseSine(u, guess float64) float64 {
 	lo, hi := 0.0, s.End-s.Start
-	m := s.scale()
-	x := u / (m * s.Base)
-	if !(x > lo && x < hi) {
+	x := guess
+	if !(x >= lo && x <= hi) {
+		x = u / (s.scale() * s.Base)
+	}
+	if !(x >= lo && x <= hi) {
 		x = (lo + hi) / 2
 	}
-	for range 100 {
+	for range 200 {
 		f := s.cum(x) - u
-		if math.Abs(f) < 1e-10*max(1, u) {
+		if math.Abs(f) <= 1e-13*max(u, 1) {
 			return x
 		}
 		if f > 0 {
@@ -134,10 +151,10 @@ func (s *Segment) inverseSine(u float64) float64 {
 			lo = x
 		}
 		next := x - f/s.RateAt(s.Start+x)
-		if !(next > lo && next < hi) { // outside the bracket, or NaN/Inf from a zero rate
+		if !(next >= lo && next <= hi) { // outside the bracket, or NaN/Inf from a zero rate
 			next = (lo + hi) / 2
 		}
-		if hi-lo < 1e-12 {
+		if math.Abs(next-x) < 1e-9 || hi-lo < 1e-9 {
 			return next
 		}
 		x = next
@@ -166,6 +183,7 @@ func NewSchedule(segs []Segment) (*Schedule, error) {
 		if err := seg.check(prevEnd); err != nil {
 			return nil, fmt.Errorf("building schedule: segment %d: %w", i, err)
 		}
+		seg.prepare()
 		prevEnd = seg.End
 		s.cumStart[i] = s.total
 		s.total += seg.cum(seg.End - seg.Start)
@@ -240,6 +258,11 @@ func (s *Schedule) Cum(t float64) float64 {
 // from segment hint on (a cursor for monotone calls). It returns the segment index, or ok
 // false when u is beyond the schedule's total.
 func (s *Schedule) Inverse(u float64, hint int) (t float64, seg int, ok bool) {
+	return s.inverseNear(u, hint, -1)
+}
+
+// inverseNear is Inverse with a guess of the answer for iterative shapes (negative: none).
+func (s *Schedule) inverseNear(u float64, hint int, guess float64) (t float64, seg int, ok bool) {
 	if u > s.total || hint >= len(s.segs) {
 		return 0, len(s.segs), false
 	}
@@ -253,5 +276,5 @@ func (s *Schedule) Inverse(u float64, hint int) (t float64, seg int, ok bool) {
 		i++
 	}
 	seg0 := &s.segs[i]
-	return seg0.Start + seg0.inverse(u-s.cumStart[i]), i, true
+	return seg0.Start + seg0.inverse(u-s.cumStart[i], guess-seg0.Start), i, true
 }

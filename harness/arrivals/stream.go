@@ -19,7 +19,9 @@ type Stream struct {
 	rng   *rand.Rand
 	u     float64
 	seg   int
-	start bool
+	first bool    // no arrival yet
+	last  float64 // previous arrival time
+
 }
 
 // NewStream builds a stream; every segment's Process must index procs.
@@ -34,7 +36,7 @@ func NewStream(sched *Schedule, procs []Process, rng *rand.Rand) (*Stream, error
 			return nil, fmt.Errorf("segment %d uses process %d; %d processes given", i, seg.Process, len(procs))
 		}
 	}
-	return &Stream{sched: sched, procs: procs, rng: rng, start: true}, nil
+	return &Stream{sched: sched, procs: procs, rng: rng, first: true}, nil
 }
 
 // Next returns the next arrival time and the index of its segment; ok is false once the
@@ -44,13 +46,24 @@ func (s *Stream) Next() (t float64, seg int, ok bool) {
 		return 0, 0, false
 	}
 	p := s.procs[s.sched.segs[s.seg].Process]
-	if s.start {
-		s.start = false
+	prevU := s.u
+	if s.first {
 		s.u += p.FirstGap(s.rng)
 	} else {
 		s.u += p.Gap(s.rng)
 	}
-	t, s.seg, ok = s.sched.Inverse(s.u, s.seg)
+	// Newton's guess for curved shapes: one linear step from the previous arrival.
+	guess := -1.0
+	if cur := &s.sched.segs[s.seg]; cur.Shape == Sine && !s.first {
+		if r := cur.RateAt(s.last); r > 0 {
+			guess = s.last + (s.u-prevU)/r
+		}
+	}
+	t, s.seg, ok = s.sched.inverseNear(s.u, s.seg, guess)
+	if !s.first {
+		t = max(t, s.last) // numerical noise must not reorder arrivals
+	}
+	s.last, s.first = t, false
 	if !ok || t >= s.sched.End() {
 		s.seg = len(s.sched.segs)
 		return 0, 0, false
