@@ -1,0 +1,158 @@
+package collector
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Query names, keys of Snapshot.Failed.
+const (
+	QueryKV            = "kv_usage"
+	QueryKVTimestamp   = "kv_usage_timestamp"
+	QueryWaiting       = "waiting"
+	QueryRunning       = "running"
+	QueryCacheConfig   = "cache_config"
+	QueryPromptTokens  = "mean_prompt_tokens"
+	QueryActivity      = "finished_requests"
+	QueryScaleFromZero = "scale_from_zero"
+)
+
+// DefaultScaleFromZeroQuery reads the llm-d EPP flow-control queue: the new
+// llm_d_epp_flow_control_queue_size where it is exported, else the deprecated
+// inference_extension_flow_control_queue_size ("or" keeps the left side for label sets
+// present in both). Both are gauges labelled with target_model_name.
+const DefaultScaleFromZeroQuery = `sum by (namespace, target_model_name) (llm_d_epp_flow_control_queue_size)` +
+	` or sum by (namespace, target_model_name) (inference_extension_flow_control_queue_size)`
+
+// DefaultScaleFromZeroModelLabel is the label of DefaultScaleFromZeroQuery naming the model.
+const DefaultScaleFromZeroModelLabel = "target_model_name"
+
+// Options tunes the queries. The zero value means the defaults.
+type Options struct {
+	// KVWindow is the max_over_time window for KV usage and waiting requests (default 1m, as WVA).
+	KVWindow time.Duration
+	// StaleAfter flags a pod whose latest sample is older (default 2m).
+	StaleAfter time.Duration
+	// PromptWindow is the rate window for the mean prompt length (default 5m).
+	PromptWindow time.Duration
+	// ActivityWindow is the increase window for finished requests (default 2m).
+	ActivityWindow time.Duration
+	// ScaleFromZeroQuery is a PromQL expression returning, per namespace and model, the
+	// requests waiting for a model with no replica (default DefaultScaleFromZeroQuery).
+	// Its result must carry a "namespace" label and ScaleFromZeroModelLabel.
+	ScaleFromZeroQuery string
+	// ScaleFromZeroModelLabel names the model label of ScaleFromZeroQuery's result.
+	ScaleFromZeroModelLabel string
+}
+
+// WithDefaults fills unset fields.
+func (o Options) WithDefaults() Options {
+	if o.KVWindow <= 0 {
+		o.KVWindow = time.Minute
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 2 * time.Minute
+	}
+	if o.PromptWindow <= 0 {
+		o.PromptWindow = 5 * time.Minute
+	}
+	if o.ActivityWindow <= 0 {
+		o.ActivityWindow = 2 * time.Minute
+	}
+	if strings.TrimSpace(o.ScaleFromZeroQuery) == "" {
+		o.ScaleFromZeroQuery = DefaultScaleFromZeroQuery
+		o.ScaleFromZeroModelLabel = DefaultScaleFromZeroModelLabel
+	}
+	if o.ScaleFromZeroModelLabel == "" {
+		o.ScaleFromZeroModelLabel = DefaultScaleFromZeroModelLabel
+	}
+	return o
+}
+
+// Validate checks the options; errors name the field.
+func (o Options) Validate() error {
+	if !labelNameRE.MatchString(o.ScaleFromZeroModelLabel) && o.ScaleFromZeroModelLabel != "" {
+		return fmt.Errorf("ScaleFromZeroModelLabel %q is not a Prometheus label name", o.ScaleFromZeroModelLabel)
+	}
+	if o.StaleAfter < 0 || o.KVWindow < 0 || o.PromptWindow < 0 || o.ActivityWindow < 0 {
+		return fmt.Errorf("collector windows must not be negative")
+	}
+	return nil
+}
+
+var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// Query is one named PromQL query of a cycle.
+type Query struct {
+	Name string
+	Expr string
+}
+
+// Queries returns the cycle's queries for the targets: always the same number,
+// whatever len(targets) (none when targets is empty).
+func Queries(targets []Target, opts Options) []Query {
+	opts = opts.WithDefaults()
+	namespaces, models := distinct(targets)
+	if len(namespaces) == 0 {
+		return nil
+	}
+	sel := fmt.Sprintf(`{namespace=~%s,model_name=~%s}`, regexMatcher(namespaces), regexMatcher(models))
+	nsSel := fmt.Sprintf(`{namespace=~%s}`, regexMatcher(namespaces))
+	kvw := promDuration(opts.KVWindow)
+	pw := promDuration(opts.PromptWindow)
+	aw := promDuration(opts.ActivityWindow)
+	const byPod = `max by (namespace, model_name, pod) `
+	return []Query{
+		{QueryKV, byPod + `(max_over_time(vllm:kv_cache_usage_perc` + sel + `[` + kvw + `]))`},
+		{QueryKVTimestamp, byPod + `(timestamp(vllm:kv_cache_usage_perc` + sel + `))`},
+		{QueryWaiting, byPod + `(max_over_time(vllm:num_requests_waiting` + sel + `[` + kvw + `]))`},
+		{QueryRunning, byPod + `(vllm:num_requests_running` + sel + `)`},
+		{QueryCacheConfig, `max by (namespace, pod, num_gpu_blocks, block_size) (vllm:cache_config_info` + nsSel + `)`},
+		{QueryPromptTokens, `sum by (namespace, model_name) (rate(vllm:request_prompt_tokens_sum` + sel + `[` + pw + `]))` +
+			` / sum by (namespace, model_name) (rate(vllm:request_prompt_tokens_count` + sel + `[` + pw + `]))`},
+		{QueryActivity, `sum by (namespace, model_name) (increase(vllm:request_success_total` + sel + `[` + aw + `]))`},
+		{QueryScaleFromZero, opts.ScaleFromZeroQuery},
+	}
+}
+
+// distinct returns the sorted distinct namespaces and model IDs of the targets.
+func distinct(targets []Target) (namespaces, models []string) {
+	ns, ms := map[string]bool{}, map[string]bool{}
+	for _, t := range targets {
+		ns[t.Namespace] = true
+		ms[t.ModelID] = true
+	}
+	return sortedSet(ns), sortedSet(ms)
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// regexMatcher returns a PromQL string literal holding an anchored alternation that
+// matches exactly the given values: each value is a regex literal (QuoteMeta), and the
+// whole is a PromQL string (Go-style escaping, which PromQL's lexer shares).
+func regexMatcher(values []string) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = regexp.QuoteMeta(v)
+	}
+	return strconv.Quote(strings.Join(parts, "|"))
+}
+
+// promDuration formats d as a PromQL duration (whole seconds or milliseconds).
+func promDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}

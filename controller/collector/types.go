@@ -1,0 +1,105 @@
+package collector
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Querier runs one instant PromQL query at ts. Implemented by controller/promclient
+// (Prometheus over HTTPS) and harness/promstore (embedded TSDB + PromQL engine).
+type Querier interface {
+	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
+}
+
+// Target is one (namespace, model) to collect; the variants of a model share its pods'
+// metrics, so variant details are not needed here. Duplicates are ignored.
+type Target struct {
+	Namespace string
+	ModelID   string
+}
+
+// ModelKey identifies a model in a namespace.
+type ModelKey struct {
+	Namespace string
+	ModelID   string
+}
+
+// Snapshot is one cycle's metrics for every requested model.
+type Snapshot struct {
+	// Time is the evaluation time of every query.
+	Time time.Time
+	// Models holds an entry for every requested target, even without any series.
+	Models map[ModelKey]*ModelMetrics
+	// Failed maps a query name (QueryKV, ...) to its error. Values of a failed query are
+	// absent (NaN), never zero.
+	Failed map[string]error
+	// Queries is the number of PromQL queries issued.
+	Queries int
+	// StaleAfter is the age beyond which a pod's latest sample is stale.
+	StaleAfter time.Duration
+}
+
+// ModelMetrics is one model's metrics.
+type ModelMetrics struct {
+	// Pods by pod name: every pod that reported vllm:kv_cache_usage_perc in the lookback.
+	Pods map[string]*PodMetrics
+	// MeanPromptTokens over the prompt window; NaN when no request finished or unknown.
+	MeanPromptTokens float64
+	// FinishedRequests is the increase of vllm:request_success_total over the activity
+	// window; NaN when the model has no such series.
+	FinishedRequests float64
+	// ScaleFromZeroWaiting is the scale-from-zero signal (requests waiting upstream of
+	// the model servers, by default the EPP flow-control queue); NaN when absent.
+	ScaleFromZeroWaiting float64
+}
+
+// PodMetrics is one pod's metrics. Missing values are NaN.
+type PodMetrics struct {
+	Pod string
+	// KVUsage is the peak of vllm:kv_cache_usage_perc over the KV window (0..1).
+	KVUsage float64
+	// Waiting is the peak of vllm:num_requests_waiting over the KV window.
+	Waiting float64
+	// Running is the latest vllm:num_requests_running.
+	Running float64
+	// KVCapacityTokens is num_gpu_blocks x block_size; 0 when unknown.
+	KVCapacityTokens float64
+	// LastSample is the timestamp of the pod's latest KV-usage sample (zero if unknown).
+	LastSample time.Time
+	// Stale is true when LastSample is older than the snapshot's StaleAfter.
+	Stale bool
+}
+
+// Complete tells whether the pod has every value an analyzer needs and is fresh; when it
+// has not, reason says what is missing.
+func (p *PodMetrics) Complete() (ok bool, reason string) {
+	switch {
+	case p == nil:
+		return false, "no sample"
+	case p.Stale:
+		return false, "stale sample"
+	case math.IsNaN(p.KVUsage):
+		return false, "no vllm:kv_cache_usage_perc sample"
+	case math.IsNaN(p.Waiting):
+		return false, "no vllm:num_requests_waiting sample"
+	case math.IsNaN(p.Running):
+		return false, "no vllm:num_requests_running sample"
+	}
+	return true, ""
+}
+
+func newModelMetrics() *ModelMetrics {
+	return &ModelMetrics{
+		Pods:                 map[string]*PodMetrics{},
+		MeanPromptTokens:     math.NaN(),
+		FinishedRequests:     math.NaN(),
+		ScaleFromZeroWaiting: math.NaN(),
+	}
+}
+
+func newPodMetrics(pod string) *PodMetrics {
+	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN()}
+}

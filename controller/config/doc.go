@@ -1,0 +1,19 @@
+// Package config parses saturn's two WVA-compatible ConfigMaps into typed settings:
+//
+//   - wva-saturation-scaling-config: key "default" holds the global thresholds
+//     (kvCacheThreshold 0.80, queueLengthThreshold 5, kvSpareTrigger 0.1,
+//     queueSpareTrigger 3); every other key is a per-model override carrying model_id
+//     (and optionally namespace) plus the fields it overrides. Unlike WVA, overrides take
+//     effect. saturn extensions are optional keys in the same entries: analyzer
+//     ("capacity" or "wva-v1"), scaleUpStabilizationWindow, scaleDownStabilizationWindow.
+//   - wva-model-scale-to-zero-config: key "default" (or WVA's older "__defaults__") holds
+//     enable_scale_to_zero and retention_period; other keys are per-model overrides with
+//     model_id and optional namespace.
+//
+// Parsing is strict (unknown fields are errors), every error names the ConfigMap, the key
+// and the field, and a bad entry never hides the good ones: Parse* return the settings
+// built from the valid entries together with the joined errors.
+//
+// The package is pure: it does not read ConfigMaps from the API server (the reconciler
+// does, and hot-reloads them) and holds no global state.
+package config

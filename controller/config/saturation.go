@@ -1,0 +1,245 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SaturationEntry is one key of wva-saturation-scaling-config. Unset fields (nil) inherit
+// from the default entry, then from the built-in defaults.
+type SaturationEntry struct {
+	ModelID   string `json:"model_id,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+
+	KvCacheThreshold     *float64 `json:"kvCacheThreshold,omitempty"`
+	QueueLengthThreshold *float64 `json:"queueLengthThreshold,omitempty"`
+	KvSpareTrigger       *float64 `json:"kvSpareTrigger,omitempty"`
+	QueueSpareTrigger    *float64 `json:"queueSpareTrigger,omitempty"`
+
+	// saturn extensions.
+	Analyzer                     string    `json:"analyzer,omitempty"`
+	ScaleUpStabilizationWindow   *Duration `json:"scaleUpStabilizationWindow,omitempty"`
+	ScaleDownStabilizationWindow *Duration `json:"scaleDownStabilizationWindow,omitempty"`
+}
+
+// SaturationSettings is the parsed wva-saturation-scaling-config.
+type SaturationSettings struct {
+	Default SaturationEntry
+	// Overrides by ConfigMap key.
+	Overrides map[string]SaturationEntry
+}
+
+// DefaultSaturationSettings returns WVA's documented defaults.
+func DefaultSaturationSettings() SaturationSettings {
+	return SaturationSettings{Default: SaturationEntry{
+		KvCacheThreshold:     ptr(DefaultKvCacheThreshold),
+		QueueLengthThreshold: ptr(DefaultQueueLengthThreshold),
+		KvSpareTrigger:       ptr(DefaultKvSpareTrigger),
+		QueueSpareTrigger:    ptr(DefaultQueueSpareTrigger),
+	}}
+}
+
+// ParseSaturation parses the data of wva-saturation-scaling-config. It returns settings
+// built from every valid entry and, when some entries are invalid, an error naming each
+// of them; invalid entries are left out (the default entry falls back to built-ins).
+func ParseSaturation(data map[string]string) (SaturationSettings, error) {
+	out := DefaultSaturationSettings()
+	var errs []error
+	keys := sortedKeys(data)
+	if raw, ok := data[DefaultKey]; ok {
+		var e SaturationEntry
+		if err := decodeStrict(raw, &e); err != nil {
+			errs = append(errs, entryError(SaturationConfigMapName, DefaultKey, err))
+		} else if err := e.validate(true, DefaultModelConfig().Thresholds); err != nil {
+			errs = append(errs, entryError(SaturationConfigMapName, DefaultKey, err))
+		} else {
+			merged := out.Default
+			merged.merge(e)
+			out.Default = merged
+		}
+	}
+	base := out.Default.thresholds(DefaultModelConfig().Thresholds)
+	seen := map[[2]string]string{}
+	for _, key := range keys {
+		if key == DefaultKey {
+			continue
+		}
+		var e SaturationEntry
+		if err := decodeStrict(data[key], &e); err != nil {
+			errs = append(errs, entryError(SaturationConfigMapName, key, err))
+			continue
+		}
+		if err := e.validate(false, base); err != nil {
+			errs = append(errs, entryError(SaturationConfigMapName, key, err))
+			continue
+		}
+		id := [2]string{e.Namespace, e.ModelID}
+		if prev, dup := seen[id]; dup {
+			errs = append(errs, entryError(SaturationConfigMapName, key,
+				fmt.Errorf("model_id %q namespace %q is already configured by key %q; keep one entry", e.ModelID, e.Namespace, prev)))
+			continue
+		}
+		seen[id] = key
+		if out.Overrides == nil {
+			out.Overrides = map[string]SaturationEntry{}
+		}
+		out.Overrides[key] = e
+	}
+	return out, errors.Join(errs...)
+}
+
+// match finds the override for (namespace, model): an exact namespace match first, then
+// an entry without namespace.
+func (s SaturationSettings) match(namespace, modelID string) (SaturationEntry, string, bool) {
+	var fallback SaturationEntry
+	fallbackKey, found := "", false
+	for _, key := range sortedKeys(s.Overrides) {
+		e := s.Overrides[key]
+		if e.ModelID != modelID {
+			continue
+		}
+		if e.Namespace == namespace {
+			return e, key, true
+		}
+		if e.Namespace == "" && !found {
+			fallback, fallbackKey, found = e, key, true
+		}
+	}
+	return fallback, fallbackKey, found
+}
+
+func (e *SaturationEntry) merge(o SaturationEntry) {
+	if o.KvCacheThreshold != nil {
+		e.KvCacheThreshold = o.KvCacheThreshold
+	}
+	if o.QueueLengthThreshold != nil {
+		e.QueueLengthThreshold = o.QueueLengthThreshold
+	}
+	if o.KvSpareTrigger != nil {
+		e.KvSpareTrigger = o.KvSpareTrigger
+	}
+	if o.QueueSpareTrigger != nil {
+		e.QueueSpareTrigger = o.QueueSpareTrigger
+	}
+	if o.Analyzer != "" {
+		e.Analyzer = o.Analyzer
+	}
+	if o.ScaleUpStabilizationWindow != nil {
+		e.ScaleUpStabilizationWindow = o.ScaleUpStabilizationWindow
+	}
+	if o.ScaleDownStabilizationWindow != nil {
+		e.ScaleDownStabilizationWindow = o.ScaleDownStabilizationWindow
+	}
+}
+
+func (e SaturationEntry) applyTo(mc *ModelConfig) {
+	mc.Thresholds = e.thresholds(mc.Thresholds)
+	if e.Analyzer != "" {
+		mc.Analyzer = e.Analyzer
+	}
+	if e.ScaleUpStabilizationWindow != nil {
+		mc.ScaleUpStabilizationWindow = e.ScaleUpStabilizationWindow.Duration
+	}
+	if e.ScaleDownStabilizationWindow != nil {
+		mc.ScaleDownStabilizationWindow = e.ScaleDownStabilizationWindow.Duration
+	}
+}
+
+func (e SaturationEntry) thresholds(base Thresholds) Thresholds {
+	if e.KvCacheThreshold != nil {
+		base.KvCacheThreshold = *e.KvCacheThreshold
+	}
+	if e.QueueLengthThreshold != nil {
+		base.QueueLengthThreshold = *e.QueueLengthThreshold
+	}
+	if e.KvSpareTrigger != nil {
+		base.KvSpareTrigger = *e.KvSpareTrigger
+	}
+	if e.QueueSpareTrigger != nil {
+		base.QueueSpareTrigger = *e.QueueSpareTrigger
+	}
+	return base
+}
+
+// validate checks the entry; base supplies the values an override inherits so that the
+// relations between fields are checked on the merged result.
+func (e SaturationEntry) validate(isDefault bool, base Thresholds) error {
+	var errs []error
+	if isDefault {
+		if e.ModelID != "" || e.Namespace != "" {
+			errs = append(errs, errors.New("model_id and namespace belong in override entries, not in \"default\""))
+		}
+	} else if strings.TrimSpace(e.ModelID) == "" {
+		errs = append(errs, errors.New("model_id is required in an override entry (the VariantAutoscaling spec.modelID it applies to)"))
+	}
+	t := e.thresholds(base)
+	if !finite(t.KvCacheThreshold) || t.KvCacheThreshold <= 0 || t.KvCacheThreshold > 1 {
+		errs = append(errs, fmt.Errorf("kvCacheThreshold %v: want a fraction in (0, 1], e.g. 0.80", t.KvCacheThreshold))
+	}
+	if !finite(t.QueueLengthThreshold) || t.QueueLengthThreshold <= 0 {
+		errs = append(errs, fmt.Errorf("queueLengthThreshold %v: want a positive number of waiting requests, e.g. 5", t.QueueLengthThreshold))
+	}
+	if !finite(t.KvSpareTrigger) || t.KvSpareTrigger < 0 || t.KvSpareTrigger >= t.KvCacheThreshold {
+		errs = append(errs, fmt.Errorf("kvSpareTrigger %v: want a fraction in [0, kvCacheThreshold=%v), e.g. 0.1", t.KvSpareTrigger, t.KvCacheThreshold))
+	}
+	if !finite(t.QueueSpareTrigger) || t.QueueSpareTrigger < 0 || t.QueueSpareTrigger >= t.QueueLengthThreshold {
+		errs = append(errs, fmt.Errorf("queueSpareTrigger %v: want a number in [0, queueLengthThreshold=%v), e.g. 3", t.QueueSpareTrigger, t.QueueLengthThreshold))
+	}
+	switch e.Analyzer {
+	case "", AnalyzerCapacity, AnalyzerWVAV1:
+	default:
+		errs = append(errs, fmt.Errorf("analyzer %q: want %q or %q", e.Analyzer, AnalyzerCapacity, AnalyzerWVAV1))
+	}
+	for name, d := range map[string]*Duration{
+		"scaleUpStabilizationWindow":   e.ScaleUpStabilizationWindow,
+		"scaleDownStabilizationWindow": e.ScaleDownStabilizationWindow,
+	} {
+		if d != nil && (d.Duration < 0 || d.Duration > MaxStabilizationWindow) {
+			errs = append(errs, fmt.Errorf("%s %v: want a duration between 0s and %v, e.g. \"5m\"", name, d.Duration, MaxStabilizationWindow))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func ptr[T any](v T) *T { return &v }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func entryError(cm, key string, err error) error {
+	return fmt.Errorf("ConfigMap %s key %q: %w", cm, key, err)
+}
+
+// Duration is a time.Duration written as a Go duration string ("90s", "5m") in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON accepts a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return fmt.Errorf("duration %s: want a quoted Go duration such as \"5m\" or \"90s\"", s)
+	}
+	v, err := time.ParseDuration(s[1 : len(s)-1])
+	if err != nil {
+		return fmt.Errorf("duration %s: want a Go duration such as \"5m\" or \"90s\": %w", s, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + d.Duration.String() + `"`), nil
+}

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ScaleToZeroEntry is one key of wva-model-scale-to-zero-config. Unset fields inherit
+// from the default entry.
+type ScaleToZeroEntry struct {
+	ModelID           string    `json:"model_id,omitempty"`
+	Namespace         string    `json:"namespace,omitempty"`
+	EnableScaleToZero *bool     `json:"enable_scale_to_zero,omitempty"`
+	RetentionPeriod   *Duration `json:"retention_period,omitempty"`
+}
+
+// ScaleToZeroSettings is the parsed wva-model-scale-to-zero-config.
+type ScaleToZeroSettings struct {
+	Default   ScaleToZeroEntry
+	Overrides map[string]ScaleToZeroEntry
+}
+
+// DefaultScaleToZeroSettings returns the settings used without a ConfigMap; enabled is
+// the global switch (the chart's wva.scaleToZero, WVA's WVA_SCALE_TO_ZERO).
+func DefaultScaleToZeroSettings(enabled bool) ScaleToZeroSettings {
+	return ScaleToZeroSettings{Default: ScaleToZeroEntry{
+		EnableScaleToZero: ptr(enabled),
+		RetentionPeriod:   &Duration{DefaultRetentionPeriod},
+	}}
+}
+
+// ParseScaleToZero parses the data of wva-model-scale-to-zero-config. globalEnabled is
+// the default for enable_scale_to_zero when the "default" entry does not set it. Like
+// ParseSaturation it keeps valid entries and reports each invalid one.
+func ParseScaleToZero(data map[string]string, globalEnabled bool) (ScaleToZeroSettings, error) {
+	out := DefaultScaleToZeroSettings(globalEnabled)
+	var errs []error
+	defKey := ""
+	if _, ok := data[DefaultKey]; ok {
+		defKey = DefaultKey
+	} else if _, ok := data[LegacyDefaultKey]; ok {
+		defKey = LegacyDefaultKey
+	}
+	if defKey != "" {
+		var e ScaleToZeroEntry
+		if err := decodeStrict(data[defKey], &e); err != nil {
+			errs = append(errs, entryError(ScaleToZeroConfigMapName, defKey, err))
+		} else if err := e.validate(true); err != nil {
+			errs = append(errs, entryError(ScaleToZeroConfigMapName, defKey, err))
+		} else {
+			if e.EnableScaleToZero != nil {
+				out.Default.EnableScaleToZero = e.EnableScaleToZero
+			}
+			if e.RetentionPeriod != nil {
+				out.Default.RetentionPeriod = e.RetentionPeriod
+			}
+		}
+	}
+	seen := map[[2]string]string{}
+	for _, key := range sortedKeys(data) {
+		if key == DefaultKey || key == LegacyDefaultKey {
+			if key != defKey {
+				errs = append(errs, entryError(ScaleToZeroConfigMapName, key,
+					fmt.Errorf("both %q and %q are present; keep %q", DefaultKey, LegacyDefaultKey, DefaultKey)))
+			}
+			continue
+		}
+		var e ScaleToZeroEntry
+		if err := decodeStrict(data[key], &e); err != nil {
+			errs = append(errs, entryError(ScaleToZeroConfigMapName, key, err))
+			continue
+		}
+		if err := e.validate(false); err != nil {
+			errs = append(errs, entryError(ScaleToZeroConfigMapName, key, err))
+			continue
+		}
+		id := [2]string{e.Namespace, e.ModelID}
+		if prev, dup := seen[id]; dup {
+			errs = append(errs, entryError(ScaleToZeroConfigMapName, key,
+				fmt.Errorf("model_id %q namespace %q is already configured by key %q; keep one entry", e.ModelID, e.Namespace, prev)))
+			continue
+		}
+		seen[id] = key
+		if out.Overrides == nil {
+			out.Overrides = map[string]ScaleToZeroEntry{}
+		}
+		out.Overrides[key] = e
+	}
+	return out, errors.Join(errs...)
+}
+
+func (e ScaleToZeroEntry) validate(isDefault bool) error {
+	var errs []error
+	if isDefault {
+		if e.ModelID != "" || e.Namespace != "" {
+			errs = append(errs, errors.New("model_id and namespace belong in override entries, not in the defaults entry"))
+		}
+	} else if strings.TrimSpace(e.ModelID) == "" {
+		errs = append(errs, errors.New("model_id is required in an override entry (the VariantAutoscaling spec.modelID it applies to)"))
+	}
+	if e.RetentionPeriod != nil && e.RetentionPeriod.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("retention_period %v: want a positive Go duration such as \"10m\"", e.RetentionPeriod.Duration))
+	}
+	return errors.Join(errs...)
+}
+
+func (s ScaleToZeroSettings) match(namespace, modelID string) (ScaleToZeroEntry, string, bool) {
+	var fallback ScaleToZeroEntry
+	fallbackKey, found := "", false
+	for _, key := range sortedKeys(s.Overrides) {
+		e := s.Overrides[key]
+		if e.ModelID != modelID {
+			continue
+		}
+		if e.Namespace == namespace {
+			return e, key, true
+		}
+		if e.Namespace == "" && !found {
+			fallback, fallbackKey, found = e, key, true
+		}
+	}
+	return fallback, fallbackKey, found
+}
+
+func (e ScaleToZeroEntry) applyTo(mc *ModelConfig) {
+	if e.EnableScaleToZero != nil {
+		mc.ScaleToZero = *e.EnableScaleToZero
+	}
+	if e.RetentionPeriod != nil {
+		mc.RetentionPeriod = e.RetentionPeriod.Duration
+	}
+}

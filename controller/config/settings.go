@@ -1,0 +1,117 @@
+package config
+
+import (
+	"time"
+)
+
+// ConfigMap names and keys, as in WVA.
+const (
+	SaturationConfigMapName  = "wva-saturation-scaling-config"
+	ScaleToZeroConfigMapName = "wva-model-scale-to-zero-config"
+	DefaultKey               = "default"
+	// LegacyDefaultKey is the defaults key used by older WVA scale-to-zero ConfigMaps.
+	LegacyDefaultKey = "__defaults__"
+)
+
+// Analyzer names.
+const (
+	AnalyzerCapacity = "capacity" // saturn's default
+	AnalyzerWVAV1    = "wva-v1"   // WVA v0.5.1's rule
+)
+
+// Built-in defaults.
+const (
+	DefaultKvCacheThreshold             = 0.80
+	DefaultQueueLengthThreshold         = 5.0
+	DefaultKvSpareTrigger               = 0.1
+	DefaultQueueSpareTrigger            = 3.0
+	DefaultAnalyzer                     = AnalyzerCapacity
+	DefaultScaleUpStabilizationWindow   = time.Duration(0)
+	DefaultScaleDownStabilizationWindow = 5 * time.Minute
+	DefaultRetentionPeriod              = 10 * time.Minute
+	// MaxStabilizationWindow bounds both windows (the planner keeps history that long).
+	MaxStabilizationWindow = time.Hour
+)
+
+// Thresholds are WVA's four saturation numbers.
+type Thresholds struct {
+	// KvCacheThreshold: a replica whose KV-cache usage (0..1) is at or above it is saturated.
+	KvCacheThreshold float64
+	// QueueLengthThreshold: a replica with at least this many waiting requests is saturated.
+	QueueLengthThreshold float64
+	// KvSpareTrigger: scale up when the average spare KV fraction falls below it.
+	KvSpareTrigger float64
+	// QueueSpareTrigger: scale up when the average spare queue room falls below it.
+	QueueSpareTrigger float64
+}
+
+// ModelConfig is everything that applies to one (namespace, model): the merge of the
+// defaults and the matching overrides of both ConfigMaps.
+type ModelConfig struct {
+	Thresholds
+	// Analyzer is AnalyzerCapacity or AnalyzerWVAV1.
+	Analyzer string
+	// ScaleUpStabilizationWindow: scale up to the lowest recommendation of this window (0 = at once).
+	ScaleUpStabilizationWindow time.Duration
+	// ScaleDownStabilizationWindow: scale down only to the highest recommendation of this window.
+	ScaleDownStabilizationWindow time.Duration
+	// ScaleToZero allows the model's variants to go to zero replicas after RetentionPeriod
+	// without a finished request.
+	ScaleToZero     bool
+	RetentionPeriod time.Duration
+	// Source names the ConfigMap entries that produced this config, for explanations.
+	Source string
+}
+
+// DefaultModelConfig is the configuration used when no ConfigMap exists.
+func DefaultModelConfig() ModelConfig {
+	return ModelConfig{
+		Thresholds: Thresholds{
+			KvCacheThreshold:     DefaultKvCacheThreshold,
+			QueueLengthThreshold: DefaultQueueLengthThreshold,
+			KvSpareTrigger:       DefaultKvSpareTrigger,
+			QueueSpareTrigger:    DefaultQueueSpareTrigger,
+		},
+		Analyzer:                     DefaultAnalyzer,
+		ScaleUpStabilizationWindow:   DefaultScaleUpStabilizationWindow,
+		ScaleDownStabilizationWindow: DefaultScaleDownStabilizationWindow,
+		ScaleToZero:                  false,
+		RetentionPeriod:              DefaultRetentionPeriod,
+		Source:                       "built-in defaults",
+	}
+}
+
+// Config is the parsed content of both ConfigMaps. The zero value is not useful; start
+// from Default() or the Parse functions.
+type Config struct {
+	Saturation  SaturationSettings
+	ScaleToZero ScaleToZeroSettings
+}
+
+// Default returns the configuration used when neither ConfigMap exists.
+func Default() Config {
+	return Config{Saturation: DefaultSaturationSettings(), ScaleToZero: DefaultScaleToZeroSettings(false)}
+}
+
+// For returns the configuration in force for a model in a namespace. Overrides that name
+// both model_id and namespace win over those naming only model_id, which win over default.
+func (c Config) For(namespace, modelID string) ModelConfig {
+	mc := DefaultModelConfig()
+	sat := c.Saturation
+	if sat.Default == (SaturationEntry{}) && len(sat.Overrides) == 0 {
+		sat = DefaultSaturationSettings()
+	}
+	sat.Default.applyTo(&mc)
+	mc.Source = SaturationConfigMapName + "/" + DefaultKey
+	if e, key, ok := sat.match(namespace, modelID); ok {
+		e.applyTo(&mc)
+		mc.Source = SaturationConfigMapName + "/" + key
+	}
+	s2z := c.ScaleToZero
+	s2z.Default.applyTo(&mc)
+	if e, key, ok := s2z.match(namespace, modelID); ok {
+		e.applyTo(&mc)
+		mc.Source += ", " + ScaleToZeroConfigMapName + "/" + key
+	}
+	return mc
+}

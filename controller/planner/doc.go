@@ -1,0 +1,25 @@
+// Package planner turns one cycle's metrics snapshot and the variants' states into one
+// Decision per variant. It is the stateful part of saturn's pure core: it remembers
+// recommendations for the stabilization windows, the last moment each model was active
+// (scale-to-zero) and its own last decisions, but it has no clock and no goroutines:
+// the caller passes the cycle time to Decide.
+//
+// Per model (namespace + model ID, pooling all its variants) Decide:
+//
+//  1. never decides blind: if a query the analyzers need failed, or a ready pod of any
+//     variant of the model has no sample or a stale one, every variant of the model keeps
+//     its current target (the previous decision, else the current replicas), with
+//     MetricsAvailable=false and a reason naming the pods or queries;
+//  2. scales from zero: a model whose variants are all at zero gets one replica on its
+//     cheapest variant when the scale-from-zero signal shows waiting requests (or when
+//     scale-to-zero is not enabled for it);
+//  3. runs the configured analyzer (config "analyzer": capacity or wva-v1);
+//  4. scales to zero when enabled for the model, every variant has minReplicas 0 and no
+//     request finished, waited or ran for the retention period;
+//  5. stabilizes: a recommendation above the current replicas applies at once (or after
+//     the scale-up window), one below applies only as the highest recommendation seen
+//     during the scale-down window (default 5m), as the HPA does;
+//  6. clamps to minReplicas/maxReplicas.
+//
+// It must not query Prometheus, read the clock, or talk to the API server.
+package planner

@@ -1,0 +1,392 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// variantKey identifies a variant across cycles.
+type variantKey struct{ namespace, name string }
+
+// recommendation is one cycle's recommendation for a variant.
+type recommendation struct {
+	at       time.Time
+	replicas int
+}
+
+type variantMemory struct {
+	recs        []recommendation
+	lastDesired int
+	hasDesired  bool
+	lastSeen    time.Time
+}
+
+type modelMemory struct {
+	lastActive time.Time
+	lastSeen   time.Time
+}
+
+// Planner decides per-variant replicas cycle after cycle. Not safe for concurrent use;
+// the caller serialises cycles.
+type Planner struct {
+	analyzers map[string]saturation.Analyzer
+	variants  map[variantKey]*variantMemory
+	models    map[collector.ModelKey]*modelMemory
+}
+
+// NewPlanner returns a planner with empty memory.
+func NewPlanner(opts Options) *Planner {
+	p := &Planner{
+		analyzers: map[string]saturation.Analyzer{},
+		variants:  map[variantKey]*variantMemory{},
+		models:    map[collector.ModelKey]*modelMemory{},
+	}
+	for _, name := range []string{config.AnalyzerCapacity, config.AnalyzerWVAV1} {
+		a, _ := saturation.New(name)
+		p.analyzers[name] = a
+	}
+	for name, a := range opts.Analyzers {
+		p.analyzers[name] = a
+	}
+	return p
+}
+
+// forgetAfter drops the memory of variants and models not seen for this long.
+const forgetAfter = 2 * config.MaxStabilizationWindow
+
+// coreQueries are the queries without which no analyzer may run.
+var coreQueries = []string{
+	collector.QueryKV, collector.QueryKVTimestamp, collector.QueryWaiting,
+	collector.QueryRunning, collector.QueryCacheConfig, collector.QueryPromptTokens,
+}
+
+// Decide returns one Decision per state, in the order of states. now is the cycle time
+// (normally snap.Time).
+func (p *Planner) Decide(now time.Time, snap collector.Snapshot, states []saturation.VariantState, cfg config.Config) []Decision {
+	out := make([]Decision, len(states))
+	groups := map[collector.ModelKey][]int{}
+	var keys []collector.ModelKey
+	for i, s := range states {
+		k := collector.ModelKey{Namespace: s.Namespace, ModelID: s.ModelID}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].Namespace != keys[b].Namespace {
+			return keys[a].Namespace < keys[b].Namespace
+		}
+		return keys[a].ModelID < keys[b].ModelID
+	})
+	for _, k := range keys {
+		idx := groups[k]
+		vs := make([]saturation.VariantState, len(idx))
+		for j, i := range idx {
+			vs[j] = states[i]
+		}
+		for j, d := range p.decideModel(now, snap, k, vs, cfg.For(k.Namespace, k.ModelID)) {
+			out[idx[j]] = d
+		}
+	}
+	p.forget(now)
+	return out
+}
+
+func (p *Planner) forget(now time.Time) {
+	for k, m := range p.variants {
+		if now.Sub(m.lastSeen) > forgetAfter {
+			delete(p.variants, k)
+		}
+	}
+	for k, m := range p.models {
+		if now.Sub(m.lastSeen) > forgetAfter {
+			delete(p.models, k)
+		}
+	}
+}
+
+func (p *Planner) variantMem(now time.Time, v saturation.VariantState) *variantMemory {
+	k := variantKey{v.Namespace, v.Name}
+	m := p.variants[k]
+	if m == nil {
+		// Seeing a variant for the first time counts as having recommended its current
+		// replicas: a scale-down must wait a full window after a (re)start.
+		m = &variantMemory{recs: []recommendation{{now, v.Current}}}
+		p.variants[k] = m
+	}
+	m.lastSeen = now
+	return m
+}
+
+// holdTarget is the current target: the last decision, else the VA status, else current.
+func (p *Planner) holdTarget(now time.Time, v saturation.VariantState) int {
+	m := p.variantMem(now, v)
+	switch {
+	case m.hasDesired:
+		return m.lastDesired
+	case v.Desired > 0:
+		return v.Desired
+	default:
+		return v.Current
+	}
+}
+
+func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collector.ModelKey, vs []saturation.VariantState, mc config.ModelConfig) []Decision {
+	ds := make([]Decision, len(vs))
+	for i, v := range vs {
+		ds[i] = Decision{
+			Namespace: v.Namespace, Variant: v.Name, ModelID: v.ModelID, Accelerator: v.Accelerator,
+			Current: v.Current, Ready: v.Ready,
+			MetricsAvailable: true, MetricsReason: v1alpha1.ReasonMetricsFound,
+			Inputs: map[string]float64{"current": float64(v.Current), "ready": float64(v.Ready), "pending": float64(v.Pending()), "cost": v.Cost},
+		}
+	}
+	mm := snap.Models[key]
+	mem := p.models[key]
+	if mem == nil {
+		mem = &modelMemory{lastActive: now}
+		p.models[key] = mem
+	}
+	mem.lastSeen = now
+
+	// 1. Failed queries: hold everything.
+	var failed []string
+	for _, q := range coreQueries {
+		if err, ok := snap.Failed[q]; ok {
+			failed = append(failed, fmt.Sprintf("%s: %v", q, err))
+		}
+	}
+	if mm == nil {
+		failed = append(failed, "model was not part of the metrics collection")
+	}
+	if len(failed) > 0 {
+		msg := "Prometheus query failed: " + strings.Join(failed, "; ")
+		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError, msg, mc)
+	}
+
+	// 2. Per-variant inputs; any ready pod without a complete, fresh sample blinds the model.
+	inputs := make([]saturation.VariantInput, len(vs))
+	blind := false
+	activeNow := false
+	for i, v := range vs {
+		in, problems, stale := variantInput(v, mm)
+		inputs[i] = in
+		for _, r := range in.Replicas {
+			if r.Waiting > 0 || r.Running > 0 {
+				activeNow = true
+			}
+		}
+		if len(problems) > 0 {
+			blind = true
+			ds[i].MetricsAvailable = false
+			ds[i].MetricsReason = v1alpha1.ReasonMetricsMissing
+			if stale {
+				ds[i].MetricsReason = v1alpha1.ReasonMetricsStale
+			}
+			ds[i].MetricsMessage = strings.Join(problems, "; ")
+		} else {
+			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics", len(in.Replicas), v.Ready)
+		}
+	}
+	if blind {
+		var who []string
+		for i := range ds {
+			if !ds[i].MetricsAvailable {
+				who = append(who, ds[i].Variant+": "+ds[i].MetricsMessage)
+			}
+		}
+		reason := "holding: metrics incomplete for model " + key.ModelID + " (" + strings.Join(who, "; ") + ")"
+		for i, v := range vs {
+			t := p.holdTarget(now, v)
+			p.finish(now, v, &ds[i], t, t, AnalyzerHold, reason, mc, false)
+		}
+		return ds
+	}
+
+	// Activity bookkeeping for scale-to-zero.
+	_, activityFailed := snap.Failed[collector.QueryActivity]
+	if activeNow || (!activityFailed && mm.FinishedRequests > 0) || mm.ScaleFromZeroWaiting > 0 {
+		mem.lastActive = now
+	}
+
+	// 3. Scale from zero.
+	total := 0
+	for _, v := range vs {
+		total += v.Current
+	}
+	if total == 0 {
+		return p.fromZero(now, snap, mm, vs, ds, mc)
+	}
+
+	// 4. Analyzer.
+	a := p.analyzers[mc.Analyzer]
+	if a == nil {
+		a = p.analyzers[config.AnalyzerCapacity]
+	}
+	for i := range inputs {
+		if inputs[i].Desired == 0 {
+			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
+				inputs[i].Desired = m.lastDesired
+			}
+		}
+	}
+	res := a.Analyze(saturation.ModelInput{
+		Namespace: key.Namespace, ModelID: key.ModelID, Variants: inputs,
+		MeanPromptTokens: mm.MeanPromptTokens, Thresholds: mc.Thresholds,
+	})
+	analyzer := res.Analyzer
+	recs := make([]int, len(vs))
+	reasons := make([]string, len(vs))
+	for i := range vs {
+		if i < len(res.Targets) {
+			recs[i], reasons[i] = res.Targets[i].Replicas, res.Targets[i].Reason
+		} else {
+			recs[i], reasons[i] = vs[i].Current, "analyzer returned no target; keeping current"
+		}
+		for k, x := range res.Inputs {
+			ds[i].Inputs[k] = x
+		}
+	}
+
+	// 5. Scale to zero.
+	toZero := false
+	if mc.ScaleToZero && allMinZero(vs) && !activityFailed {
+		idle := now.Sub(mem.lastActive)
+		if idle >= mc.RetentionPeriod {
+			toZero = true
+			analyzer = AnalyzerScaleToZero
+			for i := range recs {
+				recs[i] = 0
+				reasons[i] = fmt.Sprintf("scale to zero: no request finished, waited or ran for %v (retention_period %v)", idle.Round(time.Second), mc.RetentionPeriod)
+			}
+		}
+		for i := range ds {
+			ds[i].Inputs["idleSeconds"] = idle.Seconds()
+		}
+	}
+	for i, v := range vs {
+		p.finish(now, v, &ds[i], recs[i], v.Current, analyzer, reasons[i], mc, toZero)
+	}
+	return ds
+}
+
+// variantInput gathers the metrics of a variant's ready pods and lists the problems.
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics) (saturation.VariantInput, []string, bool) {
+	in := saturation.VariantInput{VariantState: v}
+	var problems []string
+	stale := false
+	pods := v.Pods
+	if pods == nil {
+		prefix := v.TargetName + "-"
+		for name := range mm.Pods {
+			if v.TargetName != "" && strings.HasPrefix(name, prefix) {
+				pods = append(pods, name)
+			}
+		}
+		sort.Strings(pods)
+		if len(pods) < v.Ready {
+			problems = append(problems, fmt.Sprintf("%d ready replicas but only %d pods named %s* report metrics", v.Ready, len(pods), prefix))
+		}
+	}
+	for _, name := range pods {
+		pm := mm.Pods[name]
+		ok, why := pm.Complete()
+		if !ok {
+			if pm != nil && pm.Stale {
+				stale = true
+				why = fmt.Sprintf("stale sample (last %v ago)", ageOf(pm))
+			}
+			problems = append(problems, fmt.Sprintf("pod %s: %s", name, why))
+			continue
+		}
+		in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{
+			Pod: name, KVUsage: pm.KVUsage, Waiting: pm.Waiting, Running: pm.Running, KVCapacityTokens: pm.KVCapacityTokens,
+		})
+	}
+	return in, problems, stale
+}
+
+func ageOf(pm *collector.PodMetrics) string {
+	if pm.LastSample.IsZero() {
+		return "unknown"
+	}
+	return "over the staleness limit"
+}
+
+func allMinZero(vs []saturation.VariantState) bool {
+	for _, v := range vs {
+		if v.Min > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Planner) holdAll(now time.Time, vs []saturation.VariantState, ds []Decision, reason, msg string, mc config.ModelConfig) []Decision {
+	for i, v := range vs {
+		ds[i].MetricsAvailable = false
+		ds[i].MetricsReason = reason
+		ds[i].MetricsMessage = msg
+		t := p.holdTarget(now, v)
+		p.finish(now, v, &ds[i], t, t, AnalyzerHold, "holding current target: "+msg, mc, false)
+	}
+	return ds
+}
+
+// fromZero handles a model whose variants are all at zero replicas.
+func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector.ModelMetrics, vs []saturation.VariantState, ds []Decision, mc config.ModelConfig) []Decision {
+	waiting := mm.ScaleFromZeroWaiting
+	if err, failed := snap.Failed[collector.QueryScaleFromZero]; failed && mc.ScaleToZero {
+		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError,
+			fmt.Sprintf("scale-from-zero signal query failed: %v", err), mc)
+	}
+	for i := range ds {
+		ds[i].Inputs["scaleFromZeroWaiting"] = zeroIfNaN(waiting)
+		ds[i].MetricsMessage = "no replica running; scale-from-zero signal read"
+	}
+	var why string
+	switch {
+	case !mc.ScaleToZero:
+		why = "scale-to-zero is not enabled for this model, so it must run"
+	case waiting > 0:
+		why = fmt.Sprintf("scale from zero: %.0f requests waiting for the model", waiting)
+	default:
+		for i, v := range vs {
+			p.finish(now, v, &ds[i], 0, 0, AnalyzerScaleFromZero,
+				"at zero and no request waiting (scale-from-zero signal 0)", mc, true)
+		}
+		return ds
+	}
+	best := -1
+	for i, v := range vs {
+		if best < 0 || v.Cost < vs[best].Cost || (v.Cost == vs[best].Cost && v.Name < vs[best].Name) {
+			best = i
+		}
+	}
+	for i, v := range vs {
+		rec := v.Min
+		reason := why
+		if i == best {
+			rec = max(v.Min, 1)
+			reason = why + fmt.Sprintf("; starting %d on the cheapest variant (cost %g)", rec, v.Cost)
+		}
+		p.finish(now, v, &ds[i], rec, v.Current, AnalyzerScaleFromZero, reason, mc, false)
+	}
+	return ds
+}
+
+func zeroIfNaN(f float64) float64 {
+	if math.IsNaN(f) {
+		return 0
+	}
+	return f
+}

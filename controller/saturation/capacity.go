@@ -1,0 +1,287 @@
+package saturation
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
+)
+
+// epsilon absorbs floating-point noise when comparing token counts.
+const epsilon = 1e-9
+
+// Capacity is saturn's default analyzer: it sizes the pool of a model in one decision
+// from KV tokens in use, waiting requests and per-replica KV capacity.
+type Capacity struct{}
+
+// NewCapacity returns the capacity analyzer.
+func NewCapacity() Capacity { return Capacity{} }
+
+// Name implements Analyzer.
+func (Capacity) Name() string { return config.AnalyzerCapacity }
+
+// pool is the model-level picture the capacity analyzer reasons about.
+type pool struct {
+	tokens          bool      // capacities known: units are tokens; else fractions of a replica
+	capacity        []float64 // per variant, in units
+	usedUnits       float64
+	waiting         float64
+	waitUnits       float64
+	demand          float64 // usedUnits + waitUnits
+	utilTarget      float64 // kvCacheThreshold - kvSpareTrigger
+	queueTarget     float64 // queueLengthThreshold - queueSpareTrigger
+	needUnits       float64 // demand / utilTarget
+	needQueueRepl   int     // ceil(waiting / queueTarget)
+	supplyUnits     float64 // sum over variants of current x capacity
+	supplyReplicas  int
+	readyWithMetric int
+	pending         int
+}
+
+func buildPool(in ModelInput) pool {
+	t := in.Thresholds
+	p := pool{tokens: true, capacity: make([]float64, len(in.Variants))}
+	p.utilTarget = t.KvCacheThreshold - t.KvSpareTrigger
+	if p.utilTarget <= 0 {
+		p.utilTarget = t.KvCacheThreshold
+	}
+	p.queueTarget = t.QueueLengthThreshold - t.QueueSpareTrigger
+	if p.queueTarget <= 0 {
+		p.queueTarget = t.QueueLengthThreshold
+	}
+	var capSum float64
+	var capN int
+	for i, v := range in.Variants {
+		var vs float64
+		for _, r := range v.Replicas {
+			p.readyWithMetric++
+			if r.KVCapacityTokens <= 0 {
+				p.tokens = false
+			}
+			vs += r.KVCapacityTokens
+		}
+		if len(v.Replicas) > 0 {
+			p.capacity[i] = vs / float64(len(v.Replicas))
+			capSum += vs
+			capN += len(v.Replicas)
+		}
+		p.pending += v.Pending()
+	}
+	if !p.tokens || capN == 0 {
+		p.tokens = false
+		for i := range p.capacity {
+			p.capacity[i] = 1
+		}
+	} else {
+		mean := capSum / float64(capN)
+		for i := range p.capacity {
+			if p.capacity[i] <= 0 { // variant without a reporting replica: assume the model's mean
+				p.capacity[i] = mean
+			}
+		}
+	}
+	for i, v := range in.Variants {
+		for _, r := range v.Replicas {
+			c := 1.0
+			if p.tokens {
+				c = r.KVCapacityTokens
+			}
+			p.usedUnits += r.KVUsage * c
+			p.waiting += r.Waiting
+		}
+		p.supplyUnits += float64(v.Current) * p.capacity[i]
+		p.supplyReplicas += v.Current
+	}
+	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
+		p.waitUnits = p.waiting * in.MeanPromptTokens
+	}
+	p.demand = p.usedUnits + p.waitUnits
+	p.needUnits = p.demand / p.utilTarget
+	p.needQueueRepl = int(math.Ceil(p.waiting/p.queueTarget - epsilon))
+	return p
+}
+
+func (p pool) describe(in ModelInput) string {
+	var b strings.Builder
+	if p.tokens {
+		fmt.Fprintf(&b, "KV demand %.0f tokens (%.0f in use", p.demand, p.usedUnits)
+		if p.waitUnits > 0 {
+			fmt.Fprintf(&b, " + %.0f waiting x %.0f mean prompt tokens", p.waiting, in.MeanPromptTokens)
+		}
+		fmt.Fprintf(&b, ") needs %.0f tokens at %.0f%% utilisation; supply %d replicas = %.0f tokens",
+			p.needUnits, p.utilTarget*100, p.supplyReplicas, p.supplyUnits)
+	} else {
+		fmt.Fprintf(&b, "KV in use %.2f replica-equivalents (capacity unknown: vllm:cache_config_info missing) needs %.2f replicas at %.0f%% utilisation; supply %d replicas",
+			p.usedUnits, p.needUnits, p.utilTarget*100, p.supplyReplicas)
+	}
+	fmt.Fprintf(&b, "; %.0f waiting need %d replicas at %.1f per replica", p.waiting, p.needQueueRepl, p.queueTarget)
+	if p.pending > 0 {
+		fmt.Fprintf(&b, "; %d starting replicas counted as supply", p.pending)
+	}
+	return b.String()
+}
+
+// Analyze implements Analyzer.
+func (c Capacity) Analyze(in ModelInput) Result {
+	if err := validateInput(in); err != nil {
+		return hold(c.Name(), in, "holding current replicas: "+err.Error())
+	}
+	p := buildPool(in)
+	res := Result{
+		Analyzer: c.Name(),
+		Targets:  make([]Target, len(in.Variants)),
+		Inputs: map[string]float64{
+			"demand":           p.demand,
+			"inUse":            p.usedUnits,
+			"waiting":          p.waiting,
+			"meanPromptTokens": in.MeanPromptTokens,
+			"need":             p.needUnits,
+			"supply":           p.supplyUnits,
+			"supplyReplicas":   float64(p.supplyReplicas),
+			"queueReplicas":    float64(p.needQueueRepl),
+			"pending":          float64(p.pending),
+			"utilTarget":       p.utilTarget,
+		},
+	}
+	if p.tokens {
+		res.Inputs["tokenUnits"] = 1
+	}
+	for i, v := range in.Variants {
+		res.Targets[i] = Target{Variant: v.Name, Replicas: v.Current}
+	}
+	summary := p.describe(in)
+	if p.readyWithMetric == 0 {
+		res.Reason = "no ready replica reports metrics; holding current replicas (" + summary + ")"
+		for i := range res.Targets {
+			res.Targets[i].Reason = res.Reason
+		}
+		return res
+	}
+
+	deficitUnits := p.needUnits - p.supplyUnits
+	deficitRepl := p.needQueueRepl - p.supplyReplicas
+	if deficitUnits > epsilon*math.Max(1, p.needUnits) || deficitRepl > 0 {
+		c.scaleUp(in, p, deficitUnits, deficitRepl, &res, summary)
+		return res
+	}
+	c.scaleDown(in, p, &res, summary)
+	return res
+}
+
+func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits float64, deficitRepl int, res *Result, summary string) {
+	order := byCost(in, true)
+	added := make([]int, len(in.Variants))
+	for _, i := range order {
+		if deficitUnits <= epsilon && deficitRepl <= 0 {
+			break
+		}
+		v := in.Variants[i]
+		k := 0
+		if deficitUnits > epsilon {
+			k = int(math.Ceil(deficitUnits/p.capacity[i] - epsilon))
+		}
+		k = max(k, deficitRepl, 0)
+		if v.Max > 0 {
+			k = min(k, max(v.Max-v.Current, 0))
+		}
+		if k == 0 {
+			continue
+		}
+		added[i] = k
+		deficitUnits -= float64(k) * p.capacity[i]
+		deficitRepl -= k
+	}
+	var parts []string
+	for i, v := range in.Variants {
+		if added[i] == 0 {
+			res.Targets[i].Reason = "no change on this variant: " + summary
+			continue
+		}
+		res.Targets[i].Replicas = v.Current + added[i]
+		res.Targets[i].Reason = fmt.Sprintf("scale up %d -> %d (cost %g, %s): %s", v.Current, v.Current+added[i], v.Cost, headroomNote(v.VariantState), summary)
+		parts = append(parts, fmt.Sprintf("+%d on %s", added[i], v.Name))
+	}
+	switch {
+	case len(parts) == 0:
+		res.Reason = "scale-up needed but every variant is at maxReplicas: " + summary
+	case deficitUnits > epsilon || deficitRepl > 0:
+		res.Reason = "scale up " + strings.Join(parts, ", ") + " (every variant now at maxReplicas, still short): " + summary
+	default:
+		res.Reason = "scale up " + strings.Join(parts, ", ") + ": " + summary
+	}
+	for i := range res.Targets {
+		if added[i] == 0 && len(parts) == 0 {
+			res.Targets[i].Reason = res.Reason
+		}
+	}
+}
+
+func headroomNote(v VariantState) string {
+	if v.Max <= 0 {
+		return "cheapest with headroom"
+	}
+	return fmt.Sprintf("cheapest with headroom, max %d", v.Max)
+}
+
+func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
+	if p.pending > 0 {
+		res.Reason = "no change: " + summary + "; no scale-down while replicas are starting"
+		for i := range res.Targets {
+			res.Targets[i].Reason = res.Reason
+		}
+		return
+	}
+	removed := make([]int, len(in.Variants))
+	supplyUnits, supplyRepl := p.supplyUnits, p.supplyReplicas
+	for _, i := range byCost(in, false) {
+		v := in.Variants[i]
+		for v.Current-removed[i] > max(v.Min, 1) {
+			nextUnits := supplyUnits - p.capacity[i]
+			nextRepl := supplyRepl - 1
+			if nextRepl < 1 || p.needUnits > nextUnits+epsilon*math.Max(1, p.needUnits) || p.needQueueRepl > nextRepl {
+				break
+			}
+			removed[i]++
+			supplyUnits, supplyRepl = nextUnits, nextRepl
+		}
+	}
+	var parts []string
+	for i, v := range in.Variants {
+		if removed[i] == 0 {
+			continue
+		}
+		res.Targets[i].Replicas = v.Current - removed[i]
+		res.Targets[i].Reason = fmt.Sprintf("scale down %d -> %d (most expensive first, cost %g; the pool without them still holds the demand): %s",
+			v.Current, v.Current-removed[i], v.Cost, summary)
+		parts = append(parts, fmt.Sprintf("-%d on %s", removed[i], v.Name))
+	}
+	if len(parts) == 0 {
+		res.Reason = "no change: " + summary + "; removing one more replica would break the thresholds or a minimum"
+	} else {
+		res.Reason = "scale down " + strings.Join(parts, ", ") + ": " + summary
+	}
+	for i := range res.Targets {
+		if removed[i] == 0 {
+			res.Targets[i].Reason = res.Reason
+		}
+	}
+}
+
+// byCost returns variant indexes by cost, cheapest first (ascending) or most expensive
+// first, ties broken by name (first name first when ascending, last name first otherwise).
+func byCost(in ModelInput, ascending bool) []int {
+	idx := make([]int, len(in.Variants))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		va, vb := in.Variants[idx[a]], in.Variants[idx[b]]
+		if va.Cost != vb.Cost {
+			return (va.Cost < vb.Cost) == ascending
+		}
+		return (va.Name < vb.Name) == ascending
+	})
+	return idx
+}

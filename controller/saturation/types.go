@@ -1,0 +1,121 @@
+package saturation
+
+import (
+	"fmt"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
+)
+
+// ReplicaMetrics is one ready pod's latest figures.
+type ReplicaMetrics struct {
+	Pod string
+	// KVUsage is vllm:kv_cache_usage_perc (0..1), the peak over the last minute.
+	KVUsage float64
+	// Waiting is vllm:num_requests_waiting, the peak over the last minute.
+	Waiting float64
+	// Running is vllm:num_requests_running.
+	Running float64
+	// KVCapacityTokens is num_gpu_blocks x block_size from vllm:cache_config_info; 0 = unknown.
+	KVCapacityTokens float64
+}
+
+// VariantState is what the caller knows about one variant (one VariantAutoscaling and its
+// scale target) apart from metrics.
+type VariantState struct {
+	// Name of the VariantAutoscaling (the variant_name metric label).
+	Name        string
+	Namespace   string
+	ModelID     string
+	Accelerator string
+	// TargetName is the scale target (Deployment) name; its pods are named
+	// "<TargetName>-<replicaset hash>-<suffix>". Used to find the variant's pods in the
+	// metrics when Pods is nil.
+	TargetName string
+	// Cost per replica (spec.variantCost).
+	Cost float64
+	// Current is the number of replicas the scale target asks for (spec.replicas).
+	Current int
+	// Ready is the number of ready replicas; Current-Ready are starting (pending).
+	Ready int
+	// Desired is the previous decision (status.desiredOptimizedAlloc.numReplicas); 0 = none.
+	Desired int
+	// Min is spec.minReplicas (0 when unset). Analyzers never go below max(Min, 1); only
+	// the planner's scale-to-zero takes a variant to zero, and only when Min is 0.
+	Min int
+	// Max is the highest target (spec.maxReplicas); 0 = unbounded.
+	Max int
+	// Pods lists the names of the variant's ready pods, each of which must report metrics.
+	// nil means: every pod in the metrics whose name starts with TargetName+"-".
+	Pods []string
+}
+
+// Pending is the number of replicas asked for but not ready yet.
+func (v VariantState) Pending() int { return max(v.Current-v.Ready, 0) }
+
+// HasHeadroom tells whether the variant may grow past n replicas.
+func (v VariantState) HasHeadroom(n int) bool { return v.Max <= 0 || n < v.Max }
+
+// VariantInput is a variant with the metrics of its ready pods.
+type VariantInput struct {
+	VariantState
+	// Replicas holds one entry per ready pod that reported metrics.
+	Replicas []ReplicaMetrics
+}
+
+// ModelInput is everything an analyzer needs for one model in one namespace.
+type ModelInput struct {
+	Namespace string
+	ModelID   string
+	Variants  []VariantInput
+	// MeanPromptTokens is the recent mean prompt length (tokens per request); 0 or NaN = unknown.
+	MeanPromptTokens float64
+	Thresholds       config.Thresholds
+}
+
+// Target is an analyzer's recommendation for one variant.
+type Target struct {
+	Variant  string
+	Replicas int
+	// Reason says, with its numbers, why this variant gets this many replicas.
+	Reason string
+}
+
+// Result is an analyzer's recommendation for one model.
+type Result struct {
+	Analyzer string
+	// Targets has one entry per input variant, in input order.
+	Targets []Target
+	// Reason summarises the model-level analysis with its numbers.
+	Reason string
+	// Inputs are the model-level figures the decision used (for records and explain).
+	Inputs map[string]float64
+}
+
+// Analyzer turns one model's metrics into per-variant replica targets.
+type Analyzer interface {
+	// Name is "wva-v1" or "capacity".
+	Name() string
+	// Analyze never panics and never returns fewer targets than variants.
+	Analyze(in ModelInput) Result
+}
+
+// New returns the analyzer with the given name (config.AnalyzerCapacity or config.AnalyzerWVAV1).
+func New(name string) (Analyzer, error) {
+	switch name {
+	case config.AnalyzerCapacity, "":
+		return NewCapacity(), nil
+	case config.AnalyzerWVAV1:
+		return NewWVAV1(), nil
+	default:
+		return nil, fmt.Errorf("unknown analyzer %q: want %q or %q", name, config.AnalyzerCapacity, config.AnalyzerWVAV1)
+	}
+}
+
+// hold returns the current replicas for every variant with the same reason.
+func hold(name string, in ModelInput, reason string) Result {
+	r := Result{Analyzer: name, Reason: reason, Targets: make([]Target, len(in.Variants))}
+	for i, v := range in.Variants {
+		r.Targets[i] = Target{Variant: v.Name, Replicas: max(v.Current, 0), Reason: reason}
+	}
+	return r
+}
