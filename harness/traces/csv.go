@@ -100,7 +100,6 @@ func parseInt(name, s string) (int64, error) {
 func (c *csvReader) Next() (Record, error) {
 	for {
 		fields, err := c.r.Read()
-		line, _ := c.r.FieldPos(0)
 		if errors.Is(err, io.EOF) {
 			if !c.seen {
 				return Record{}, &LineError{Line: 1, Err: fmt.Errorf("empty trace; expected the header %s", strings.Join(c.header, ","))}
@@ -114,6 +113,7 @@ func (c *csvReader) Next() (Record, error) {
 			}
 			return Record{}, fmt.Errorf("reading CSV trace: %w", err)
 		}
+		line, _ := c.r.FieldPos(0)
 		if !c.seen {
 			c.seen = true
 			if !sameHeader(fields, c.header) {
