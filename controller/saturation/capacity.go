@@ -12,6 +12,9 @@ import (
 // epsilon absorbs floating-point noise when comparing token counts.
 const epsilon = 1e-9
 
+// MaxTargetReplicas bounds any variant's target, whatever the inputs claim.
+const MaxTargetReplicas = 10000
+
 // Capacity is saturn's default analyzer: it sizes the pool of a model in one decision
 // from KV tokens in use, waiting requests and per-replica KV capacity.
 type Capacity struct{}
@@ -99,7 +102,7 @@ func buildPool(in ModelInput) pool {
 	}
 	p.demand = p.usedUnits + p.waitUnits
 	p.needUnits = p.demand / p.utilTarget
-	p.needQueueRepl = int(math.Ceil(p.waiting/p.queueTarget - epsilon))
+	p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/p.queueTarget-epsilon), 1e9))
 	return p
 }
 
@@ -152,6 +155,9 @@ func (c Capacity) Analyze(in ModelInput) Result {
 		res.Targets[i] = Target{Variant: v.Name, Replicas: v.Current}
 	}
 	summary := p.describe(in)
+	if !finite(p.needUnits) || !finite(p.supplyUnits) {
+		return hold(c.Name(), in, "holding current replicas: demand or supply overflows ("+summary+")")
+	}
 	if p.readyWithMetric == 0 {
 		res.Reason = "no ready replica reports metrics; holding current replicas (" + summary + ")"
 		for i := range res.Targets {
@@ -180,9 +186,10 @@ func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits float64, deficitRepl
 		v := in.Variants[i]
 		k := 0
 		if deficitUnits > epsilon {
-			k = int(math.Ceil(deficitUnits/p.capacity[i] - epsilon))
+			k = int(math.Min(math.Ceil(deficitUnits/p.capacity[i]-epsilon), MaxTargetReplicas))
 		}
 		k = max(k, deficitRepl, 0)
+		k = min(k, max(MaxTargetReplicas-v.Current, 0))
 		if v.Max > 0 {
 			k = min(k, max(v.Max-v.Current, 0))
 		}

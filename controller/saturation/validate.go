@@ -23,9 +23,10 @@ func validateInput(in ModelInput) error {
 		if !finite(v.Cost) || v.Cost < 0 {
 			return fmt.Errorf("variant %s has cost %v", v.Name, v.Cost)
 		}
-		if v.Current < 0 || v.Ready < 0 || v.Min < 0 || v.Max < 0 || v.Desired < 0 {
-			return fmt.Errorf("variant %s has a negative replica count (current=%d ready=%d min=%d max=%d desired=%d)",
-				v.Name, v.Current, v.Ready, v.Min, v.Max, v.Desired)
+		if v.Current < 0 || v.Ready < 0 || v.Min < 0 || v.Max < 0 || v.Desired < 0 ||
+			max(v.Current, v.Ready, v.Min, v.Max, v.Desired) > MaxTargetReplicas {
+			return fmt.Errorf("variant %s has a replica count outside [0, %d] (current=%d ready=%d min=%d max=%d desired=%d)",
+				v.Name, MaxTargetReplicas, v.Current, v.Ready, v.Min, v.Max, v.Desired)
 		}
 		for _, r := range v.Replicas {
 			if !finite(r.KVUsage) || r.KVUsage < 0 || !finite(r.Waiting) || r.Waiting < 0 ||
