@@ -52,7 +52,7 @@ func TestCapacityTable(t *testing.T) {
 			// deficit 34286; queue 20/2 = 10 replicas, supply 2 -> 8 more.
 			// cheap (max 3): +2 (-> 20000 tokens, 6 replicas still short); dear pods hold 20000:
 			// ceil(14286/20000)=1 but the queue needs 6 -> +6.
-			in: model(1000, withMax(variant("cheap", 5, 0, pod{0.9, 10, c}), 3), variant("dear", 20, 0, pod{0.9, 10, 2 * c})),
+			in:   model(1000, withMax(variant("cheap", 5, 0, pod{0.9, 10, c}), 3), variant("dear", 20, 0, pod{0.9, 10, 2 * c})),
 			want: map[string]int{"cheap": 3, "dear": 7},
 		},
 		{
