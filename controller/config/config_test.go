@@ -1,0 +1,217 @@
+package config
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultsMatchWVA(t *testing.T) {
+	mc := Default().For("any", "model")
+	assert.Equal(t, Thresholds{KvCacheThreshold: 0.80, QueueLengthThreshold: 5, KvSpareTrigger: 0.1, QueueSpareTrigger: 3}, mc.Thresholds)
+	assert.Equal(t, AnalyzerCapacity, mc.Analyzer)
+	assert.Equal(t, 5*time.Minute, mc.ScaleDownStabilizationWindow)
+	assert.Equal(t, time.Duration(0), mc.ScaleUpStabilizationWindow)
+	assert.False(t, mc.ScaleToZero)
+	// The zero Config behaves like Default.
+	assert.Equal(t, mc.Thresholds, Config{}.For("any", "model").Thresholds)
+}
+
+func TestParseSaturationOverridesTakeEffect(t *testing.T) {
+	data := map[string]string{
+		"default": "kvCacheThreshold: 0.75\nqueueLengthThreshold: 8\nkvSpareTrigger: 0.15\nqueueSpareTrigger: 4\n",
+		"llama-70b-prod": `model_id: meta/llama-70b
+namespace: production
+kvCacheThreshold: 0.85
+kvSpareTrigger: 0.2
+analyzer: wva-v1
+scaleDownStabilizationWindow: 10m
+`,
+		"llama-70b-anywhere": "model_id: meta/llama-70b\nqueueLengthThreshold: 2\nqueueSpareTrigger: 1\n",
+	}
+	s, err := ParseSaturation(data)
+	require.NoError(t, err)
+	cfg := Config{Saturation: s, ScaleToZero: DefaultScaleToZeroSettings(false)}
+
+	prod := cfg.For("production", "meta/llama-70b")
+	assert.Equal(t, Thresholds{KvCacheThreshold: 0.85, QueueLengthThreshold: 8, KvSpareTrigger: 0.2, QueueSpareTrigger: 4}, prod.Thresholds,
+		"namespace override wins; unset fields inherit from default")
+	assert.Equal(t, AnalyzerWVAV1, prod.Analyzer)
+	assert.Equal(t, 10*time.Minute, prod.ScaleDownStabilizationWindow)
+	assert.Contains(t, prod.Source, "llama-70b-prod")
+
+	other := cfg.For("staging", "meta/llama-70b")
+	assert.Equal(t, Thresholds{KvCacheThreshold: 0.75, QueueLengthThreshold: 2, KvSpareTrigger: 0.15, QueueSpareTrigger: 1}, other.Thresholds,
+		"model-wide override applies in other namespaces")
+	assert.Equal(t, AnalyzerCapacity, other.Analyzer)
+
+	plain := cfg.For("production", "other-model")
+	assert.Equal(t, Thresholds{KvCacheThreshold: 0.75, QueueLengthThreshold: 8, KvSpareTrigger: 0.15, QueueSpareTrigger: 4}, plain.Thresholds)
+}
+
+func TestParseSaturationErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    map[string]string
+		wantErr []string
+		// check is evaluated on the settings returned alongside the error.
+		check func(t *testing.T, s SaturationSettings)
+	}{
+		{
+			name:    "unknown field is named",
+			data:    map[string]string{"default": "kvCacheTreshold: 0.7\n"},
+			wantErr: []string{`wva-saturation-scaling-config key "default"`, `unknown field "kvCacheTreshold"`},
+			check: func(t *testing.T, s SaturationSettings) {
+				assert.Equal(t, DefaultKvCacheThreshold, *s.Default.KvCacheThreshold, "bad default falls back to built-ins")
+			},
+		},
+		{
+			name:    "threshold out of range",
+			data:    map[string]string{"default": "kvCacheThreshold: 1.5\n"},
+			wantErr: []string{"kvCacheThreshold 1.5: want a fraction in (0, 1]"},
+		},
+		{
+			name:    "trigger above its threshold",
+			data:    map[string]string{"default": "queueLengthThreshold: 2\nqueueSpareTrigger: 3\n"},
+			wantErr: []string{"queueSpareTrigger 3: want a number in [0, queueLengthThreshold=2)"},
+		},
+		{
+			name:    "override without model_id",
+			data:    map[string]string{"x": "kvCacheThreshold: 0.7\n"},
+			wantErr: []string{`key "x"`, "model_id is required"},
+		},
+		{
+			name:    "wrong type",
+			data:    map[string]string{"x": "model_id: m\nkvCacheThreshold: high\n"},
+			wantErr: []string{`key "x"`, "decoding fields"},
+		},
+		{
+			name:    "YAML boolean where a string is due",
+			data:    map[string]string{"x": "model_id: n\n"},
+			wantErr: []string{"field model_id: got a YAML bool, want a string", `model_id: "n"`},
+		},
+		{
+			name:    "bad duration",
+			data:    map[string]string{"x": "model_id: m\nscaleDownStabilizationWindow: 5 minutes\n"},
+			wantErr: []string{`key "x"`, `want a Go duration such as "5m"`},
+		},
+		{
+			name:    "window too long",
+			data:    map[string]string{"x": "model_id: m\nscaleDownStabilizationWindow: 3h\n"},
+			wantErr: []string{"scaleDownStabilizationWindow 3h0m0s"},
+		},
+		{
+			name:    "unknown analyzer",
+			data:    map[string]string{"x": "model_id: m\nanalyzer: magic\n"},
+			wantErr: []string{`analyzer "magic": want "capacity" or "wva-v1"`},
+		},
+		{
+			name:    "duplicate model entries",
+			data:    map[string]string{"a": "model_id: m\n", "b": "model_id: m\n"},
+			wantErr: []string{`key "b"`, `already configured by key "a"`},
+			check: func(t *testing.T, s SaturationSettings) {
+				assert.Contains(t, s.Overrides, "a")
+				assert.NotContains(t, s.Overrides, "b")
+			},
+		},
+		{
+			name:    "model_id in default",
+			data:    map[string]string{"default": "model_id: m\n"},
+			wantErr: []string{"belong in override entries"},
+		},
+		{
+			name:    "not a mapping",
+			data:    map[string]string{"default": "- 1\n- 2\n"},
+			wantErr: []string{"want a YAML mapping"},
+		},
+		{
+			name:    "empty value",
+			data:    map[string]string{"x": "  \n"},
+			wantErr: []string{"empty value"},
+		},
+		{
+			name:    "invalid YAML",
+			data:    map[string]string{"x": "model_id: [\n"},
+			wantErr: []string{"invalid YAML"},
+		},
+		{
+			name:    "a bad override does not hide a good one",
+			data:    map[string]string{"bad": "model_id: m\nkvCacheThreshold: -1\n", "good": "model_id: n1\nkvCacheThreshold: 0.6\n"},
+			wantErr: []string{`key "bad"`},
+			check: func(t *testing.T, s SaturationSettings) {
+				assert.InDelta(t, 0.6, Config{Saturation: s}.For("ns", "n1").KvCacheThreshold, 1e-12)
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSaturation(tc.data)
+			require.Error(t, err)
+			for _, w := range tc.wantErr {
+				assert.ErrorContains(t, err, w)
+			}
+			if tc.check != nil {
+				tc.check(t, s)
+			}
+		})
+	}
+}
+
+func TestParseScaleToZero(t *testing.T) {
+	data := map[string]string{
+		"default":          "enable_scale_to_zero: true\nretention_period: \"15m\"\n",
+		"llama-8b":         "model_id: meta/llama-3.1-8b\nretention_period: \"5m\"\n",
+		"llama-70b":        "model_id: meta/llama-3.1-70b\nenable_scale_to_zero: false\n",
+		"llama-production": "model_id: meta/llama-3.1-8b\nnamespace: production\nenable_scale_to_zero: true\nretention_period: 30m\n",
+	}
+	s, err := ParseScaleToZero(data, false)
+	require.NoError(t, err)
+	cfg := Config{Saturation: DefaultSaturationSettings(), ScaleToZero: s}
+	tests := []struct {
+		ns, model string
+		enabled   bool
+		retention time.Duration
+	}{
+		{"dev", "other", true, 15 * time.Minute},
+		{"dev", "meta/llama-3.1-8b", true, 5 * time.Minute},
+		{"production", "meta/llama-3.1-8b", true, 30 * time.Minute},
+		{"dev", "meta/llama-3.1-70b", false, 15 * time.Minute},
+	}
+	for _, tc := range tests {
+		mc := cfg.For(tc.ns, tc.model)
+		assert.Equal(t, tc.enabled, mc.ScaleToZero, "%s/%s", tc.ns, tc.model)
+		assert.Equal(t, tc.retention, mc.RetentionPeriod, "%s/%s", tc.ns, tc.model)
+	}
+}
+
+func TestParseScaleToZeroDefaultsAndErrors(t *testing.T) {
+	s, err := ParseScaleToZero(nil, true)
+	require.NoError(t, err)
+	mc := Config{ScaleToZero: s}.For("a", "b")
+	assert.True(t, mc.ScaleToZero, "global switch applies without a ConfigMap")
+	assert.Equal(t, DefaultRetentionPeriod, mc.RetentionPeriod)
+
+	s, err = ParseScaleToZero(map[string]string{"__defaults__": "enable_scale_to_zero: true\nretention_period: 1m\n"}, false)
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, Config{ScaleToZero: s}.For("a", "b").RetentionPeriod, "legacy defaults key")
+
+	_, err = ParseScaleToZero(map[string]string{"default": "retention_period: -5m\n"}, false)
+	require.ErrorContains(t, err, "retention_period -5m0s: want a positive Go duration")
+	_, err = ParseScaleToZero(map[string]string{"x": "enable_scale_to_zero: yes please\n"}, false)
+	require.ErrorContains(t, err, `wva-model-scale-to-zero-config key "x"`)
+	_, err = ParseScaleToZero(map[string]string{"default": "enable_scale_to_zero: true\n", "__defaults__": "enable_scale_to_zero: false\n"}, false)
+	require.ErrorContains(t, err, `both "default" and "__defaults__" are present`)
+	_, err = ParseScaleToZero(map[string]string{"x": "model_id: m\nretention_period: 300\n"}, false)
+	require.ErrorContains(t, err, "want a quoted Go duration")
+}
+
+func TestDurationRoundTrip(t *testing.T) {
+	d := Duration{90 * time.Second}
+	b, err := d.MarshalJSON()
+	require.NoError(t, err)
+	var back Duration
+	require.NoError(t, back.UnmarshalJSON(b))
+	assert.Equal(t, d, back)
+}
