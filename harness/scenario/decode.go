@@ -366,7 +366,10 @@ func editDistance(a, b string) int {
 func (r *Rate) decodeScalar(n *yaml.Node) (string, bool) {
 	f, msg, ok := scalarFloat(n)
 	if !ok {
-		return msg + " or a mapping {constant} / {from, to, shape}", false
+		if t := n.ShortTag(); t == "!!float" || t == "!!int" {
+			return msg, false
+		}
+		return fmt.Sprintf("expected a rate in requests/s (a number, or a mapping {constant} or {from, to, shape}), got %s", describe(n)), false
 	}
 	r.Constant = &f
 	return "", true
@@ -374,9 +377,9 @@ func (r *Rate) decodeScalar(n *yaml.Node) (string, bool) {
 
 // decodeScalar accepts "prompt: 512" for a constant length.
 func (l *LengthDist) decodeScalar(n *yaml.Node) (string, bool) {
-	i, msg, ok := scalarInt(n)
+	i, _, ok := scalarInt(n)
 	if !ok || i > math.MaxInt32 {
-		return msg + " (a token count) or a mapping {type, ...}", false
+		return fmt.Sprintf("expected a token count (an integer, or a mapping {type, value, min, max, mean, stddev, values}), got %s", describe(n)), false
 	}
 	l.Type, l.Value = DistConstant, int(i)
 	return "", true
@@ -384,9 +387,9 @@ func (l *LengthDist) decodeScalar(n *yaml.Node) (string, bool) {
 
 // decodeScalar accepts "scheduling: 5s" for a constant duration.
 func (d *DurationDist) decodeScalar(n *yaml.Node) (string, bool) {
-	dur, msg, ok := scalarDuration(n)
+	dur, _, ok := scalarDuration(n)
 	if !ok {
-		return msg + " or a mapping {type, ...}", false
+		return fmt.Sprintf("expected a duration such as \"30s\" or a mapping {type, value, min, max, mean, stddev}, got %s", describe(n)), false
 	}
 	d.Type, d.Value = DistConstant, dur
 	return "", true

@@ -235,6 +235,11 @@ func defaultArrivals(a *Arrivals) {
 }
 
 func defaultLength(l *LengthDist, value int) {
+	for i := range l.Values {
+		if l.Values[i].Weight == 0 {
+			l.Values[i].Weight = 1
+		}
+	}
 	if l.Type != "" {
 		return
 	}
@@ -245,11 +250,6 @@ func defaultLength(l *LengthDist, value int) {
 		l.Type, l.Value = DistConstant, value
 	default:
 		l.Type = DistConstant
-	}
-	for i := range l.Values {
-		if l.Values[i].Weight == 0 {
-			l.Values[i].Weight = 1
-		}
 	}
 }
 

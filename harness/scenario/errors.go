@@ -25,8 +25,11 @@ func (e *FieldError) Error() string {
 		b.WriteString(e.File)
 		b.WriteString(":")
 	}
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
 		fmt.Fprintf(&b, "%d:%d:", e.Line, e.Column)
+	case e.Line > 0:
+		fmt.Fprintf(&b, "%d:", e.Line)
 	}
 	if b.Len() > 0 {
 		b.WriteString(" ")

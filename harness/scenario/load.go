@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -53,7 +54,12 @@ func decode(name string, data []byte) (*Scenario, map[string]position, error) {
 	}
 	root, err := parseSingleDocument(data)
 	if err != nil {
-		sink.at(position{}, "", "%s", err)
+		var se *syntaxError
+		if errors.As(err, &se) {
+			sink.at(position{line: se.line}, "", "invalid YAML: %s", se.msg)
+		} else {
+			sink.at(position{}, "", "%s", err)
+		}
 		return nil, nil, sink.err()
 	}
 	if root == nil {
@@ -72,7 +78,15 @@ func decode(name string, data []byte) (*Scenario, map[string]position, error) {
 	return s, sink.positions, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+
+// syntaxError is a YAML syntax error, with its line when the parser gives one.
+type syntaxError struct {
+	line int
+	msg  string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
 // parseSingleDocument parses YAML and insists on exactly one document.
 func parseSingleDocument(data []byte) (*yaml.Node, error) {
@@ -82,7 +96,12 @@ func parseSingleDocument(data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("invalid YAML: %s", yamlLine.ReplaceAllString(err.Error(), "line $1: "))
+		se := &syntaxError{msg: err.Error()}
+		if m := yamlLine.FindStringSubmatch(se.msg); m != nil {
+			se.line, _ = strconv.Atoi(m[1])
+			se.msg = se.msg[len(m[0]):]
+		}
+		return nil, se
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

@@ -260,7 +260,9 @@ func (v validator) traffic() {
 		} else if t.Diurnal == nil && t.Trace == nil {
 			v.field(pp+".rate", "is required when spec.traffic has neither diurnal nor trace")
 		}
-		v.arrivals(pp+".arrivals", *ph.Arrivals)
+		if *ph.Arrivals != t.Arrivals { // a copy of the default is checked once, below
+			v.arrivals(pp+".arrivals", *ph.Arrivals)
+		}
 	}
 	if total > v.s.Spec.Duration && v.s.Spec.Duration > 0 {
 		v.field(p+".phases", "phases last %s, longer than spec.duration %s", total, v.s.Spec.Duration)
@@ -360,7 +362,7 @@ func (v validator) classes() {
 		}
 	}
 	if len(t.Classes) > 0 && math.Abs(sum-1) > 1e-6 {
-		v.field("spec.traffic.classes", "shares sum to %g; they must sum to 1", sum)
+		v.field("spec.traffic.classes", "shares sum to %.6g; they must sum to 1", sum)
 	}
 }
 
