@@ -39,10 +39,11 @@ type Engine struct {
 	nDec     int
 	sumBase  int64 // sum over decoders of target - base
 
-	step int64 // index of the next step to schedule
-	seq  uint64
-	plan plan
-	itl  suffixMax
+	step  int64 // index of the next step to schedule
+	seq   uint64
+	plans int64 // plans built (a fast-forwarded run counts once)
+	plan  plan
+	itl   suffixMax
 
 	aborts []*req
 	events []Event

@@ -1,5 +1,9 @@
 package engine
 
+// timeEps is the resolution of event times (they are rounded to the
+// nanosecond): a time within it of a step end reaches that step end.
+const timeEps = 1e-9
+
 // advance runs the engine up to time t (seconds since epoch).
 func (e *Engine) advance(t float64) {
 	if t < e.now {
@@ -9,7 +13,7 @@ func (e *Engine) advance(t float64) {
 		if e.plan.active {
 			p := &e.plan
 			end := p.start + p.r.elapsed(p.k)
-			if end <= t {
+			if end <= t+timeEps {
 				e.finishPlan(end)
 				e.now = end
 				e.startNext(end)
@@ -20,7 +24,7 @@ func (e *Engine) advance(t float64) {
 			}
 			break
 		}
-		if e.pending.len() > 0 && e.pending.front().queued <= t {
+		if e.pending.len() > 0 && e.pending.front().queued <= t+timeEps {
 			st := max(e.now, e.pending.front().queued)
 			e.now = st
 			e.startNext(st)
@@ -28,13 +32,13 @@ func (e *Engine) advance(t float64) {
 		}
 		break
 	}
-	e.now = t
+	e.now = max(e.now, t)
 }
 
 // startNext moves arrived requests to the waiting queue and schedules the
 // next step at time t.
 func (e *Engine) startNext(t float64) {
-	for e.pending.len() > 0 && e.pending.front().queued <= t {
+	for e.pending.len() > 0 && e.pending.front().queued <= t+timeEps {
 		q := e.pending.popFront()
 		q.state = stateWaiting
 		e.waiting.pushBack(q)
@@ -217,6 +221,7 @@ func (e *Engine) buildPlan(t float64, s int64, preempted bool) {
 		k = e.runLength(s, &r, t)
 	}
 	e.plan = plan{active: true, start: t, first: s, k: k, alloc: 1, nDec: e.nDec, r: r}
+	e.plans++
 }
 
 // runLength bounds a run of pure decode steps starting at step s.

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/saturn-autoscaler/saturn/simulator/profiles"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func testConfig(t testing.TB, acc, model string) Config {
+	t.Helper()
+	a, err := profiles.LookupAccelerator(acc)
+	require.NoError(t, err)
+	m, err := profiles.LookupModel(model)
+	require.NoError(t, err)
+	return Config{Accelerator: a, Model: m}
+}
+
+const llama8B = "meta-llama/Llama-3.1-8B-Instruct"
+
+func newEngine(t testing.TB, cfg Config) *Engine {
+	t.Helper()
+	e, err := New(cfg)
+	require.NoError(t, err)
+	return e
+}
+
+// arrival is one request of a generated workload.
+type arrival struct {
+	at time.Duration
+	r  Request
+}
+
+// workload draws n Poisson arrivals at rate per second with uniform lengths.
+func workload(seed uint64, n int, rate float64, maxPrompt, maxOutput int, groups int) []arrival {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	out := make([]arrival, n)
+	at := time.Duration(0)
+	for i := range out {
+		at += time.Duration(rng.ExpFloat64() / rate * 1e9)
+		r := Request{
+			ID:           fmt.Sprintf("r%d", i),
+			PromptTokens: 1 + rng.IntN(maxPrompt),
+			OutputTokens: 1 + rng.IntN(maxOutput),
+			Stop:         rng.IntN(2) == 0,
+		}
+		if groups > 0 && rng.IntN(2) == 0 {
+			r.PrefixGroup = fmt.Sprintf("g%d", rng.IntN(groups))
+			r.PrefixTokens = min(r.PromptTokens, 512)
+		}
+		out[i] = arrival{at: at, r: r}
+	}
+	return out
+}
+
+// drive feeds the workload to e, calling check after every call, and
+// returns every event.
+func drive(t testing.TB, e *Engine, w []arrival, check func()) []Event {
+	t.Helper()
+	var events []Event
+	for _, a := range w {
+		events = e.AdvanceInto(events, epoch.Add(a.at))
+		require.NoError(t, e.Add(epoch.Add(a.at), a.r))
+		if check != nil {
+			check()
+		}
+	}
+	// Drain, stepping through NextEventTime.
+	for i := 0; i < 10_000_000; i++ {
+		next, ok := e.NextEventTime()
+		if !ok {
+			break
+		}
+		events = e.AdvanceInto(events, next)
+		if check != nil {
+			check()
+		}
+	}
+	require.True(t, e.Idle(), "engine must drain")
+	return events
+}
