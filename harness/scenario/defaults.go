@@ -49,8 +49,47 @@ func (s *Scenario) Default() {
 	for i := range sp.Faults {
 		defaultFault(&sp.Faults[i], sp.Duration)
 	}
+	defaultSLO(sp)
 	for i := range sp.Assertions {
-		defaultAssertion(&sp.Assertions[i], sp.Variants)
+		defaultAssertion(&sp.Assertions[i], sp.Variants, *sp.SLO)
+	}
+}
+
+// Default SLO targets when neither spec.slo nor an assertion gives one.
+const (
+	DefaultSLOTTFT = 2 * time.Second
+	DefaultSLOITL  = 100 * time.Millisecond
+)
+
+func defaultSLO(sp *Spec) {
+	if sp.SLO == nil {
+		sp.SLO = &SLO{}
+	}
+	for _, a := range sp.Assertions {
+		if c := a.SLOAttainment; c != nil {
+			if sp.SLO.TTFT == 0 {
+				sp.SLO.TTFT = c.TTFT
+			}
+			if sp.SLO.ITL == 0 {
+				sp.SLO.ITL = c.ITL
+			}
+		}
+	}
+	for _, a := range sp.Assertions {
+		if c := a.Latency; c != nil {
+			if c.Metric == MetricTTFT && sp.SLO.TTFT == 0 {
+				sp.SLO.TTFT = c.Max
+			}
+			if c.Metric == MetricITL && sp.SLO.ITL == 0 {
+				sp.SLO.ITL = c.Max
+			}
+		}
+	}
+	if sp.SLO.TTFT == 0 {
+		sp.SLO.TTFT = DefaultSLOTTFT
+	}
+	if sp.SLO.ITL == 0 {
+		sp.SLO.ITL = DefaultSLOITL
 	}
 }
 
@@ -265,7 +304,10 @@ func defaultFault(f *Fault, runDuration time.Duration) {
 	}
 }
 
-func defaultAssertion(a *Assertion, variants []Variant) {
+func defaultAssertion(a *Assertion, variants []Variant, slo SLO) {
+	if c := a.SLOAttainment; c != nil && c.TTFT == 0 && c.ITL == 0 {
+		c.TTFT, c.ITL = slo.TTFT, slo.ITL
+	}
 	only := ""
 	if len(variants) == 1 {
 		only = variants[0].Name

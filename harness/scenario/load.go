@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -25,6 +26,20 @@ func Load(path string) (*Scenario, error) {
 		return nil, fmt.Errorf("reading scenario: %w", err)
 	}
 	return LoadBytes(path, data)
+}
+
+// LoadFS is Load for a file in fsys (e.g. an embedded library); trace paths resolve in fsys.
+func LoadFS(fsys fs.FS, name string) (*Scenario, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	s, err := LoadBytes(name, data)
+	if err != nil {
+		return nil, err
+	}
+	s.FS = fsys
+	return s, nil
 }
 
 // LoadBytes is Load for a file already in memory; name is used in errors and to resolve

@@ -104,7 +104,7 @@ spec:
 	var list ErrorList
 	require.ErrorAs(t, err, &list)
 	require.Len(t, list, 3)
-	assert.Equal(t, "many.yaml:5:3: spec.sed: unknown field \"sed\"; allowed here: assertions, autoscaler, duration, faults, model, prometheus, router, seed, traffic, variants (did you mean \"seed\"?)", list[0].Error())
+	assert.Equal(t, "many.yaml:5:3: spec.sed: unknown field \"sed\"; allowed here: assertions, autoscaler, duration, faults, model, prometheus, router, seed, slo, traffic, variants (did you mean \"seed\"?)", list[0].Error())
 	assert.Equal(t, "spec.model.engin", list[1].Field)
 	assert.Equal(t, "spec.variants[0].maxReplicas", list[2].Field)
 }
@@ -226,4 +226,29 @@ func TestValidateWithoutPositions(t *testing.T) {
 	s.Spec.Variants[0].Accelerator = "TPU"
 	err := s.Validate()
 	require.ErrorContains(t, err, "spec.variants[0].accelerator: unknown accelerator \"TPU\"")
+}
+
+func TestSLODefaults(t *testing.T) {
+	base := variantsYAML + `
+  traffic: {phases: [{name: a, duration: 1m, rate: 1}]}
+`
+	cases := []struct {
+		name      string
+		extra     string
+		ttft, itl time.Duration
+	}{
+		{"nothing", "", DefaultSLOTTFT, DefaultSLOITL},
+		{"explicit", "  slo: {ttft: 500ms, itl: 40ms}\n", 500 * time.Millisecond, 40 * time.Millisecond},
+		{"from sloAttainment", "  assertions: [{sloAttainment: {ttft: 1s, minShare: 0.9}}, {latency: {metric: itl, percentile: p99, max: 70ms}}]\n", time.Second, 70 * time.Millisecond},
+		{"from latency", "  assertions: [{latency: {metric: ttft, percentile: p99, max: 3s}}]\n", 3 * time.Second, DefaultSLOITL},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := load(t, base+c.extra)
+			assert.Equal(t, SLO{TTFT: c.ttft, ITL: c.itl}, *s.Spec.SLO)
+		})
+	}
+	s := load(t, base+"  slo: {ttft: 800ms, itl: 50ms}\n  assertions: [{sloAttainment: {minShare: 0.95}}]\n")
+	assert.Equal(t, 800*time.Millisecond, s.Spec.Assertions[0].SLOAttainment.TTFT, "an sloAttainment without targets uses spec.slo")
+	assert.Equal(t, 50*time.Millisecond, s.Spec.Assertions[0].SLOAttainment.ITL)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -31,18 +32,30 @@ type replay struct {
 	acc               float64
 }
 
-// TracePath resolves the trace file of a scenario relative to the scenario's directory.
+// TracePath resolves the trace file of a scenario relative to the scenario's directory (in
+// s.FS when set).
 func TracePath(s *Scenario) string {
 	p := s.Spec.Traffic.Trace.Path
+	if s.FS != nil {
+		return path.Join(path.Dir(s.Source), p)
+	}
 	if filepath.IsAbs(p) || s.Source == "" {
 		return p
 	}
 	return filepath.Join(filepath.Dir(s.Source), p)
 }
 
+// openTrace opens a scenario's trace file.
+func openTrace(s *Scenario) (*traces.File, error) {
+	tr := s.Spec.Traffic.Trace
+	if s.FS != nil {
+		return traces.OpenFS(s.FS, tr.Format, TracePath(s))
+	}
+	return traces.Open(tr.Format, TracePath(s))
+}
+
 func newReplay(s *Scenario, _ uint64) (*replay, error) {
 	tr := s.Spec.Traffic.Trace
-	path := TracePath(s)
 	r := &replay{scale: tr.TimeScale, mult: tr.RateMultiplier, stream: tr.Stream, class: tr.Class}
 	if r.scale <= 0 {
 		r.scale = 1
@@ -51,13 +64,13 @@ func newReplay(s *Scenario, _ uint64) (*replay, error) {
 		r.mult = 1
 	}
 	if tr.Format == traces.Mooncake {
-		shared, err := countHashIDs(path)
+		shared, err := countHashIDs(s)
 		if err != nil {
 			return nil, fmt.Errorf("spec.traffic.trace: %w", err)
 		}
 		r.shared = shared
 	}
-	f, err := traces.Open(tr.Format, path)
+	f, err := openTrace(s)
 	if err != nil {
 		return nil, fmt.Errorf("spec.traffic.trace: %w", err)
 	}
@@ -65,8 +78,8 @@ func newReplay(s *Scenario, _ uint64) (*replay, error) {
 	return r, nil
 }
 
-func countHashIDs(path string) (map[int64]int32, error) {
-	f, err := traces.Open(traces.Mooncake, path)
+func countHashIDs(s *Scenario) (map[int64]int32, error) {
+	f, err := openTrace(s)
 	if err != nil {
 		return nil, err
 	}

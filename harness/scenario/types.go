@@ -1,6 +1,9 @@
 package scenario
 
-import "time"
+import (
+	"io/fs"
+	"time"
+)
 
 // APIVersion and Kind identify a scenario file; both are required and checked first.
 const (
@@ -22,6 +25,9 @@ type Scenario struct {
 	// Source is the file the scenario was loaded from ("" when unknown); trace paths are
 	// resolved relative to its directory. Not read from YAML.
 	Source string `yaml:"-"`
+	// FS, when set, is the file system Source and trace paths live in (e.g. the embedded
+	// library); nil means the operating system's. Not read from YAML.
+	FS fs.FS `yaml:"-"`
 }
 
 // Metadata names and describes a scenario.
@@ -51,12 +57,24 @@ type Spec struct {
 	Prometheus Prometheus `yaml:"prometheus"`
 	// Router in front of the replicas.
 	Router Router `yaml:"router"`
+	// SLO is the service-level objective of the run: used by sloAttainment assertions that
+	// give no targets of their own and by the oracle. Defaults: the first sloAttainment's
+	// targets, else the first ttft/itl latency assertion's max, else 2s TTFT / 100ms ITL.
+	SLO *SLO `yaml:"slo"`
 	// Traffic sent to the router.
 	Traffic Traffic `yaml:"traffic"`
 	// Faults injected during the run.
 	Faults []Fault `yaml:"faults"`
 	// Assertions checked against the run's record.
 	Assertions []Assertion `yaml:"assertions"`
+}
+
+// SLO targets a request must meet.
+type SLO struct {
+	// TTFT is the time-to-first-token target (> 0).
+	TTFT time.Duration `yaml:"ttft"`
+	// ITL is the inter-token-latency target (> 0).
+	ITL time.Duration `yaml:"itl"`
 }
 
 // Model is the served model and the engine settings of its replicas.

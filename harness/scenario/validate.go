@@ -52,6 +52,8 @@ func (s *Scenario) validate(sink *errorSink) {
 	v.autoscaler()
 	v.positive("spec.prometheus.scrapeInterval", sp.Prometheus.ScrapeInterval)
 	v.router()
+	v.positive("spec.slo.ttft", sp.SLO.TTFT)
+	v.positive("spec.slo.itl", sp.SLO.ITL)
 	v.traffic()
 	v.faults()
 	v.assertions()
@@ -561,9 +563,6 @@ func (v validator) assertions() {
 			n++
 			v.nonNegative(p+".sloAttainment.ttft", c.TTFT)
 			v.nonNegative(p+".sloAttainment.itl", c.ITL)
-			if c.TTFT == 0 && c.ITL == 0 {
-				v.field(p+".sloAttainment", "give ttft, itl or both")
-			}
 			if c.MinShare <= 0 || c.MinShare > 1 {
 				v.field(p+".sloAttainment.minShare", "must be in (0, 1], got %g", c.MinShare)
 			}

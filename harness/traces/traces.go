@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -69,7 +70,7 @@ func NewReader(format string, r io.Reader) (Reader, error) {
 // File is a trace file open for reading.
 type File struct {
 	Reader
-	f    *os.File
+	f    io.Closer
 	path string
 }
 
@@ -79,6 +80,19 @@ func Open(format, path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s trace: %w", format, err)
 	}
+	return newFile(format, path, f)
+}
+
+// OpenFS is Open for a file in fsys (e.g. an embedded library).
+func OpenFS(fsys fs.FS, format, name string) (*File, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s trace: %w", format, err)
+	}
+	return newFile(format, name, f)
+}
+
+func newFile(format, path string, f io.ReadCloser) (*File, error) {
 	r, err := NewReader(format, bufio.NewReaderSize(f, 1<<16))
 	if err != nil {
 		f.Close()
