@@ -1,0 +1,27 @@
+// Package twin is saturn's digital twin: it replays a scenario on a virtual
+// clock against simulated vLLM replicas (simulator/engine), an embedded
+// Prometheus (harness/promstore) scraped at the scenario's interval, the
+// controller's own collector, planner and analyzers (the same PromQL strings
+// as in a cluster), and an HPA, KEDA or direct actuation model
+// (harness/hpa), and returns the run's record (harness/record).
+//
+// The loop is discrete-event: the next event is the earliest of the next
+// arrival, the next engine event of any replica (engines fast-forward
+// between events, TokenEvents off) and the next timer (scrapes, controller
+// cycles, HPA syncs, replica lifecycle transitions, faults). A router in
+// front of the replicas (round-robin, least-queue or an llm-d endpoint-picker
+// style KV/queue/prefix scorer) places each request; requests arriving when
+// no replica is ready wait in the router's flow-control queue, whose size is
+// exported as llm-d's EPP metric so that scale-from-zero works as in a
+// cluster. Replicas go pending -> starting -> ready -> draining -> stopped
+// with start-up times drawn from the variant's distributions.
+//
+// Runs are deterministic: the same scenario and seed give a byte-identical
+// record. Nothing here reads the wall clock (callers time runs themselves),
+// starts goroutines, or iterates a map where order could leak into the
+// record.
+//
+// Oracle computes the fewest GPU-hours that could have served the same
+// traffic within the SLO with perfect foresight and instant start-up, from
+// each variant's sustainable request rate measured on the engine.
+package twin

@@ -1,0 +1,252 @@
+package twin
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/profiles"
+)
+
+// Default SLO when a scenario asserts none.
+const (
+	DefaultSLOTTFT = 2 * time.Second
+	DefaultSLOITL  = 100 * time.Millisecond
+)
+
+// Oracle tuning.
+const (
+	// oracleBucket is the granularity of the load curve the oracle follows.
+	oracleBucket = time.Minute
+	// oracleAttainment is the share of requests that must meet the SLO at a
+	// replica's sustainable rate.
+	oracleAttainment = 0.99
+	oracleProbeRequests = 1200
+	oracleMixSize       = 2000
+)
+
+// SLOOf returns the latency objective of a scenario: the targets of its
+// first sloAttainment assertion, else the maxima of its ttft/itl latency
+// assertions, else DefaultSLOTTFT and DefaultSLOITL.
+func SLOOf(sc *scenario.Scenario) record.SLO {
+	var slo record.SLO
+	for _, a := range sc.Spec.Assertions {
+		if s := a.SLOAttainment; s != nil {
+			return record.SLO{TTFT: s.TTFT, ITL: s.ITL}
+		}
+	}
+	for _, a := range sc.Spec.Assertions {
+		l := a.Latency
+		if l == nil || l.Class != "" {
+			continue
+		}
+		switch l.Metric {
+		case scenario.MetricTTFT:
+			if slo.TTFT == 0 || l.Max < slo.TTFT {
+				slo.TTFT = l.Max
+			}
+		case scenario.MetricITL:
+			if slo.ITL == 0 || l.Max < slo.ITL {
+				slo.ITL = l.Max
+			}
+		}
+	}
+	if slo.TTFT == 0 {
+		slo.TTFT = DefaultSLOTTFT
+	}
+	if slo.ITL == 0 {
+		slo.ITL = DefaultSLOITL
+	}
+	return slo
+}
+
+// Oracle computes the fewest GPU-hours that could have served the record's
+// traffic within its SLO with perfect foresight and instant start-up: for
+// each variant, the sustainable request rate of one replica at the SLO is
+// measured on the engine with the run's request mix; the load curve (arrivals
+// per minute) then needs ceil(rate / capacity) replicas of the variant with
+// the lowest cost per unit of capacity, minute by minute.
+func Oracle(sc *scenario.Scenario, rec *record.Record) (*record.Oracle, error) {
+	mix := requestMix(rec.Requests)
+	if len(mix) == 0 {
+		return &record.Oracle{}, nil
+	}
+	model, err := profiles.LookupModel(sc.Spec.Model.Name)
+	if err != nil {
+		return nil, fmt.Errorf("model %q: %w", sc.Spec.Model.Name, err)
+	}
+	var best *record.Oracle
+	bestUnitCost := math.Inf(1)
+	for i, vs := range sc.Spec.Variants {
+		v, err := newVariant(i, &sc.Spec, vs, model, 1)
+		if err != nil {
+			return nil, err
+		}
+		capRPS, err := Capacity(v.engCfg, mix, rec.Meta.SLO)
+		if err != nil {
+			return nil, fmt.Errorf("variant %s: %w", vs.Name, err)
+		}
+		if capRPS <= 0 {
+			continue
+		}
+		unit := vs.Cost / capRPS
+		if unit >= bestUnitCost {
+			continue
+		}
+		bestUnitCost = unit
+		o := &record.Oracle{Variant: vs.Name, CapacityRPS: round3(capRPS)}
+		for _, n := range loadCurve(rec) {
+			need := int(math.Ceil(float64(n) / oracleBucket.Seconds() / capRPS))
+			o.PeakReplicas = max(o.PeakReplicas, need)
+			h := float64(need) * oracleBucket.Hours()
+			o.GPUHours += h * float64(v.gpus)
+			o.Cost += h * vs.Cost
+		}
+		o.GPUHours, o.Cost = round3(o.GPUHours), round3(o.Cost)
+		best = o
+	}
+	if best == nil {
+		return &record.Oracle{}, nil
+	}
+	return best, nil
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// loadCurve counts arrivals per oracleBucket over the traffic window.
+func loadCurve(rec *record.Record) []int {
+	n := int((rec.Meta.Duration + oracleBucket - 1) / oracleBucket)
+	counts := make([]int, max(n, 1))
+	for i := range rec.Requests {
+		b := int(rec.Requests[i].Arrival / oracleBucket)
+		if b >= len(counts) {
+			b = len(counts) - 1
+		}
+		counts[b]++
+	}
+	return counts
+}
+
+type mixEntry struct{ prompt, output int }
+
+// requestMix samples up to oracleMixSize requests evenly from the run.
+func requestMix(reqs []record.Request) []mixEntry {
+	if len(reqs) == 0 {
+		return nil
+	}
+	stride := max(len(reqs)/oracleMixSize, 1)
+	var out []mixEntry
+	for i := 0; i < len(reqs) && len(out) < oracleMixSize; i += stride {
+		out = append(out, mixEntry{int(reqs[i].PromptTokens), int(reqs[i].OutputTokens)})
+	}
+	return out
+}
+
+// Capacity is the highest Poisson arrival rate (requests/s) at which one
+// replica with cfg serves the request mix with at least 99% of requests
+// meeting the SLO, found by bisection on engine runs.
+func Capacity(cfg engine.Config, mix []mixEntry, slo record.SLO) (float64, error) {
+	ok := func(rate float64) (bool, error) { return probe(cfg, mix, slo, rate) }
+	lo, hi := 0.0, 0.5
+	for {
+		good, err := ok(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !good {
+			break
+		}
+		lo, hi = hi, hi*2
+		if hi > 1e5 {
+			return lo, nil
+		}
+	}
+	for range 10 {
+		mid := (lo + hi) / 2
+		good, err := ok(mid)
+		if err != nil {
+			return 0, err
+		}
+		if good {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// probe runs one replica at rate and reports whether it meets the SLO.
+func probe(cfg engine.Config, mix []mixEntry, slo record.SLO, rate float64) (bool, error) {
+	eng, err := engine.New(cfg)
+	if err != nil {
+		return false, fmt.Errorf("building the probe engine: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := oracleProbeRequests
+	arrivals := make([]time.Duration, n)
+	var t float64
+	for i := range arrivals {
+		t += rng.ExpFloat64() / rate
+		arrivals[i] = time.Duration(t * float64(time.Second))
+	}
+	first := make([]time.Duration, n)
+	met, measured := 0, 0
+	warm := n / 5
+	next := 0
+	var evs []engine.Event
+	done := 0
+	for done < n {
+		tEng, busy := eng.NextEventTime()
+		if next < n && (!busy || !at(arrivals[next]).After(tEng)) {
+			m := mix[next%len(mix)]
+			if err := eng.Add(at(arrivals[next]), engine.Request{ID: strconv.Itoa(next), PromptTokens: m.prompt, OutputTokens: m.output}); err != nil {
+				done++ // an impossible request counts as a miss
+				if next >= warm {
+					measured++
+				}
+			}
+			next++
+			continue
+		}
+		if !busy {
+			break
+		}
+		evs = eng.AdvanceInto(evs[:0], tEng)
+		for _, ev := range evs {
+			i, _ := strconv.Atoi(ev.ID)
+			switch ev.Kind {
+			case engine.EventFirstToken:
+				first[i] = offset(ev.Time)
+			case engine.EventFinished:
+				done++
+				if i < warm {
+					continue
+				}
+				measured++
+				st := ev.Stats
+				ttft := st.FirstToken.Sub(st.Arrival)
+				good := !st.FirstToken.IsZero() && (slo.TTFT <= 0 || ttft <= slo.TTFT)
+				if good && slo.ITL > 0 && st.OutputTokens > 1 {
+					good = st.Finished.Sub(st.FirstToken)/time.Duration(st.OutputTokens-1) <= slo.ITL
+				}
+				if good {
+					met++
+				}
+			}
+		}
+		// Stop early once the misses alone sink the attainment.
+		if measured > 0 && float64(measured-met) > (1-oracleAttainment)*float64(n-warm) {
+			return false, nil
+		}
+	}
+	if measured == 0 {
+		return false, nil
+	}
+	return float64(met)/float64(measured) >= oracleAttainment, nil
+}

@@ -1,0 +1,297 @@
+package twin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/harness/promstore"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/profiles"
+)
+
+// Epoch is the virtual time a twin run starts at. A fixed instant keeps
+// records reproducible.
+var Epoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultNamespace is the namespace the twin's replicas live in.
+const DefaultNamespace = "saturn"
+
+// Router and drain limits.
+const (
+	// routerRefresh is how often the router re-reads replica state (llm-d's
+	// EPP refreshes its metrics every 50 ms; 250 ms keeps the twin fast).
+	routerRefresh = 250 * time.Millisecond
+	// routerQueueTimeout bounds how long a request waits for a ready replica.
+	routerQueueTimeout = 5 * time.Minute
+	// drainGrace bounds how long the run continues after the traffic ends to
+	// let in-flight requests finish.
+	drainGrace = 15 * time.Minute
+)
+
+// never is a time after every event.
+const never = time.Duration(math.MaxInt64)
+
+// Options tune a run. The zero value runs the scenario as written.
+type Options struct {
+	// Seed replaces spec.seed when non-zero.
+	Seed uint64
+	// Namespace of the simulated pods (default DefaultNamespace).
+	Namespace string
+	// Progress, when set, is called about every simulated minute with the
+	// simulated time reached and the run's length.
+	Progress func(done, total time.Duration)
+	// NoOracle skips the oracle computation.
+	NoOracle bool
+}
+
+// ErrInvalidScenario wraps errors caused by the scenario's content (unknown
+// profile, impossible engine settings) rather than by the twin.
+var ErrInvalidScenario = errors.New("invalid scenario")
+
+// Run replays the scenario (loaded, defaulted and validated by
+// harness/scenario) and returns its record.
+func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*record.Record, error) {
+	t, err := newTwin(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	if err := t.loop(ctx); err != nil {
+		return nil, err
+	}
+	t.finish()
+	if !opts.NoOracle {
+		o, err := Oracle(sc, t.rec)
+		if err != nil {
+			return nil, fmt.Errorf("computing the oracle: %w", err)
+		}
+		t.rec.Oracle = o
+	}
+	return t.rec, nil
+}
+
+// twin is the state of one run.
+type twin struct {
+	sc        *scenario.Scenario
+	spec      *scenario.Spec
+	opts      Options
+	namespace string
+	end       time.Duration // traffic end
+	rec       *record.Record
+	store     *promstore.Store
+	timers    timerHeap
+	variants  []*variant
+	replicas  []*replica // every replica ever created, by id
+	serving   []*replica // replicas with an engine (ready or draining)
+	gen       *scenario.Generator
+	next      scenario.Request
+	hasNext   bool
+	inflight  int
+	queue     []int64 // rows waiting in the router for a ready replica
+	router    router
+	evBuf     []engine.Event
+	now       time.Duration
+	ctrl      *controller
+	faults    faultState
+	metrics   *metricNames
+	lastProg  time.Duration
+	finalized bool
+}
+
+func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
+	sp := &sc.Spec
+	seed := sp.Seed
+	if opts.Seed != 0 {
+		seed = opts.Seed
+	}
+	ns := opts.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	t := &twin{sc: sc, spec: sp, opts: opts, namespace: ns, end: sp.Duration}
+	if t.end <= 0 {
+		return nil, fmt.Errorf("%w: spec.duration must be > 0", ErrInvalidScenario)
+	}
+	t.rec = &record.Record{Meta: record.Meta{
+		Scenario:        sc.Metadata.Name,
+		Mode:            record.ModeTwin,
+		Seed:            int64(seed),
+		Start:           Epoch,
+		Duration:        sp.Duration,
+		Model:           sp.Model.Name,
+		Analyzer:        sp.Autoscaler.Analyzer,
+		Actuation:       sp.Autoscaler.Actuation.Mode,
+		Router:          sp.Router.Policy,
+		SLO:             SLOOf(sc),
+		ScrapeInterval:  sp.Prometheus.ScrapeInterval,
+		ControlInterval: sp.Autoscaler.Interval,
+	}}
+	var at time.Duration
+	for _, p := range sp.Traffic.Phases {
+		t.rec.Meta.Phases = append(t.rec.Meta.Phases, record.Phase{Name: p.Name, Start: at, End: at + p.Duration})
+		at += p.Duration
+	}
+	model, err := profiles.LookupModel(sp.Model.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: spec.model.name: %w", ErrInvalidScenario, err)
+	}
+	t.metrics = newMetricNames()
+	for i, vs := range sp.Variants {
+		v, err := newVariant(i, sp, vs, model, seed)
+		if err != nil {
+			return nil, err
+		}
+		t.variants = append(t.variants, v)
+		t.rec.Meta.Variants = append(t.rec.Meta.Variants, record.Variant{
+			Name: vs.Name, Accelerator: vs.Accelerator, GPUsPerReplica: v.gpus, CostPerHour: vs.Cost,
+			MinReplicas: v.min, MaxReplicas: v.max, Initial: v.desired,
+		})
+		if err := t.metrics.addVariant(v, sp.Model.Name); err != nil {
+			return nil, err
+		}
+	}
+	t.router = newRouter(sp.Router)
+	store, err := promstore.New(promstore.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("starting the embedded Prometheus: %w", err)
+	}
+	t.store = store
+	if t.ctrl, err = newController(t); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	gen, err := scenario.NewGenerator(sc, seed)
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
+	}
+	t.gen = gen
+	t.pull()
+	if err := t.faults.init(t); err != nil {
+		_ = store.Close()
+		_ = gen.Close()
+		return nil, err
+	}
+	// Initial replicas are ready at t=0: the run starts from a warm deployment.
+	for _, v := range t.variants {
+		for range v.desired {
+			r := t.newReplica(v)
+			t.becomeReady(r)
+		}
+	}
+	t.timers.push(0, timerScrape, 0, 0)
+	t.timers.push(sp.Autoscaler.Interval, timerControl, 0, 0)
+	if p := t.ctrl.actuatePeriod; p > 0 {
+		t.timers.push(p, timerActuate, 0, 0)
+	}
+	return t, nil
+}
+
+func (t *twin) close() {
+	if t.gen != nil {
+		_ = t.gen.Close()
+	}
+	if t.store != nil {
+		_ = t.store.Close()
+	}
+}
+
+// pull reads the next generated request.
+func (t *twin) pull() {
+	t.next, t.hasNext = t.gen.Next()
+}
+
+// at converts an offset to the virtual time passed to the cores.
+func at(d time.Duration) time.Time { return Epoch.Add(d) }
+
+// offset converts a core's time back to an offset.
+func offset(tm time.Time) time.Duration { return tm.Sub(Epoch) }
+
+// variant is one deployment of the model.
+type variant struct {
+	idx      int
+	name     string
+	spec     scenario.Variant
+	engCfg   engine.Config
+	gpus     int
+	min, max int
+	// desired is the Deployment's spec.replicas.
+	desired  int
+	alive    []*replica // not stopped, in creation order
+	rng      *rand.Rand
+	podSeq   int
+	rsHash   string
+	routed   int // requests routed since the last timeline point
+	maxLen   int
+	decision int // latest wva_desired_replicas
+	decided  bool
+}
+
+func newVariant(i int, sp *scenario.Spec, vs scenario.Variant, model profiles.Model, seed uint64) (*variant, error) {
+	acc, err := profiles.LookupAccelerator(vs.Accelerator)
+	if err != nil {
+		return nil, fmt.Errorf("%w: spec.variants[%d].accelerator: %w", ErrInvalidScenario, i, err)
+	}
+	e := sp.EngineFor(vs)
+	cfg := engine.Config{
+		Accelerator: acc, Model: model,
+		TensorParallelSize: e.TensorParallelSize, GPUMemoryUtilization: e.GPUMemoryUtilization,
+		BlockSize: e.BlockSize, MaxNumSeqs: e.MaxNumSeqs, MaxNumBatchedTokens: e.MaxNumBatchedTokens,
+		MaxModelLen: e.MaxModelLen, EnablePrefixCaching: e.EnablePrefixCaching == nil || *e.EnablePrefixCaching,
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: spec.variants[%d] (%s) engine: %w", ErrInvalidScenario, i, vs.Name, err)
+	}
+	cfg = cfg.WithDefaults()
+	v := &variant{
+		idx: i, name: vs.Name, spec: vs, engCfg: cfg, gpus: max(cfg.TensorParallelSize, 1),
+		max: vs.MaxReplicas, maxLen: cfg.MaxModelLen,
+		rng:    rand.New(rand.NewPCG(seed, 0x7374617274757000+uint64(i))), // "startup"
+		rsHash: rsHash(vs.Name),
+	}
+	if vs.MinReplicas != nil {
+		v.min = *vs.MinReplicas
+	}
+	if vs.InitialReplicas != nil {
+		v.desired = *vs.InitialReplicas
+	} else {
+		v.desired = v.min
+	}
+	return v, nil
+}
+
+// rsHash is a stable stand-in for a ReplicaSet's pod-template hash.
+func rsHash(name string) string {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 10)
+	for i := range b {
+		b[i] = alphabet[h%uint64(len(alphabet))]
+		h /= uint64(len(alphabet))
+	}
+	return string(b)
+}
+
+// podName returns the next pod name of the variant's Deployment.
+func (v *variant) podName() string {
+	v.podSeq++
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	n := uint64(v.podSeq)*2654435761 + 12345
+	b := make([]byte, 5)
+	for i := range b {
+		b[i] = alphabet[n%uint64(len(alphabet))]
+		n /= uint64(len(alphabet))
+	}
+	return v.name + "-" + v.rsHash + "-" + string(b) + strconv.Itoa(v.podSeq%10)
+}
