@@ -140,4 +140,3 @@ func (f *faultState) scrapeDelay(now time.Duration) time.Duration {
 	}
 	return d
 }
-

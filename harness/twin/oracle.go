@@ -25,7 +25,7 @@ const (
 	oracleBucket = time.Minute
 	// oracleAttainment is the share of requests that must meet the SLO at a
 	// replica's sustainable rate.
-	oracleAttainment = 0.99
+	oracleAttainment    = 0.99
 	oracleProbeRequests = 1200
 	oracleMixSize       = 2000
 )

@@ -41,11 +41,11 @@ var staleNaN = math.Float64frombits(value.StaleNaN)
 
 // replicaSeries are one replica's scraped series.
 type replicaSeries struct {
-	running, waiting, kv, cacheInfo   *promstore.Series
-	preempt, promptTotal, genTotal    *promstore.Series
-	promptSum, promptCount            *promstore.Series
-	success                           []*promstore.Series // per finished_reason, in vllmmetrics.FinishedReasons order
-	all                               []*promstore.Series
+	running, waiting, kv, cacheInfo *promstore.Series
+	preempt, promptTotal, genTotal  *promstore.Series
+	promptSum, promptCount          *promstore.Series
+	success                         []*promstore.Series // per finished_reason, in vllmmetrics.FinishedReasons order
+	all                             []*promstore.Series
 }
 
 // metricNames holds, per variant, the label sets of the scraped families as
