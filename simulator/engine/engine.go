@@ -173,7 +173,9 @@ func (e *Engine) Add(now time.Time, r Request) error {
 	}
 	e.reqs[q.id] = q
 	e.pending.pushBack(q)
-	if e.plan.active {
+	// A run of decode steps must end when this request reaches the waiting
+	// queue, unless it would queue behind a request the run already blocks.
+	if e.plan.active && e.waiting.len() == 0 && e.running.n < e.cfg.MaxNumSeqs {
 		e.truncate(q.queued)
 	}
 	return nil
@@ -279,12 +281,27 @@ func (e *Engine) AdvanceInto(dst []Event, now time.Time) []Event {
 func (e *Engine) Stats() Stats {
 	s := e.st
 	s.Running = e.running.n
-	s.Waiting = e.waiting.len()
+	s.Waiting = e.waiting.len() + e.pendingReady()
 	s.UsedBlocks = e.pool.used
 	if e.pool.total > 0 {
 		s.KVCacheUsage = float64(e.pool.used) / float64(e.pool.total)
 	}
 	return s
+}
+
+// pendingReady counts requests past their API overhead that wait for the
+// next step boundary to enter the waiting queue (pending is sorted by time).
+func (e *Engine) pendingReady() int {
+	lo, hi := 0, e.pending.len()
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if e.pending.at(mid).queued <= e.now+timeEps {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // Requests is the number of requests in flight (pending, waiting, running).

@@ -36,6 +36,9 @@ func (d *deque) pushFront(r *req) {
 
 func (d *deque) front() *req { return d.buf[d.head] }
 
+// at returns the i-th request from the front.
+func (d *deque) at(i int) *req { return d.buf[(d.head+i)%len(d.buf)] }
+
 func (d *deque) popFront() *req {
 	r := d.buf[d.head]
 	d.buf[d.head] = nil

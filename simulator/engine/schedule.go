@@ -246,7 +246,9 @@ func (e *Engine) runLength(s int64, r *run, t float64) int64 {
 		}
 		k = min(k, f-s)
 	}
-	if e.pending.len() > 0 {
+	// The next arrival ends the run, unless it will queue behind a waiting
+	// request the run keeps blocked, or the batch is full.
+	if e.pending.len() > 0 && e.waiting.len() == 0 && e.running.n < e.cfg.MaxNumSeqs {
 		k = min(k, stepsUntil(r, e.pending.front().queued-t, 1, k))
 	}
 	return max(k, 1)
