@@ -80,7 +80,7 @@ func TestLibraryTrafficVolumes(t *testing.T) {
 	cases := map[string]float64{
 		"quickstart":        60*2 + 300*21 + 240*40,
 		"diurnal-24h":       25 * 86400,
-		"ramp":              78 / math.Log(40) * 1200 + 80*600,
+		"ramp":              78/math.Log(40)*1200 + 80*600,
 		"spike":             20*60*10 + 5*60*50 + 35*60*10 + 60*10,
 		"scale-to-zero":     2 * 600 * 5,
 		"multi-variant":     600*5 + 600*22.5 + 600*40 + 600*22.5,
