@@ -15,7 +15,7 @@ type AcceleratorInfo struct {
 }
 
 // KnownModels are the model profile names a scenario may use, kept in sync with
-// simulator/profiles (a test checks both lists agree once that package exists).
+// simulator/profiles (TestKnownNamesMatchSimulatorProfiles checks they agree).
 // Max lengths are the models' max_position_embeddings.
 var KnownModels = map[string]ModelInfo{
 	"Qwen/Qwen3-0.6B":                   {MaxModelLen: 40960},
