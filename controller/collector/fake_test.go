@@ -79,4 +79,3 @@ func manyTargets(n int) []Target {
 	}
 	return ts
 }
-
