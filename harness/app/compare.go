@@ -1,0 +1,108 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+
+	"github.com/spf13/cobra"
+
+	"github.com/saturn-autoscaler/saturn/harness/report"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+)
+
+// CompareOptions are the flags of `saturn compare`.
+type CompareOptions struct {
+	Out    string
+	Format string
+	// Analyzer runs B as A with this analyzer when only one file is given.
+	Analyzer string
+}
+
+// AddFlags registers the options.
+func (o *CompareOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.Out, "out", "", "write each run's outputs into DIR/a and DIR/b")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&o.Analyzer, "analyzer", "", "with one FILE: compare its analyzer against this one (capacity or wva-v1)")
+}
+
+// Validate checks the flags.
+func (o *CompareOptions) Validate(args []string) error {
+	if o.Format != "text" && o.Format != "json" {
+		return invalid("--format %q: must be text or json", o.Format)
+	}
+	if len(args) == 1 && o.Analyzer == "" {
+		return invalid("compare needs two scenario files, or one file and --analyzer")
+	}
+	if o.Analyzer != "" && o.Analyzer != scenario.AnalyzerCapacity && o.Analyzer != scenario.AnalyzerWVAv1 {
+		return invalid("--analyzer %q: must be %s or %s", o.Analyzer, scenario.AnalyzerCapacity, scenario.AnalyzerWVAv1)
+	}
+	return nil
+}
+
+func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
+	o := &CompareOptions{}
+	cmd := &cobra.Command{
+		Use:   "compare A [B]",
+		Short: "Run the same traffic under two autoscaler settings and show them side by side",
+		Long: "Run two scenarios that share their traffic (for example the same file with analyzer capacity and\n" +
+			"wva-v1) and print both runs side by side, each against the oracle. With one file, --analyzer\n" +
+			"names the analyzer of run B.",
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(args); err != nil {
+				return err
+			}
+			a, err := loadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var b *scenario.Scenario
+			if len(args) == 2 {
+				if b, err = loadFile(args[1]); err != nil {
+					return err
+				}
+			} else {
+				if b, err = loadFile(args[0]); err != nil {
+					return err
+				}
+				b.Spec.Autoscaler.Analyzer = o.Analyzer
+			}
+			if !reflect.DeepEqual(a.Spec.Traffic, b.Spec.Traffic) || a.Spec.Seed != b.Spec.Seed || a.Spec.Duration != b.Spec.Duration {
+				fmt.Fprintln(stderr, "warning: the two scenarios do not share traffic, seed and duration; the comparison is not like for like")
+			}
+			runs := [2]*outcome{}
+			for i, sc := range []*scenario.Scenario{a, b} {
+				bar := newProgress(stderr, "auto", sc.Metadata.Name)
+				out, err := execute(cmd.Context(), sc, 0, bar.update)
+				bar.done()
+				if err != nil {
+					return err
+				}
+				if o.Out != "" {
+					ro := &RunOptions{Out: filepath.Join(o.Out, []string{"a", "b"}[i])}
+					if err := writeOutputs(out, ro); err != nil {
+						return err
+					}
+				}
+				runs[i] = out
+			}
+			if o.Format == "json" {
+				if err := report.JSON(stdout, &runs[0].sum); err != nil {
+					return err
+				}
+				return report.JSON(stdout, &runs[1].sum)
+			}
+			return report.Compare(stdout, label(a), label(b), &runs[0].sum, &runs[1].sum)
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// label names a run by what differs in its autoscaler.
+func label(sc *scenario.Scenario) string {
+	a := sc.Spec.Autoscaler
+	return fmt.Sprintf("%s/%s", a.Analyzer, a.Actuation.Mode)
+}

@@ -1,0 +1,23 @@
+// Command saturn runs autoscaling scenarios in the digital twin (and, with
+// the e2e/load subcommands, on a Kind cluster). See harness/app.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/saturn-autoscaler/saturn/harness/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "saturn:", err)
+	}
+	os.Exit(app.ExitCode(err))
+}

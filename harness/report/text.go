@@ -1,0 +1,200 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/harness/record"
+)
+
+// JSON writes the summary as indented JSON (summary.json's form).
+func JSON(w io.Writer, sum *record.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sum)
+}
+
+// Text writes the human summary of a run.
+func Text(w io.Writer, sum *record.Summary) error {
+	ew := &errWriter{w: w}
+	passed := 0
+	for _, a := range sum.Assertions {
+		if a.Pass {
+			passed++
+		}
+	}
+	ew.printf("saturn %s: %s (%s, seed %d) | analyzer %s, actuation %s, %s simulated\n",
+		sum.Mode, sum.Scenario, sum.Mode, sum.Seed, sum.Analyzer, sum.Actuation, fmtSeconds(sum.DurationSeconds))
+	ew.printf("verdict: %s (%d/%d assertions hold)\n\n", strings.ToUpper(verdictOr(sum.Verdict)), passed, len(sum.Assertions))
+
+	if len(sum.Assertions) > 0 {
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ASSERTION\tOBSERVED\tRESULT")
+		for _, a := range sum.Assertions {
+			res := "pass"
+			if !a.Pass {
+				res = "FAIL"
+				if a.Detail != "" {
+					res += ": " + a.Detail
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Name, a.Observed, res)
+		}
+		_ = tw.Flush()
+		ew.printf("\n")
+	}
+
+	r := sum.Requests
+	ew.printf("requests  %d total, %d ok, %d errors, %d lost (error rate %.3f%%), SLO attainment %.2f%%\n",
+		r.Total, r.OK, r.Errors, r.Lost, 100*r.ErrorRate, 100*r.SLOAttainment)
+	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "latency\tp50\tp90\tp95\tp99\t")
+	for _, l := range []struct {
+		name string
+		p    record.Percentiles
+	}{{"TTFT", sum.TTFT}, {"ITL", sum.ITL}, {"E2E", sum.E2E}} {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", l.name, fmtSeconds(l.p.P50), fmtSeconds(l.p.P90), fmtSeconds(l.p.P95), fmtSeconds(l.p.P99))
+	}
+	_ = tw.Flush()
+	ew.printf("\n")
+
+	tw = tabwriter.NewWriter(ew, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "variant\taccelerator\tmin\tmax\tmean\tscale-ups\tscale-downs\tGPU-h\tcost\t")
+	for _, v := range sum.Variants {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%d\t%d\t%.3f\t%.2f\t\n", v.Name, v.Accelerator, v.ReplicasMin, v.ReplicasMax,
+			v.ReplicasMean, v.ScaleUps, v.ScaleDowns, v.GPUHours, v.Cost)
+	}
+	_ = tw.Flush()
+	ew.printf("scale events: %d\n", sum.ScaleEvents)
+	ew.printf("%s\n", oracleLine(sum))
+	if sum.Run != nil {
+		ew.printf("wall time %s, %.0f simulated s per wall s, %.0f requests per wall s\n",
+			fmtSeconds(sum.Run.WallSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
+	}
+	return ew.err
+}
+
+func verdictOr(v string) string {
+	if v == "" {
+		return "n/a"
+	}
+	return v
+}
+
+func oracleLine(sum *record.Summary) string {
+	if sum.Oracle == nil || sum.Oracle.GPUHours <= 0 {
+		return fmt.Sprintf("GPU-hours %.3f, cost %.2f (no oracle)", sum.GPUHours, sum.Cost)
+	}
+	o := sum.Oracle
+	return fmt.Sprintf("GPU-hours %.3f, cost %.2f | oracle %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO, peak %d) | %.2fx the oracle",
+		sum.GPUHours, sum.Cost, o.GPUHours, o.Cost, o.Variant, o.CapacityRPS, o.PeakReplicas, sum.OracleRatio)
+}
+
+// fmtSeconds prints seconds compactly: ms below a second, s below a
+// minute, else a Go duration.
+func fmtSeconds(s float64) string {
+	switch {
+	case s == 0:
+		return "0"
+	case s < 1:
+		return fmt.Sprintf("%.0fms", s*1000)
+	case s < 60:
+		return fmt.Sprintf("%.2fs", s)
+	default:
+		return time.Duration(s * float64(time.Second)).Round(time.Second).String()
+	}
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
+
+// Compare writes two runs of the same traffic side by side.
+func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
+	ew := &errWriter{w: w}
+	ew.printf("saturn compare: %s | A = %s | B = %s\n\n", a.Scenario, labelA, labelB)
+	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tA: %s\tB: %s\t\n", labelA, labelB)
+	row := func(name, x, y string) { fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, x, y) }
+	row("verdict", verdictOr(a.Verdict), verdictOr(b.Verdict))
+	row("requests ok", fmt.Sprint(a.Requests.OK), fmt.Sprint(b.Requests.OK))
+	row("errors + lost", fmt.Sprint(a.Requests.Errors+a.Requests.Lost), fmt.Sprint(b.Requests.Errors+b.Requests.Lost))
+	row("SLO attainment", pct(a.Requests.SLOAttainment), pct(b.Requests.SLOAttainment))
+	row("TTFT p50", fmtSeconds(a.TTFT.P50), fmtSeconds(b.TTFT.P50))
+	row("TTFT p99", fmtSeconds(a.TTFT.P99), fmtSeconds(b.TTFT.P99))
+	row("ITL p99", fmtSeconds(a.ITL.P99), fmtSeconds(b.ITL.P99))
+	row("E2E p99", fmtSeconds(a.E2E.P99), fmtSeconds(b.E2E.P99))
+	for i := range max(len(a.Variants), len(b.Variants)) {
+		var va, vb record.VariantSummary
+		if i < len(a.Variants) {
+			va = a.Variants[i]
+		}
+		if i < len(b.Variants) {
+			vb = b.Variants[i]
+		}
+		name := va.Name
+		if name == "" {
+			name = vb.Name
+		}
+		row(name+" replicas min/max/mean", fmt.Sprintf("%d/%d/%.2f", va.ReplicasMin, va.ReplicasMax, va.ReplicasMean),
+			fmt.Sprintf("%d/%d/%.2f", vb.ReplicasMin, vb.ReplicasMax, vb.ReplicasMean))
+		row(name+" scale-ups/downs", fmt.Sprintf("%d/%d", va.ScaleUps, va.ScaleDowns), fmt.Sprintf("%d/%d", vb.ScaleUps, vb.ScaleDowns))
+	}
+	row("scale events", fmt.Sprint(a.ScaleEvents), fmt.Sprint(b.ScaleEvents))
+	row("GPU-hours", fmt.Sprintf("%.3f", a.GPUHours), fmt.Sprintf("%.3f", b.GPUHours))
+	row("cost", fmt.Sprintf("%.2f", a.Cost), fmt.Sprintf("%.2f", b.Cost))
+	row("vs oracle (GPU-h)", ratio(a), ratio(b))
+	for i := range max(len(a.Assertions), len(b.Assertions)) {
+		var x, y string
+		name := ""
+		if i < len(a.Assertions) {
+			x, name = mark(a.Assertions[i]), a.Assertions[i].Name
+		}
+		if i < len(b.Assertions) {
+			y = mark(b.Assertions[i])
+			if name == "" {
+				name = b.Assertions[i].Name
+			}
+		}
+		row(name, x, y)
+	}
+	_ = tw.Flush()
+	if a.Oracle != nil && a.Oracle.GPUHours > 0 {
+		ew.printf("\noracle: %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO)\n", a.Oracle.GPUHours, a.Oracle.Cost, a.Oracle.Variant, a.Oracle.CapacityRPS)
+	}
+	return ew.err
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+func ratio(s *record.Summary) string {
+	if s.Oracle == nil || s.Oracle.GPUHours <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", s.OracleRatio)
+}
+
+func mark(a record.AssertionResult) string {
+	if a.Pass {
+		return a.Observed + " ok"
+	}
+	return a.Observed + " FAIL"
+}
