@@ -82,7 +82,7 @@ func buildView(rec *record.Record, sum *record.Summary) view {
 			continue
 		}
 		v.Events = append(v.Events, eventRow{
-			Time: fmtClock(d.Time.Seconds(), rec.Meta.Duration.Seconds()) + fmt.Sprintf(" (%s)", fmtSeconds(d.Time.Seconds())),
+			Time:    fmtClock(d.Time.Seconds(), rec.Meta.Duration.Seconds()) + fmt.Sprintf(" (%s)", fmtSeconds(d.Time.Seconds())),
 			Variant: d.Variant, Change: fmt.Sprintf("%d → %d", d.Current, d.Desired),
 			Analyzer: d.Analyzer, Reason: d.Reason, Up: d.Desired > d.Current,
 		})
