@@ -28,7 +28,7 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 		case rec > base && mc.ScaleUpStabilizationWindow > 0:
 			lowest := rec
 			for _, r := range m.recs {
-				if now.Sub(r.at) <= mc.ScaleUpStabilizationWindow && r.replicas < lowest {
+				if now.Sub(r.at) < mc.ScaleUpStabilizationWindow && r.replicas < lowest {
 					lowest = r.replicas
 				}
 			}
@@ -39,7 +39,7 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 		case rec < base:
 			highest := rec
 			for _, r := range m.recs {
-				if now.Sub(r.at) <= mc.ScaleDownStabilizationWindow && r.replicas > highest {
+				if now.Sub(r.at) < mc.ScaleDownStabilizationWindow && r.replicas > highest {
 					highest = r.replicas
 				}
 			}

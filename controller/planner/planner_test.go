@@ -1,0 +1,278 @@
+package planner
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+func TestScaleUpAtOnceInOneDecision(t *testing.T) {
+	p := NewPlanner(Options{})
+	snap := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.95, 6}, 2)...)
+	snap.model("ns", "m").MeanPromptTokens = 1000
+	ds := p.Decide(t0, snap.build(), []saturation.VariantState{state("a", 10, 2, 2)}, config.Default())
+	require.Len(t, ds, 1)
+	d := ds[0]
+	// 12 waiting at 2 per replica need 6 replicas; KV 19000+12000 tokens need 44286 -> 5.
+	assert.Equal(t, 6, d.Desired, d.Reason)
+	assert.Equal(t, "scale-up", d.Action())
+	assert.Equal(t, "capacity", d.Analyzer)
+	assert.True(t, d.MetricsAvailable)
+	assert.Equal(t, v1alpha1.ReasonMetricsFound, d.MetricsReason)
+	assert.Equal(t, 12.0, d.Inputs["waiting"])
+	assert.Contains(t, d.Reason, "scale up 2 -> 6")
+}
+
+func TestNeverBlind(t *testing.T) {
+	idle := repeat(podLoad{0.01, 0}, 4)
+	tests := []struct {
+		name       string
+		snap       func() collector.Snapshot
+		wantReason string
+		wantMsg    string
+	}{
+		{
+			name: "ready pod without a sample",
+			snap: func() collector.Snapshot {
+				s := newSnap(t0.Add(time.Hour)).pods("ns", "m", "a", idle...).build()
+				delete(s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods, "a-abc-3")
+				return s
+			},
+			wantReason: v1alpha1.ReasonMetricsMissing, wantMsg: "pod a-abc-3: no sample",
+		},
+		{
+			name: "stale pod",
+			snap: func() collector.Snapshot {
+				s := newSnap(t0.Add(time.Hour)).pods("ns", "m", "a", idle...).build()
+				s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-1"].Stale = true
+				return s
+			},
+			wantReason: v1alpha1.ReasonMetricsStale, wantMsg: "pod a-abc-1: stale sample",
+		},
+		{
+			name: "failed query",
+			snap: func() collector.Snapshot {
+				s := newSnap(t0.Add(time.Hour)).pods("ns", "m", "a", idle...).build()
+				s.Failed[collector.QueryWaiting] = errors.New("connection refused")
+				return s
+			},
+			wantReason: v1alpha1.ReasonPrometheusError, wantMsg: "waiting: connection refused",
+		},
+		{
+			name:       "model absent from the snapshot",
+			snap:       func() collector.Snapshot { return newSnap(t0.Add(time.Hour)).build() },
+			wantReason: v1alpha1.ReasonPrometheusError, wantMsg: "not part of the metrics collection",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewPlanner(Options{})
+			st := []saturation.VariantState{state("a", 10, 4, 4), state("b", 20, 0, 0)}
+			// A first, complete cycle: idle, but the 5m window keeps 4.
+			ds := p.Decide(t0, newSnap(t0).pods("ns", "m", "a", idle...).build(), st, config.Default())
+			require.Equal(t, 4, ds[0].Desired)
+			// An hour later everything says "scale down", but one input is missing.
+			ds = p.Decide(t0.Add(time.Hour), tc.snap(), st, config.Default())
+			d := ds[0]
+			assert.Equal(t, 4, d.Desired, "never scale down on missing data: %s", d.Reason)
+			assert.Equal(t, AnalyzerHold, d.Analyzer)
+			assert.False(t, d.MetricsAvailable)
+			assert.Equal(t, tc.wantReason, d.MetricsReason)
+			assert.Contains(t, d.MetricsMessage, tc.wantMsg)
+			assert.Contains(t, d.Reason, "hold")
+			assert.Equal(t, 0, ds[1].Desired)
+		})
+	}
+}
+
+func TestHoldKeepsThePreviousDecision(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 2, 2)}
+	ds := p.Decide(t0, newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 2)...).build(), st, config.Default())
+	require.Equal(t, 3, ds[0].Desired)
+	// The new replica is ready but not scraped yet: hold 3 (not current 2, not a new guess).
+	st = []saturation.VariantState{state("a", 10, 3, 3)}
+	ds = p.Decide(t0.Add(30*time.Second), newSnap(t0.Add(30*time.Second)).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 2)...).build(), st, config.Default())
+	assert.Equal(t, 3, ds[0].Desired, ds[0].Reason)
+	assert.False(t, ds[0].MetricsAvailable)
+}
+
+func TestPodsByDeploymentPrefix(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := state("a", 10, 3, 3)
+	st.Pods = nil
+	snap := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 3)...).pods("ns", "m", "ab", podLoad{0.0, 0})
+	ds := p.Decide(t0, snap.build(), []saturation.VariantState{st}, config.Default())
+	// Only a-abc-*: 3 x 0.9 = 27000 tokens need 38572 -> 4 replicas ("ab-abc-0" is not "a-").
+	assert.Equal(t, 4, ds[0].Desired, ds[0].Reason)
+
+	st.Ready = 4 // one ready pod has no metrics yet
+	st.Current = 4
+	ds = p.Decide(t0.Add(time.Minute), snap.build(), []saturation.VariantState{st}, config.Default())
+	assert.False(t, ds[0].MetricsAvailable)
+	assert.Contains(t, ds[0].MetricsMessage, "4 ready replicas but only 3 pods named a-* report metrics")
+}
+
+func TestScaleDownStabilization(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 4, 4)}
+	idle := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 4)...)
+	at := func(d time.Duration) Decision {
+		s := idle.build()
+		s.Time = t0.Add(d)
+		return p.Decide(t0.Add(d), s, st, config.Default())[0]
+	}
+	d := at(0)
+	assert.Equal(t, 1, d.Recommended)
+	assert.Equal(t, 4, d.Desired, "first sight: the window has not elapsed")
+	assert.Contains(t, d.Reason, "5m0s scale-down stabilization window")
+	assert.Equal(t, 4, at(4*time.Minute).Desired)
+	assert.Equal(t, 1, at(5*time.Minute+time.Second).Desired)
+
+	// A load spike inside the window pins the higher recommendation.
+	p = NewPlanner(Options{})
+	busy := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.7, 0}, 4)...).build()
+	require.Equal(t, 4, p.Decide(t0, busy, st, config.Default())[0].Desired)
+	busy.Time = t0.Add(6 * time.Minute)
+	require.Equal(t, 4, p.Decide(t0.Add(6*time.Minute), busy, st, config.Default())[0].Desired)
+	d = at(8 * time.Minute)
+	assert.Equal(t, 4, d.Desired, "the 6m recommendation of 4 is still inside the window: %s", d.Reason)
+	assert.Equal(t, 1, at(11*time.Minute+time.Second).Desired)
+}
+
+func TestStabilizationWindowsFromConfig(t *testing.T) {
+	cfg := cfgWith(map[string]string{
+		"m": "model_id: m\nscaleDownStabilizationWindow: 0s\nscaleUpStabilizationWindow: 1m\n",
+	}, nil)
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 4, 4)}
+	d := p.Decide(t0, newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 4)...).build(), st, cfg)[0]
+	assert.Equal(t, 1, d.Desired, "no scale-down window: at once")
+
+	st = []saturation.VariantState{state("a", 10, 1, 1)}
+	hot := func(at time.Duration) Decision {
+		return p.Decide(t0.Add(at), newSnap(t0.Add(at)).pods("ns", "m", "a", podLoad{0.95, 0}).build(), st, cfg)[0]
+	}
+	d = hot(10 * time.Second)
+	assert.Equal(t, 1, d.Desired, "scale-up window holds the lower recent recommendation: %s", d.Reason)
+	assert.Equal(t, 2, hot(61*time.Second+10*time.Second).Desired)
+}
+
+func TestScaleToZero(t *testing.T) {
+	cfg := cfgWith(nil, map[string]string{"default": "enable_scale_to_zero: true\nretention_period: 10m\n"})
+	idleSnap := func(at time.Duration) collector.Snapshot {
+		s := newSnap(t0.Add(at)).pods("ns", "m", "a", podLoad{0, 0}).build()
+		s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-0"].Running = 0
+		return s
+	}
+	st := []saturation.VariantState{state("a", 10, 1, 1), state("b", 20, 0, 0)}
+
+	p := NewPlanner(Options{})
+	assert.Equal(t, 1, p.Decide(t0, idleSnap(0), st, cfg)[0].Desired)
+	assert.Equal(t, 1, p.Decide(t0.Add(9*time.Minute), idleSnap(9*time.Minute), st, cfg)[0].Desired)
+	d := p.Decide(t0.Add(10*time.Minute), idleSnap(10*time.Minute), st, cfg)[0]
+	assert.Equal(t, 0, d.Desired, d.Reason)
+	assert.Equal(t, AnalyzerScaleToZero, d.Analyzer)
+	assert.Contains(t, d.Reason, "retention_period 10m0s")
+
+	// A finished request restarts the retention period.
+	p = NewPlanner(Options{})
+	p.Decide(t0, idleSnap(0), st, cfg)
+	s := idleSnap(5 * time.Minute)
+	s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].FinishedRequests = 1
+	p.Decide(t0.Add(5*time.Minute), s, st, cfg)
+	assert.Equal(t, 1, p.Decide(t0.Add(12*time.Minute), idleSnap(12*time.Minute), st, cfg)[0].Desired)
+	assert.Equal(t, 0, p.Decide(t0.Add(15*time.Minute), idleSnap(15*time.Minute), st, cfg)[0].Desired)
+
+	// Not when the activity query fails, not with minReplicas, not when disabled.
+	p = NewPlanner(Options{})
+	p.Decide(t0, idleSnap(0), st, cfg)
+	s = idleSnap(time.Hour)
+	s.Failed[collector.QueryActivity] = errors.New("timeout")
+	assert.Equal(t, 1, p.Decide(t0.Add(time.Hour), s, st, cfg)[0].Desired)
+
+	p = NewPlanner(Options{})
+	withMin := []saturation.VariantState{state("a", 10, 1, 1), state("b", 20, 0, 0)}
+	withMin[1].Min = 1
+	p.Decide(t0, idleSnap(0), withMin, cfg)
+	assert.Equal(t, 1, p.Decide(t0.Add(time.Hour), idleSnap(time.Hour), withMin, cfg)[0].Desired)
+
+	p = NewPlanner(Options{})
+	p.Decide(t0, idleSnap(0), st, config.Default())
+	assert.Equal(t, 1, p.Decide(t0.Add(time.Hour), idleSnap(time.Hour), st, config.Default())[0].Desired)
+}
+
+func TestScaleFromZero(t *testing.T) {
+	cfg := cfgWith(nil, map[string]string{"default": "enable_scale_to_zero: true\n"})
+	st := []saturation.VariantState{state("dear", 20, 0, 0), state("cheap", 5, 0, 0)}
+	snapWith := func(waiting float64) collector.Snapshot {
+		s := newSnap(t0).build()
+		newSnapModel(s).ScaleFromZeroWaiting = waiting
+		return s
+	}
+
+	ds := NewPlanner(Options{}).Decide(t0, snapWith(3), st, cfg)
+	assert.Equal(t, 0, ds[0].Desired)
+	assert.Equal(t, 1, ds[1].Desired, ds[1].Reason)
+	assert.Equal(t, AnalyzerScaleFromZero, ds[1].Analyzer)
+	assert.Contains(t, ds[1].Reason, "3 requests waiting")
+
+	ds = NewPlanner(Options{}).Decide(t0, snapWith(0), st, cfg)
+	assert.Equal(t, []int{0, 0}, []int{ds[0].Desired, ds[1].Desired})
+	assert.True(t, ds[0].MetricsAvailable)
+
+	failed := snapWith(5)
+	failed.Failed[collector.QueryScaleFromZero] = errors.New("no such metric")
+	ds = NewPlanner(Options{}).Decide(t0, failed, st, cfg)
+	assert.Equal(t, 0, ds[1].Desired)
+	assert.False(t, ds[1].MetricsAvailable)
+	assert.Equal(t, v1alpha1.ReasonPrometheusError, ds[1].MetricsReason)
+
+	// Without scale-to-zero a model at zero is brought back to one replica.
+	ds = NewPlanner(Options{}).Decide(t0, snapWith(0), st, config.Default())
+	assert.Equal(t, 1, ds[1].Desired, ds[1].Reason)
+}
+
+func newSnapModel(s collector.Snapshot) *collector.ModelMetrics {
+	b := &snapBuilder{s: s}
+	return b.model("ns", "m")
+}
+
+func TestBoundsAndOrder(t *testing.T) {
+	p := NewPlanner(Options{})
+	a := state("a", 10, 2, 2)
+	a.Max = 3
+	other := saturation.VariantState{Name: "x", Namespace: "other", ModelID: "q", TargetName: "x", Cost: 1, Current: 2, Ready: 2,
+		Pods: []string{"x-abc-0", "x-abc-1"}, Min: 2}
+	snap := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.99, 20}, 2)...).pods("other", "q", "x", repeat(podLoad{0, 0}, 2)...)
+	cfg := cfgWith(map[string]string{"o": "model_id: q\nscaleDownStabilizationWindow: 0s\n"}, nil)
+	ds := p.Decide(t0, snap.build(), []saturation.VariantState{other, a}, cfg)
+	require.Len(t, ds, 2)
+	assert.Equal(t, "x", ds[0].Variant)
+	assert.Equal(t, 2, ds[0].Desired, "minReplicas 2: %s", ds[0].Reason)
+	assert.Equal(t, "a", ds[1].Variant)
+	assert.Equal(t, 3, ds[1].Desired, "maxReplicas 3: %s", ds[1].Reason)
+}
+
+func TestWVAV1ThroughPlanner(t *testing.T) {
+	cfg := cfgWith(map[string]string{"default": "analyzer: wva-v1\n"}, nil)
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 2, 2)}
+	hot := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.79, 0}, 2)...).build()
+	d := p.Decide(t0, hot, st, cfg)[0]
+	assert.Equal(t, "wva-v1", d.Analyzer)
+	assert.Equal(t, 3, d.Desired, "one replica per cycle: %s", d.Reason)
+	// Next cycle the target still has 2 replicas: the planner's own last decision (3) makes
+	// the model "in transition", as WVA does with the VA status.
+	d = p.Decide(t0.Add(30*time.Second), hot, st, cfg)[0]
+	assert.Equal(t, 3, d.Desired)
+	assert.Contains(t, d.Reason, "model in transition")
+}
