@@ -57,7 +57,8 @@
 // decode efficiency (prefill and decode tokens separately); its memory time
 // is (weights/TP + KV bytes read) / (bandwidth x efficiency). The step lasts
 // max(compute, memory) + (1 - overlap) x min(compute, memory) + per-step
-// overhead + layers x per-layer overhead.
+// overhead + layers x per-layer overhead, plus the per-prefill-step overhead
+// when it carries prefill tokens.
 //
 // # Fast-forward
 //

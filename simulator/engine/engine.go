@@ -105,6 +105,7 @@ func New(cfg Config) (*Engine, error) {
 		bandwidth:           acc.MemoryBandwidthGBps * 1e9 * acc.Efficiency.MemoryBandwidth,
 		overlap:             acc.Efficiency.ComputeMemoryOverlap,
 		overhead:            acc.Overheads.PerStep.Seconds() + float64(m.Layers)*acc.Overheads.PerLayer.Seconds(),
+		prefillOverhead:     acc.Overheads.PerPrefillStep.Seconds(),
 	}
 	e.pool = blockPool{total: blocks, free: blocks}
 	e.cache = CacheConfig{

@@ -215,7 +215,11 @@ func (e *Engine) buildPlan(t float64, s int64, preempted bool) {
 		e.plan = plan{}
 		return
 	}
-	r.setup(cm)
+	extra := 0.0
+	if mixed {
+		extra = cm.prefillOverhead
+	}
+	r.setup(cm, extra)
 	k := int64(1)
 	if !mixed && !preempted && !e.cfg.TokenEvents {
 		k = e.runLength(s, &r, t)

@@ -14,6 +14,7 @@ type costModel struct {
 	bandwidth           float64 // achieved bytes/s
 	overlap             float64 // compute/memory overlap in [0, 1]
 	overhead            float64 // per-step + layers x per-layer, seconds
+	prefillOverhead     float64 // added to steps carrying prefill tokens, seconds
 }
 
 // stepTime combines the compute and memory times of one step.
@@ -43,14 +44,16 @@ type run struct {
 	bAlpha, bBeta float64
 }
 
-// setup precomputes the two linear regimes of t(j).
-func (r *run) setup(cm *costModel) {
+// setup precomputes the two linear regimes of t(j); extra is a fixed cost
+// added to every step on top of the per-step and per-layer overheads.
+func (r *run) setup(cm *costModel, extra float64) {
 	o := cm.overlap
+	oh := cm.overhead + extra
 	// Regime "memory-bound" (c <= m): t = (1-o) c + m + oh.
-	memA := (1-o)*r.c0 + r.m0 + cm.overhead
+	memA := (1-o)*r.c0 + r.m0 + oh
 	memB := (1-o)*r.c1 + r.m1
 	// Regime "compute-bound" (c > m): t = c + (1-o) m + oh.
-	cmpA := r.c0 + (1-o)*r.m0 + cm.overhead
+	cmpA := r.c0 + (1-o)*r.m0 + oh
 	cmpB := r.c1 + (1-o)*r.m1
 	// Find the first j where c(j) > m(j).
 	d0 := r.c0 - r.m0 // > 0 means compute-bound at j=0

@@ -19,7 +19,7 @@ func TestRunClosedFormMatchesSum(t *testing.T) {
 		{c0: 1e-3, c1: 5e-6, m0: 1.003e-3, m1: 1e-6}, // crosses right away
 	}
 	for i, r := range cases {
-		r.setup(cm)
+		r.setup(cm, 0)
 		sum := 0.0
 		for j := int64(0); j < 5000; j++ {
 			c := r.c0 + r.c1*float64(j)

@@ -61,9 +61,14 @@ type Overheads struct {
 	PerStep Duration `json:"perStep"`
 	// PerLayer is added to every step once per transformer layer (kernel launches).
 	PerLayer Duration `json:"perLayer"`
+	// PerPrefillStep is added to a step that carries prefill tokens: such a
+	// step does not replay a captured CUDA graph and prepares variable-length
+	// inputs.
+	PerPrefillStep Duration `json:"perPrefillStep"`
 	// PerRequest is the time between a request's arrival at the API server and
 	// its arrival in the engine's waiting queue (HTTP handling, tokenization).
-	// Queueing is not part of it: the engine models queueing itself.
+	// Queueing is not part of it: the engine models queueing itself (the
+	// ~15 ms "API and queueing" constant of simpler simulators counts both).
 	PerRequest Duration `json:"perRequest"`
 	// RuntimeReserveGiB is device memory held outside weights, activations and
 	// KV cache (CUDA context, graphs, allocator slack), per device.
@@ -132,6 +137,7 @@ func (a Accelerator) Validate() error {
 	}{
 		{"overheads.perStep", a.Overheads.PerStep},
 		{"overheads.perLayer", a.Overheads.PerLayer},
+		{"overheads.perPrefillStep", a.Overheads.PerPrefillStep},
 		{"overheads.perRequest", a.Overheads.PerRequest},
 	}
 	for _, d := range durations {

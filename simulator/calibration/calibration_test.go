@@ -1,0 +1,100 @@
+package calibration
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCalibration(t *testing.T) {
+	r, err := Measure()
+	require.NoError(t, err)
+	h := r.Bench["H100"]
+	require.Len(t, h, len(PublishedH100))
+	for i, pub := range PublishedH100 {
+		sim := h[i]
+		assert.InEpsilon(t, pub.TPOT.Seconds(), sim.TPOTMean.Seconds(), 0.20, "TPOT at concurrency %d: simulated %v, published %v", pub.Concurrency, sim.TPOTMean, pub.TPOT)
+		ratio := sim.TTFTP50.Seconds() / pub.TTFTP50.Seconds()
+		assert.True(t, ratio > 0.5 && ratio < 2, "TTFT p50 at concurrency %d of the right order: simulated %v, published %v", pub.Concurrency, sim.TTFTP50, pub.TTFTP50)
+		assert.InEpsilon(t, pub.OutputTokS, sim.OutputTokensPerSec, 0.35, "throughput at concurrency %d", pub.Concurrency)
+		assert.Zero(t, sim.Preemptions)
+	}
+	assert.Less(t, h[0].TTFTP50, h[2].TTFTP50, "TTFT grows with concurrency")
+	assert.Less(t, h[0].TPOTMean, h[1].TPOTMean)
+	assert.Less(t, h[1].TPOTMean, h[2].TPOTMean)
+
+	bw := map[string]float64{}
+	for _, a := range r.Accelerators {
+		bw[a.Name] = a.MemoryBandwidthGBps
+	}
+	order := []string{"H100", "A100", "L40S"}
+	for i := 1; i < len(order); i++ {
+		fast, slow := order[i-1], order[i]
+		for c := range Concurrencies {
+			f, s := r.Bench[fast][c], r.Bench[slow][c]
+			assert.Less(t, f.TPOTMean, s.TPOTMean, "%s decodes faster than %s at concurrency %d", fast, slow, Concurrencies[c])
+			assert.Less(t, f.TTFTP50, s.TTFTP50, "%s prefills faster than %s at concurrency %d", fast, slow, Concurrencies[c])
+			assert.Greater(t, f.OutputTokensPerSec, s.OutputTokensPerSec, "%s serves more than %s at concurrency %d", fast, slow, Concurrencies[c])
+		}
+		assert.Less(t, r.Single[fast].TPOTMean, r.Single[slow].TPOTMean)
+		assert.Less(t, r.Single[fast].TTFTP50, r.Single[slow].TTFTP50)
+	}
+	// Batch-1 decode is memory-bound: slowdown against H100 tracks the
+	// bandwidth ratio, diluted (never amplified) by fixed overheads.
+	for _, name := range []string{"A100", "L40S"} {
+		slowdown := r.Single[name].TPOTMean.Seconds() / r.Single["H100"].TPOTMean.Seconds()
+		bwRatio := bw["H100"] / bw[name]
+		assert.True(t, slowdown > 0.8*bwRatio && slowdown <= 1.02*bwRatio, "%s batch-1 slowdown %.2f vs bandwidth ratio %.2f", name, slowdown, bwRatio)
+	}
+	// "H100 gives about twice the throughput of A100."
+	twice := r.Bench["H100"][2].OutputTokensPerSec / r.Bench["A100"][2].OutputTokensPerSec
+	assert.True(t, twice > 1.5 && twice < 2.6, "H100/A100 throughput at concurrency 16: %.2f", twice)
+	// Batch-1 ITL sits at or below each rule-of-thumb range (real deployments add API overhead).
+	for _, rt := range RulesOfThumb {
+		itl := r.Single[rt.Accelerator].TPOTMean
+		assert.Less(t, itl, rt.ITLHi, rt.Accelerator)
+		assert.Greater(t, itl, rt.ITLLo/2, rt.Accelerator)
+	}
+}
+
+func TestCommittedReportUpToDate(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, Generate(&b))
+	committed, err := os.ReadFile(filepath.Join("..", "profiles", "CALIBRATION.md"))
+	require.NoError(t, err)
+	assert.Equal(t, string(committed), b.String(), "simulator/profiles/CALIBRATION.md is stale: run go run ./simulator/cmd/saturn-calibrate")
+}
+
+func TestRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "CALIBRATION.md")
+	var stdout, stderr bytes.Buffer
+	ctx := context.Background()
+
+	err := Run(ctx, []string{"--out", out, "--check"}, &stdout, &stderr)
+	require.Error(t, err, "checking a missing file fails")
+
+	require.NoError(t, Run(ctx, []string{"--out", out}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "wrote "+out)
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "# Calibration of the simulated engine")
+
+	require.NoError(t, Run(ctx, []string{"--out", out, "--check"}, &stdout, &stderr))
+	require.NoError(t, os.WriteFile(out, append(data, '\n'), 0o644))
+	err = Run(ctx, []string{"--out", out, "--check"}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "stale")
+
+	stdout.Reset()
+	require.NoError(t, Run(ctx, []string{"--out", "-"}, &stdout, &stderr))
+	assert.Equal(t, string(data), stdout.String())
+
+	for _, args := range [][]string{{"--out", ""}, {"--out", "-", "--check"}, {"extra"}, {"--bogus"}} {
+		assert.Error(t, Run(ctx, args, &stdout, &stderr), "%v", args)
+	}
+}
