@@ -116,7 +116,9 @@ func TestRequestsFollowPhasesSpikesAndLabels(t *testing.T) {
 		case r.Arrival < 20*time.Minute:
 			want = "exp"
 		}
-		require.Equal(t, want, r.Phase, "request at %s", r.Arrival)
+		if r.Phase != want {
+			require.Equal(t, want, r.Phase, "request at %s", r.Arrival)
+		}
 	}
 }
 
