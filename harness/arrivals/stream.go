@@ -21,6 +21,7 @@ type Stream struct {
 	seg   int
 	first bool    // no arrival yet
 	last  float64 // previous arrival time
+	slope float64 // seconds per unit of operational time over the previous gap
 
 }
 
@@ -52,16 +53,18 @@ func (s *Stream) Next() (t float64, seg int, ok bool) {
 	} else {
 		s.u += p.Gap(s.rng)
 	}
-	// Newton's guess for curved shapes: one linear step from the previous arrival.
+	// Newton's guess for curved shapes: extrapolate with the slope (1/rate) seen over the
+	// previous gap, which costs no trigonometry.
 	guess := -1.0
-	if cur := &s.sched.segs[s.seg]; cur.Shape == Sine && !s.first {
-		if r := cur.RateAt(s.last); r > 0 {
-			guess = s.last + (s.u-prevU)/r
-		}
+	if s.sched.segs[s.seg].Shape == Sine && s.slope > 0 {
+		guess = s.last + (s.u-prevU)*s.slope
 	}
 	t, s.seg, ok = s.sched.inverseNear(s.u, s.seg, guess)
 	if !s.first {
 		t = max(t, s.last) // numerical noise must not reorder arrivals
+		if du := s.u - prevU; du > 1e-6 {
+			s.slope = (t - s.last) / du
+		}
 	}
 	s.last, s.first = t, false
 	if !ok || t >= s.sched.End() {
