@@ -217,7 +217,8 @@ func (e *Engine) newReq() *req {
 
 // Abort ends a request at time now, as when its client disconnects. A
 // waiting request ends at once; a running one at the end of the step in
-// progress. It reports whether the request was in flight.
+// progress. It reports whether the request was in flight. Its EventFinished
+// (reason "abort") is returned by the next Advance.
 func (e *Engine) Abort(now time.Time, id string) bool {
 	t := e.sec(now)
 	e.advance(t)
@@ -230,8 +231,12 @@ func (e *Engine) Abort(now time.Time, id string) bool {
 		e.pending.remove(q)
 		e.finish(q, t, FinishAbort)
 	case stateWaiting:
+		head := e.waiting.front() == q
 		e.waiting.remove(q)
 		e.finish(q, t, FinishAbort)
+		if head {
+			e.truncate(t) // the request behind it may fit
+		}
 	case statePrefill, stateDecode:
 		for _, a := range e.aborts {
 			if a == q {

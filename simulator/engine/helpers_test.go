@@ -71,7 +71,7 @@ func drive(t testing.TB, e *Engine, w []arrival, check func()) []Event {
 			check()
 		}
 	}
-	// Drain, stepping through NextEventTime.
+	// Drain, stepping through NextEventTime: every call must make progress.
 	for i := 0; i < 10_000_000; i++ {
 		next, ok := e.NextEventTime()
 		if !ok {
@@ -80,6 +80,9 @@ func drive(t testing.TB, e *Engine, w []arrival, check func()) []Event {
 		events = e.AdvanceInto(events, next)
 		if check != nil {
 			check()
+		}
+		if after, ok := e.NextEventTime(); ok && !after.After(next) {
+			t.Fatalf("Advance(NextEventTime() = %v) made no progress: next is still %v", next, after)
 		}
 	}
 	require.True(t, e.Idle(), "engine must drain")
