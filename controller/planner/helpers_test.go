@@ -76,3 +76,5 @@ func repeat(l podLoad, n int) []podLoad {
 	}
 	return out
 }
+
+func nan() float64 { return math.NaN() }

@@ -178,7 +178,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	blind := false
 	activeNow := false
 	for i, v := range vs {
-		in, problems, stale := variantInput(v, mm)
+		in, problems, stale := variantInput(v, mm, snap.Time, snap.StaleAfter)
 		inputs[i] = in
 		for _, r := range in.Replicas {
 			if r.Waiting > 0 || r.Running > 0 {
@@ -280,7 +280,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 }
 
 // variantInput gathers the metrics of a variant's ready pods and lists the problems.
-func variantInput(v saturation.VariantState, mm *collector.ModelMetrics) (saturation.VariantInput, []string, bool) {
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, at time.Time, staleAfter time.Duration) (saturation.VariantInput, []string, bool) {
 	in := saturation.VariantInput{VariantState: v}
 	var problems []string
 	stale := false
@@ -303,7 +303,7 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics) (satura
 		if !ok {
 			if pm != nil && pm.Stale {
 				stale = true
-				why = fmt.Sprintf("stale sample (last %v ago)", ageOf(pm))
+				why = staleWhy(pm, at, staleAfter)
 			}
 			problems = append(problems, fmt.Sprintf("pod %s: %s", name, why))
 			continue
@@ -315,11 +315,11 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics) (satura
 	return in, problems, stale
 }
 
-func ageOf(pm *collector.PodMetrics) string {
+func staleWhy(pm *collector.PodMetrics, at time.Time, staleAfter time.Duration) string {
 	if pm.LastSample.IsZero() {
-		return "unknown"
+		return "stale sample (time of the latest sample unknown)"
 	}
-	return "over the staleness limit"
+	return fmt.Sprintf("stale sample (latest %v old, limit %v)", at.Sub(pm.LastSample).Round(time.Second), staleAfter)
 }
 
 func allMinZero(vs []saturation.VariantState) bool {
@@ -349,9 +349,13 @@ func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector
 		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError,
 			fmt.Sprintf("scale-from-zero signal query failed: %v", err), mc)
 	}
+	signal := fmt.Sprintf("scale-from-zero signal %.0f", zeroIfNaN(waiting))
+	if math.IsNaN(waiting) {
+		signal = "scale-from-zero signal has no series (treated as no waiting request)"
+	}
 	for i := range ds {
 		ds[i].Inputs["scaleFromZeroWaiting"] = zeroIfNaN(waiting)
-		ds[i].MetricsMessage = "no replica running; scale-from-zero signal read"
+		ds[i].MetricsMessage = "no replica running; " + signal
 	}
 	var why string
 	switch {
@@ -362,7 +366,7 @@ func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector
 	default:
 		for i, v := range vs {
 			p.finish(now, v, &ds[i], 0, 0, AnalyzerScaleFromZero,
-				"at zero and no request waiting (scale-from-zero signal 0)", mc, true)
+				"at zero and no request waiting: "+signal, mc, true)
 		}
 		return ds
 	}

@@ -55,7 +55,7 @@ func TestNeverBlind(t *testing.T) {
 				s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-1"].Stale = true
 				return s
 			},
-			wantReason: v1alpha1.ReasonMetricsStale, wantMsg: "pod a-abc-1: stale sample",
+			wantReason: v1alpha1.ReasonMetricsStale, wantMsg: "pod a-abc-1: stale sample (latest 10s old, limit 2m0s)",
 		},
 		{
 			name: "failed query",
@@ -228,6 +228,13 @@ func TestScaleFromZero(t *testing.T) {
 	ds = NewPlanner(Options{}).Decide(t0, snapWith(0), st, cfg)
 	assert.Equal(t, []int{0, 0}, []int{ds[0].Desired, ds[1].Desired})
 	assert.True(t, ds[0].MetricsAvailable)
+	assert.Contains(t, ds[0].Reason, "scale-from-zero signal 0")
+
+	absent := newSnap(t0).build()
+	newSnapModel(absent) // the model was collected, the signal has no series
+	ds = NewPlanner(Options{}).Decide(t0, absent, st, cfg)
+	assert.Equal(t, []int{0, 0}, []int{ds[0].Desired, ds[1].Desired})
+	assert.Contains(t, ds[0].Reason, "has no series")
 
 	failed := snapWith(5)
 	failed.Failed[collector.QueryScaleFromZero] = errors.New("no such metric")
