@@ -314,3 +314,55 @@ func TestStatsMidRun(t *testing.T) {
 	perSeq := 160 + int(b.GenerationTokens/8)
 	assert.InDelta(t, 8*ceilDiv(perSeq, 16), b.UsedBlocks, 8)
 }
+
+func TestChunkedPrefill(t *testing.T) {
+	cfg := testConfig(t, "H100", llama8B)
+	cfg.MaxNumBatchedTokens = 2048
+	e := newEngine(t, cfg)
+	require.NoError(t, e.Add(epoch, Request{ID: "long", PromptTokens: 20000, OutputTokens: 10}))
+	e.Advance(epoch.Add(cfg.Accelerator.Overheads.PerRequest.Duration))
+	require.Len(t, e.prefilling, 1)
+	assert.Equal(t, 2048, e.prefilling[0].chunk, "a chunk fills the token budget")
+	events := drive(t, e, nil, nil)
+	require.Len(t, events, 2)
+	// ceil(20000 / 2048) = 10 prefill steps, then 9 decode steps.
+	assert.Equal(t, int64(10+9), e.Stats().Steps)
+	assert.Equal(t, int64(20000), e.Stats().PromptTokens)
+
+	// Decode tokens come first: a prompt arriving while 100 requests decode
+	// gets the rest of the budget.
+	e = newEngine(t, cfg)
+	for i := 0; i < 100; i++ {
+		require.NoError(t, e.Add(epoch, Request{ID: fmt.Sprint(i), PromptTokens: 16, OutputTokens: 1000}))
+	}
+	at := epoch.Add(time.Second)
+	e.Advance(at)
+	require.Equal(t, 100, e.nDec)
+	require.NoError(t, e.Add(at, Request{ID: "new", PromptTokens: 5000, OutputTokens: 2}))
+	e.Advance(at.Add(cfg.Accelerator.Overheads.PerRequest.Duration + 50*time.Millisecond))
+	require.Len(t, e.prefilling, 1)
+	q := e.prefilling[0]
+	assert.Zero(t, q.computed%(2048-100), "every chunk so far took what the 100 decodes left")
+	assert.Equal(t, min(2048-100, 5000-q.computed), q.chunk)
+	drive(t, e, nil, nil)
+}
+
+func TestMaxNumSeqsBoundsTheBatch(t *testing.T) {
+	cfg := testConfig(t, "H100", llama8B)
+	cfg.MaxNumSeqs = 4
+	e := newEngine(t, cfg)
+	for i := 0; i < 10; i++ {
+		require.NoError(t, e.Add(epoch, Request{ID: fmt.Sprint(i), PromptTokens: 100, OutputTokens: 100}))
+	}
+	events := e.Advance(epoch.Add(100 * time.Millisecond))
+	st := e.Stats()
+	assert.Equal(t, 4, st.Running)
+	assert.Equal(t, 6, st.Waiting)
+	var order []string
+	for _, ev := range append(events, drive(t, e, nil, nil)...) {
+		if ev.Kind == EventFirstToken {
+			order = append(order, ev.ID)
+		}
+	}
+	assert.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, order, "first come, first served")
+}
