@@ -81,6 +81,16 @@
 // O(log n + BlockSize), not O(requests x steps). With TokenEvents on every
 // run is one step long, which is what the tests compare fast-forward against.
 //
+// # Statistics
+//
+// Stats returns vLLM's gauges and counters (running, waiting, KV cache usage,
+// preemptions, token and prefix-cache counters, finishes by reason) and
+// does not allocate. Per-request timings (arrival, queued, scheduled, first
+// token, finish, cached prompt tokens, preemptions, maximum inter-token
+// latency) travel in the EventFinished of each request, so that a driver
+// keeps no per-request state of its own; with TokenEvents on, a driver
+// observes every inter-token gap from the token events.
+//
 // # Determinism
 //
 // No map is iterated, nothing is random, ties break by admission order: the
