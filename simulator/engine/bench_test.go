@@ -47,13 +47,16 @@ func benchmarkSaturated(b *testing.B, tokens bool) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	finished := 0
 	for i := 0; i < b.N; i++ {
 		finished += saturatedRun(b, tokens, horizon, ids)
 	}
 	wall := time.Since(start).Seconds()
 	b.ReportMetric(float64(b.N)*horizon.Seconds()/wall, "sim-s/wall-s")
+	if used := (cpuTime() - cpu).Seconds(); used > 0 {
+		b.ReportMetric(float64(b.N)*horizon.Seconds()/used, "sim-s/cpu-s")
+	}
 	b.ReportMetric(float64(finished)/(float64(b.N)*horizon.Seconds()), "finished/sim-s")
 }
 
@@ -80,7 +83,7 @@ func BenchmarkDayReplica(b *testing.B) {
 	cfg := testConfig(b, "H100", llama8B)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for i := 0; i < b.N; i++ {
 		e, err := New(cfg)
 		require.NoError(b, err)
@@ -106,5 +109,8 @@ func BenchmarkDayReplica(b *testing.B) {
 	}
 	wall := time.Since(start).Seconds()
 	b.ReportMetric(float64(b.N)*day.Seconds()/wall, "sim-s/wall-s")
+	if used := (cpuTime() - cpu).Seconds(); used > 0 {
+		b.ReportMetric(float64(b.N)*day.Seconds()/used, "sim-s/cpu-s")
+	}
 	b.ReportMetric(wall*1e9/float64(b.N*requests), "ns/request")
 }
