@@ -199,3 +199,16 @@ func toMetric(l labels.Labels) model.Metric {
 func (s *Store) Querier(mint, maxt int64) (storage.Querier, error) {
 	return tsdb.NewBlockQuerier(tsdb.NewRangeHead(s.head, mint, maxt), mint, maxt)
 }
+
+// Truncate drops samples older than before and the series left without
+// samples, as Prometheus' head compaction does; it keeps long runs fast.
+// Samples appended later must not be older than before.
+func (s *Store) Truncate(before time.Time) error {
+	if err := s.Commit(); err != nil {
+		return err
+	}
+	if err := s.head.Truncate(before.UnixMilli()); err != nil {
+		return fmt.Errorf("truncating the TSDB head before %s: %w", before.UTC().Format(time.RFC3339), err)
+	}
+	return nil
+}

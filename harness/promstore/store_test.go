@@ -102,3 +102,27 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(series)), "samples/scrape")
 }
+
+func TestTruncate(t *testing.T) {
+	s, err := New(Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	old, cur := kv("old"), kv("cur")
+	for i := 0; i < 240; i++ { // 2h of 30s scrapes
+		at := t0.Add(time.Duration(i) * 30 * time.Second)
+		if i < 60 {
+			require.NoError(t, s.Append(old, at, 1))
+		}
+		require.NoError(t, s.Append(cur, at, 2))
+	}
+	require.NoError(t, s.Commit())
+	require.NoError(t, s.Truncate(t0.Add(90*time.Minute)))
+	vec, err := s.Query(context.Background(), `count(count_over_time(vllm:kv_cache_usage_perc[3h]))`, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, vec, 1)
+	assert.Equal(t, model.SampleValue(1), vec[0].Value, "the series without samples after the cut is gone")
+	vec, err = s.Query(context.Background(), `count_over_time(vllm:kv_cache_usage_perc{pod="cur"}[3h])`, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, vec, 1)
+	assert.Less(t, float64(vec[0].Value), 240.0, "whole chunks before the cut are gone")
+}

@@ -34,6 +34,9 @@ const (
 // first sloAttainment assertion, else the maxima of its ttft/itl latency
 // assertions, else DefaultSLOTTFT and DefaultSLOITL.
 func SLOOf(sc *scenario.Scenario) record.SLO {
+	if s := sc.Spec.SLO; s != nil && (s.TTFT > 0 || s.ITL > 0) {
+		return record.SLO{TTFT: s.TTFT, ITL: s.ITL}
+	}
 	var slo record.SLO
 	for _, a := range sc.Spec.Assertions {
 		if s := a.SLOAttainment; s != nil {
@@ -195,7 +198,6 @@ func probe(cfg engine.Config, mix []mixEntry, slo record.SLO, rate float64) (boo
 		t += rng.ExpFloat64() / rate
 		arrivals[i] = time.Duration(t * float64(time.Second))
 	}
-	first := make([]time.Duration, n)
 	met, measured := 0, 0
 	warm := n / 5
 	next := 0
@@ -221,8 +223,6 @@ func probe(cfg engine.Config, mix []mixEntry, slo record.SLO, rate float64) (boo
 		for _, ev := range evs {
 			i, _ := strconv.Atoi(ev.ID)
 			switch ev.Kind {
-			case engine.EventFirstToken:
-				first[i] = offset(ev.Time)
 			case engine.EventFinished:
 				done++
 				if i < warm {

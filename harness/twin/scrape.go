@@ -262,7 +262,19 @@ func (t *twin) scrape() {
 		add(t.metrics.eppQueue, float64(len(t.queue)))
 	}
 	t.deliver(batch)
+	// Keep the head small, as Prometheus' compaction does: the controller
+	// looks back minutes, not hours.
+	if t.now-t.lastTruncate >= truncateEvery && t.now > truncateKeep {
+		t.lastTruncate = t.now
+		_ = t.store.Truncate(at(t.now - truncateKeep))
+	}
 }
+
+// TSDB head truncation.
+const (
+	truncateEvery = 30 * time.Minute
+	truncateKeep  = time.Hour
+)
 
 // deliver appends a scrape's samples now or, under a scrape-delay fault,
 // later; batches are ingested in order so every series stays in time order.

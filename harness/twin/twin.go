@@ -102,7 +102,9 @@ type twin struct {
 	faults    faultState
 	metrics   *metricNames
 	lastProg  time.Duration
-	finalized bool
+	// lastTruncate is when the TSDB head was last truncated.
+	lastTruncate time.Duration
+	finalized    bool
 }
 
 func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
