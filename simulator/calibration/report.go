@@ -26,7 +26,18 @@ type Report struct {
 	// Capacity[model][accelerator] is the KV cache size in tokens at the
 	// model's default tensor parallelism, or the error.
 	Capacity []CapacityRow
+	// TP[accelerator][i] is Llama-3.1-70B's batch-1 result at TPSizes[i].
+	TP map[string][]Result
 }
+
+// TPModel and TPSizes are the tensor-parallel comparison.
+const TPModel = "meta-llama/Llama-3.1-70B-Instruct"
+
+// TPSizes are the tensor-parallel sizes compared.
+var TPSizes = []int{4, 8}
+
+// tpMaxModelLen keeps the 70B model's KV cache within every accelerator.
+const tpMaxModelLen = 8192
 
 // CapacityRow is one model's KV capacity on every accelerator.
 type CapacityRow struct {
@@ -45,7 +56,7 @@ func Measure() (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Model: m, Bench: map[string][]Result{}, Single: map[string]Result{}}
+	r := Report{Model: m, Bench: map[string][]Result{}, Single: map[string]Result{}, TP: map[string][]Result{}}
 	for _, a := range all {
 		if a.Name == "H100" {
 			r.Accelerators = append([]profiles.Accelerator{a}, r.Accelerators...)
@@ -66,6 +77,19 @@ func Measure() (Report, error) {
 			return Report{}, err
 		}
 		r.Single[a.Name] = res
+	}
+	big, err := profiles.LookupModel(TPModel)
+	if err != nil {
+		return Report{}, err
+	}
+	for _, a := range r.Accelerators {
+		for _, tp := range TPSizes {
+			res, err := SimulateConfig(engine.Config{Accelerator: a, Model: big, TensorParallelSize: tp, MaxModelLen: tpMaxModelLen}, SingleRequestWorkload())
+			if err != nil {
+				return Report{}, err
+			}
+			r.TP[a.Name] = append(r.TP[a.Name], res)
+		}
 	}
 	models, err := profiles.Models()
 	if err != nil {
@@ -151,6 +175,21 @@ func (r Report) render(b *bytes.Buffer) {
 			}
 		}
 		p("| %s | %s | %s | %s | %s |\n", a.Name, ms(s.TPOTMean), itl, ms(s.TTFTP50), ttft)
+	}
+	p("\n## Tensor parallelism\n\n")
+	p("%s, one client, %d-token prompts, %d-token outputs, max model length %d. Every layer all-reduces the batch's hidden states twice over the interconnect, serially with compute.\n\n",
+		TPModel, SingleRequestWorkload().PromptMin, SingleRequestWorkload().OutputMin, tpMaxModelLen)
+	p("| accelerator | interconnect |")
+	for _, tp := range TPSizes {
+		p(" ITL TP %d | TTFT TP %d |", tp, tp)
+	}
+	p("\n|---|---|%s\n", strings.Repeat("---|---|", len(TPSizes)))
+	for _, a := range r.Accelerators {
+		p("| %s | %s, %.0f GB/s, %v |", a.Name, a.Interconnect.Name, a.Interconnect.BandwidthGBps, a.Interconnect.AllReduceLatency.Duration)
+		for _, res := range r.TP[a.Name] {
+			p(" %s | %s |", ms(res.TPOTMean), ms(res.TTFTP50))
+		}
+		p("\n")
 	}
 	p("\n## Coefficients\n\n")
 	p("| accelerator | prefill compute | decode compute | memory bandwidth | compute/memory overlap | per step | per layer | per prefill step | per request | cost per hour |\n")

@@ -34,7 +34,13 @@ type Result struct {
 // Simulate runs w against one replica of model m on accelerator a (the
 // model's default tensor parallelism, vLLM defaults otherwise).
 func Simulate(a profiles.Accelerator, m profiles.Model, w Workload) (Result, error) {
-	e, err := engine.New(engine.Config{Accelerator: a, Model: m})
+	return SimulateConfig(engine.Config{Accelerator: a, Model: m}, w)
+}
+
+// SimulateConfig runs w against one replica configured by cfg.
+func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
+	a, m := cfg.Accelerator, cfg.Model
+	e, err := engine.New(cfg)
 	if err != nil {
 		return Result{}, fmt.Errorf("simulating %s on %s: %w", m.Name, a.Name, err)
 	}

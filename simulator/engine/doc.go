@@ -58,7 +58,10 @@
 // is (weights/TP + KV bytes read) / (bandwidth x efficiency). The step lasts
 // max(compute, memory) + (1 - overlap) x min(compute, memory) + per-step
 // overhead + layers x per-layer overhead, plus the per-prefill-step overhead
-// when it carries prefill tokens.
+// when it carries prefill tokens, plus, with tensor parallelism, two ring
+// all-reduces of the batch's hidden states per layer over the interconnect
+// (latency + 2 (TP-1)/TP x tokens x hidden x dtype bytes / link bandwidth),
+// which do not overlap with compute.
 //
 // # Fast-forward
 //

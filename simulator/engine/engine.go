@@ -107,6 +107,13 @@ func New(cfg Config) (*Engine, error) {
 		overhead:            acc.Overheads.PerStep.Seconds() + float64(m.Layers)*acc.Overheads.PerLayer.Seconds(),
 		prefillOverhead:     acc.Overheads.PerPrefillStep.Seconds(),
 	}
+	if cfg.TensorParallelSize > 1 {
+		// Ring all-reduce of each token's hidden state, twice per layer.
+		allReduces := 2 * float64(m.Layers)
+		ring := 2 * (tp - 1) / tp
+		e.cm.commFixed = allReduces * acc.Interconnect.AllReduceLatency.Seconds()
+		e.cm.commPerToken = allReduces * ring * float64(m.HiddenSize*m.DTypeBytes) / (acc.Interconnect.BandwidthGBps * 1e9)
+	}
 	e.pool = blockPool{total: blocks, free: blocks}
 	e.cache = CacheConfig{
 		BlockSize:                cfg.BlockSize,

@@ -366,3 +366,31 @@ func TestMaxNumSeqsBoundsTheBatch(t *testing.T) {
 	}
 	assert.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, order, "first come, first served")
 }
+
+func TestTensorParallelism(t *testing.T) {
+	itl := func(acc string, tp int) time.Duration {
+		cfg := testConfig(t, acc, "meta-llama/Llama-3.1-70B-Instruct")
+		cfg.TensorParallelSize = tp
+		cfg.MaxModelLen = 8192
+		e := newEngine(t, cfg)
+		require.NoError(t, e.Add(epoch, Request{ID: "x", PromptTokens: 256, OutputTokens: 101}))
+		events := drive(t, e, nil, nil)
+		fin := events[len(events)-1]
+		return fin.Stats.Finished.Sub(fin.Stats.FirstToken) / 100
+	}
+	h4, h8 := itl("H100", 4), itl("H100", 8)
+	assert.Less(t, h8, h4, "TP 8 splits the weights further")
+	assert.Greater(t, h8, h4/2, "but all-reduces and fixed overheads keep it above half")
+	// 141 GB over 4 H100s: ~12 ms of weight streaming per token, plus
+	// 80 layers of overheads and 160 all-reduces.
+	assert.Greater(t, h4, 12*time.Millisecond)
+	assert.Less(t, h4, 20*time.Millisecond)
+	// On PCIe (L40S) the all-reduces cost much more than on NVLink.
+	cfgL := testConfig(t, "L40S", "meta-llama/Llama-3.1-70B-Instruct")
+	cfgL.MaxModelLen = 8192
+	eL := newEngine(t, cfgL)
+	cfgH := testConfig(t, "H100", "meta-llama/Llama-3.1-70B-Instruct")
+	eH := newEngine(t, cfgH)
+	assert.Greater(t, eL.cm.comm(256), 2*eH.cm.comm(256))
+	assert.Zero(t, newEngine(t, testConfig(t, "H100", llama8B)).cm.comm(256), "no all-reduce without tensor parallelism")
+}

@@ -215,9 +215,13 @@ func (e *Engine) buildPlan(t float64, s int64, preempted bool) {
 		e.plan = plan{}
 		return
 	}
-	extra := 0.0
+	tokens := e.nDec
+	for _, q := range e.prefilling {
+		tokens += q.chunk
+	}
+	extra := cm.comm(tokens)
 	if mixed {
-		extra = cm.prefillOverhead
+		extra += cm.prefillOverhead
 	}
 	r.setup(cm, extra)
 	k := int64(1)

@@ -15,6 +15,18 @@ type costModel struct {
 	overlap             float64 // compute/memory overlap in [0, 1]
 	overhead            float64 // per-step + layers x per-layer, seconds
 	prefillOverhead     float64 // added to steps carrying prefill tokens, seconds
+	// Tensor-parallel all-reduces (two per layer), serial with the rest:
+	// commFixed per step plus commPerToken per token in the batch.
+	commFixed    float64
+	commPerToken float64
+}
+
+// comm is the all-reduce time of a step with tokens tokens.
+func (c *costModel) comm(tokens int) float64 {
+	if c.commFixed == 0 && c.commPerToken == 0 {
+		return 0
+	}
+	return c.commFixed + float64(tokens)*c.commPerToken
 }
 
 // stepTime combines the compute and memory times of one step.

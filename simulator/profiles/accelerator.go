@@ -31,10 +31,23 @@ type Accelerator struct {
 	// CostSource says where CostPerHour comes from, or what it assumes.
 	CostSource string `json:"costSource"`
 
+	// Interconnect links the devices of one tensor-parallel replica.
+	Interconnect Interconnect `json:"interconnect"`
+
 	// Efficiency holds the achieved fractions of peak.
 	Efficiency Efficiency `json:"efficiency"`
 	// Overheads holds the fixed costs outside the roofline.
 	Overheads Overheads `json:"overheads"`
+}
+
+// Interconnect is the device-to-device link tensor parallelism all-reduces over.
+type Interconnect struct {
+	// Name is the link ("NVLink 4", "PCIe Gen4 x16").
+	Name string `json:"name"`
+	// BandwidthGBps is the achievable bandwidth per device and direction, GB/s.
+	BandwidthGBps float64 `json:"bandwidthGBps"`
+	// AllReduceLatency is the fixed cost of one all-reduce.
+	AllReduceLatency Duration `json:"allReduceLatency"`
 }
 
 // Efficiency is the achieved fraction of the datasheet peak, per phase.
@@ -97,6 +110,7 @@ func (a Accelerator) Validate() error {
 		{"memoryGiB", a.MemoryGiB},
 		{"memoryBandwidthGBps", a.MemoryBandwidthGBps},
 		{"bf16TFLOPS", a.BF16TFLOPS},
+		{"interconnect.bandwidthGBps", a.Interconnect.BandwidthGBps},
 	}
 	for _, p := range positive {
 		if !(p.v > 0) || math.IsInf(p.v, 0) {
@@ -105,6 +119,9 @@ func (a Accelerator) Validate() error {
 	}
 	if a.CostPerHour < 0 || math.IsNaN(a.CostPerHour) || math.IsInf(a.CostPerHour, 0) {
 		field("costPerHour", "must be a non-negative number of dollars per hour, got %v", a.CostPerHour)
+	}
+	if a.Interconnect.Name == "" {
+		field("interconnect.name", "must name the device-to-device link")
 	}
 	if a.CostSource == "" {
 		field("costSource", "must say where the cost comes from or what it assumes")
@@ -139,6 +156,7 @@ func (a Accelerator) Validate() error {
 		{"overheads.perLayer", a.Overheads.PerLayer},
 		{"overheads.perPrefillStep", a.Overheads.PerPrefillStep},
 		{"overheads.perRequest", a.Overheads.PerRequest},
+		{"interconnect.allReduceLatency", a.Interconnect.AllReduceLatency},
 	}
 	for _, d := range durations {
 		if d.v.Duration < 0 || d.v.Duration > 10e9 {
