@@ -24,7 +24,7 @@ func Collect(ctx context.Context, q Querier, now time.Time, targets []Target, op
 		StaleAfter: opts.StaleAfter,
 	}
 	for _, t := range targets {
-		k := ModelKey{t.Namespace, t.ModelID}
+		k := ModelKey(t)
 		if _, ok := snap.Models[k]; !ok {
 			snap.Models[k] = newModelMetrics()
 		}
