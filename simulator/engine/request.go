@@ -35,7 +35,6 @@ type req struct {
 	shared      int // leading blocks held as prefix-group chain blocks
 	cached      int // prompt tokens hit in the prefix cache at first admission
 	preemptions int
-	everQueried bool
 
 	// decoding: at global step s the request feeds token generated+1+(s-base)
 	// and holds target+(s-base) slots.
