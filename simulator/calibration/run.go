@@ -79,13 +79,13 @@ func (o *Options) run(stdout io.Writer) error {
 		if !bytes.Equal(old, b.Bytes()) {
 			return fmt.Errorf("calibration report %s is stale: run `go run ./simulator/cmd/saturn-calibrate --out %s`", o.Output, o.Output)
 		}
-		fmt.Fprintf(stdout, "%s is up to date\n", o.Output)
-		return nil
+		_, err = fmt.Fprintf(stdout, "%s is up to date\n", o.Output)
+		return err
 	default:
 		if err := os.WriteFile(o.Output, b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("writing calibration report: %w", err)
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", o.Output)
-		return nil
+		_, err := fmt.Fprintf(stdout, "wrote %s\n", o.Output)
+		return err
 	}
 }
