@@ -147,7 +147,11 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 			Namespace: v.Namespace, Variant: v.Name, ModelID: v.ModelID, Accelerator: v.Accelerator,
 			Current: v.Current, Ready: v.Ready,
 			MetricsAvailable: true, MetricsReason: v1alpha1.ReasonMetricsFound,
-			Inputs: map[string]float64{"current": float64(v.Current), "ready": float64(v.Ready), "pending": float64(v.Pending()), "cost": v.Cost},
+			Inputs: map[string]float64{
+				"current": float64(v.Current), "ready": float64(v.Ready), "pending": float64(v.Pending()), "cost": v.Cost,
+				"kvCacheThreshold": mc.KvCacheThreshold, "queueLengthThreshold": mc.QueueLengthThreshold,
+				"kvSpareTrigger": mc.KvSpareTrigger, "queueSpareTrigger": mc.QueueSpareTrigger,
+			},
 		}
 	}
 	mm := snap.Models[key]
