@@ -15,12 +15,12 @@ import (
 // start of the replay; FirstToken and Finish are zero when the event was not observed.
 // Arrival is the scheduled arrival: every latency counts from it.
 type Result struct {
-	ID      int64
-	Class   string
-	Phase   string
-	Stream  bool
-	Status  record.Status
-	Error   string
+	ID     int64
+	Class  string
+	Phase  string
+	Stream bool
+	Status record.Status
+	Error  string
 	// Code is the HTTP status (0 when no response arrived).
 	Code       int
 	Arrival    time.Duration

@@ -1,0 +1,175 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+)
+
+// Variant maps a scenario variant to the cluster objects serving and scaling it.
+type Variant struct {
+	// Name is the scenario's variant name (the record's variant key).
+	Name      string
+	Namespace string
+	// Deployment is the scaled Deployment; HPA and VariantAutoscaling name the objects
+	// scaling it ("" when absent).
+	Deployment, HPA, VariantAutoscaling string
+}
+
+// Observation is what one sample read for one variant.
+type Observation struct {
+	Variant    Variant
+	Deployment *appsv1.Deployment
+	HPA        *autoscalingv2.HorizontalPodAutoscaler
+	VA         *v1alpha1.VariantAutoscaling
+}
+
+// Sampler turns periodic observations of the cluster into record rows: a timeline point
+// per variant per sample, a scale event when spec.replicas changes, and a decision when
+// a VariantAutoscaling's desiredOptimizedAlloc.lastRunTime moves.
+type Sampler struct {
+	c        client.Reader
+	clock    clock.WithTicker
+	start    time.Time
+	variants []Variant
+
+	mu        sync.Mutex
+	desired   map[string]int
+	lastRun   map[string]time.Time
+	timeline  []record.TimelinePoint
+	scales    []record.ScaleEvent
+	decisions []record.Decision
+}
+
+// NewSampler returns a sampler whose record offsets count from start.
+func NewSampler(c client.Reader, clk clock.WithTicker, start time.Time, variants []Variant) *Sampler {
+	return &Sampler{
+		c: c, clock: clk, start: start, variants: variants,
+		desired: map[string]int{}, lastRun: map[string]time.Time{},
+	}
+}
+
+// Run samples every interval until ctx is done; a failed sample is retried at the next tick.
+func (s *Sampler) Run(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := s.clock.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Sample(ctx); err != nil && ctx.Err() == nil && onError != nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+		}
+	}
+}
+
+// Sample reads every variant's objects once and records what changed.
+func (s *Sampler) Sample(ctx context.Context) error {
+	now := s.clock.Now()
+	obs := make([]Observation, 0, len(s.variants))
+	for _, v := range s.variants {
+		o := Observation{Variant: v, Deployment: &appsv1.Deployment{}}
+		if err := s.c.Get(ctx, types.NamespacedName{Namespace: v.Namespace, Name: v.Deployment}, o.Deployment); err != nil {
+			return fmt.Errorf("sampling deployment %s/%s: %w", v.Namespace, v.Deployment, err)
+		}
+		if v.HPA != "" {
+			o.HPA = &autoscalingv2.HorizontalPodAutoscaler{}
+			if err := s.c.Get(ctx, types.NamespacedName{Namespace: v.Namespace, Name: v.HPA}, o.HPA); err != nil {
+				if !apierrors.IsNotFound(err) {
+					return fmt.Errorf("sampling HPA %s/%s: %w", v.Namespace, v.HPA, err)
+				}
+				o.HPA = nil
+			}
+		}
+		if v.VariantAutoscaling != "" {
+			o.VA = &v1alpha1.VariantAutoscaling{}
+			if err := s.c.Get(ctx, types.NamespacedName{Namespace: v.Namespace, Name: v.VariantAutoscaling}, o.VA); err != nil {
+				if !apierrors.IsNotFound(err) {
+					return fmt.Errorf("sampling VariantAutoscaling %s/%s: %w", v.Namespace, v.VariantAutoscaling, err)
+				}
+				o.VA = nil
+			}
+		}
+		obs = append(obs, o)
+	}
+	s.Observe(now, obs)
+	return nil
+}
+
+// Observe records one set of observations made at now. It is the sampler's pure core.
+func (s *Sampler) Observe(now time.Time, obs []Observation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := now.Sub(s.start)
+	for _, o := range obs {
+		name := o.Variant.Name
+		d := o.Deployment
+		desired := 1
+		if d.Spec.Replicas != nil {
+			desired = int(*d.Spec.Replicas)
+		}
+		ready := int(d.Status.ReadyReplicas)
+		s.timeline = append(s.timeline, record.TimelinePoint{
+			Time: at, Variant: name, Desired: desired, Ready: ready,
+			Starting: max(0, min(int(d.Status.Replicas), desired)-ready),
+			Draining: max(0, int(d.Status.Replicas)-desired),
+		})
+		if prev, seen := s.desired[name]; seen && prev != desired {
+			source := record.ScaleEvent{Time: at, Variant: name, From: prev, To: desired, Source: "direct"}
+			if o.HPA != nil {
+				source.Source = "hpa"
+			}
+			s.scales = append(s.scales, source)
+		}
+		s.desired[name] = desired
+		if o.VA != nil {
+			s.observeVA(at, name, desired, o.VA)
+		}
+	}
+}
+
+func (s *Sampler) observeVA(at time.Duration, variant string, current int, va *v1alpha1.VariantAutoscaling) {
+	alloc := va.Status.DesiredOptimizedAlloc
+	run := alloc.LastRunTime.Time
+	if run.IsZero() || !run.After(s.lastRun[variant]) {
+		return
+	}
+	s.lastRun[variant] = run
+	d := record.Decision{
+		Time: at, TimeSeconds: at.Seconds(), Variant: variant, Namespace: va.Namespace, Model: va.Spec.ModelID,
+		Accelerator: va.Accelerator(), Analyzer: alloc.Analyzer, Current: current, Desired: int(alloc.NumReplicas),
+		Reason: alloc.Reason, MetricsOK: true,
+	}
+	if c := va.GetCondition(v1alpha1.TypeMetricsAvailable); c != nil {
+		d.MetricsOK = c.Status == "True"
+		if !d.MetricsOK {
+			d.MetricsWhy = c.Reason + ": " + c.Message
+		}
+	}
+	if c := va.GetCondition(v1alpha1.TypeOptimizationReady); c != nil && c.Status != "True" {
+		d.Error = c.Reason + ": " + c.Message
+	}
+	s.decisions = append(s.decisions, d)
+}
+
+// Fill copies what was sampled into rec.
+func (s *Sampler) Fill(rec *record.Record) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Timeline = append(rec.Timeline, s.timeline...)
+	rec.Scales = append(rec.Scales, s.scales...)
+	rec.Decisions = append(rec.Decisions, s.decisions...)
+}

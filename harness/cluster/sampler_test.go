@@ -1,0 +1,75 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	testingclock "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+)
+
+func deployment(spec, replicas, ready int32) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		Spec:   appsv1.DeploymentSpec{Replicas: ptr.To(spec)},
+		Status: appsv1.DeploymentStatus{Replicas: replicas, ReadyReplicas: ready},
+	}
+}
+
+func va(run time.Time, desired int32, metricsOK bool) *v1alpha1.VariantAutoscaling {
+	v := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "h100", Namespace: "e2e"}}
+	v.Spec.ModelID = "meta-llama/Llama-3.1-8B-Instruct"
+	v.Status.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{LastRunTime: metav1.NewTime(run), NumReplicas: desired, Reason: "kv spare below trigger", Analyzer: "capacity"}
+	status, reason := metav1.ConditionTrue, v1alpha1.ReasonMetricsFound
+	if !metricsOK {
+		status, reason = metav1.ConditionFalse, v1alpha1.ReasonPrometheusError
+	}
+	v.SetCondition(metav1.NewTime(run), v1alpha1.TypeMetricsAvailable, status, reason, "query failed")
+	return v
+}
+
+func TestSamplerObserve(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	s := NewSampler(nil, testingclock.NewFakeClock(t0), t0, nil)
+	h100 := Variant{Name: "h100", Namespace: "e2e", Deployment: "sim-h100", HPA: "sim-h100", VariantAutoscaling: "h100"}
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{}
+
+	s.Observe(t0.Add(5*time.Second), []Observation{{Variant: h100, Deployment: deployment(1, 1, 1), HPA: hpa, VA: va(t0.Add(4*time.Second), 1, true)}})
+	s.Observe(t0.Add(10*time.Second), []Observation{{Variant: h100, Deployment: deployment(3, 3, 1), HPA: hpa, VA: va(t0.Add(4*time.Second), 1, true)}})
+	s.Observe(t0.Add(15*time.Second), []Observation{{Variant: h100, Deployment: deployment(3, 3, 3), HPA: hpa, VA: va(t0.Add(14*time.Second), 3, false)}})
+
+	var rec record.Record
+	s.Fill(&rec)
+	require.Len(t, rec.Timeline, 3)
+	assert.Equal(t, record.TimelinePoint{Time: 10 * time.Second, Variant: "h100", Desired: 3, Ready: 1, Starting: 2}, rec.Timeline[1])
+	require.Len(t, rec.Scales, 1, "one change of spec.replicas")
+	assert.Equal(t, record.ScaleEvent{Time: 10 * time.Second, Variant: "h100", From: 1, To: 3, Source: "hpa"}, rec.Scales[0])
+	require.Len(t, rec.Decisions, 2, "a decision per new lastRunTime")
+	assert.Equal(t, 1, rec.Decisions[0].Desired)
+	assert.True(t, rec.Decisions[0].MetricsOK)
+	assert.Equal(t, 3, rec.Decisions[1].Desired)
+	assert.False(t, rec.Decisions[1].MetricsOK)
+	assert.Equal(t, "PrometheusError: query failed", rec.Decisions[1].MetricsWhy)
+	assert.Equal(t, "capacity", rec.Decisions[1].Analyzer)
+}
+
+func TestSamplerDirectScaleAndDraining(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	s := NewSampler(nil, testingclock.NewFakeClock(t0), t0, nil)
+	v := Variant{Name: "l40s", Namespace: "e2e", Deployment: "sim-l40s"}
+	s.Observe(t0, []Observation{{Variant: v, Deployment: deployment(4, 4, 4)}})
+	s.Observe(t0.Add(time.Second), []Observation{{Variant: v, Deployment: deployment(2, 4, 4)}})
+	var rec record.Record
+	s.Fill(&rec)
+	require.Len(t, rec.Scales, 1)
+	assert.Equal(t, "direct", rec.Scales[0].Source)
+	assert.Equal(t, 2, rec.Timeline[1].Draining)
+	assert.Equal(t, 0, rec.Timeline[1].Starting)
+}
