@@ -282,11 +282,13 @@ func TestMooncakePrefixGroups(t *testing.T) {
 }
 
 func TestTraceErrorsEndTheStream(t *testing.T) {
+	// Load checks the trace; a file that disappears or changes afterwards fails the stream.
 	s := load(t, variantsYAML+`
   duration: 1m
   traffic:
-    trace: {format: azure, path: testdata/missing.csv}
+    trace: {format: azure, path: ../../scenarios/traces/azure-conv-sample.csv}
 `)
+	s.Spec.Traffic.Trace.Path = "testdata/missing.csv"
 	var errs []error
 	for _, err := range Requests(s, 1) {
 		errs = append(errs, err)
@@ -294,12 +296,9 @@ func TestTraceErrorsEndTheStream(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.ErrorContains(t, errs[0], "spec.traffic.trace")
 
-	bad := load(t, variantsYAML+`
-  duration: 1m
-  traffic:
-    trace: {format: mooncake, path: ../../scenarios/traces/azure-conv-sample.csv}
-`)
-	_, err := NewGenerator(bad, 1)
+	s.Spec.Traffic.Trace.Path = "../../scenarios/traces/azure-conv-sample.csv"
+	s.Spec.Traffic.Trace.Format = "mooncake"
+	_, err := NewGenerator(s, 1)
 	require.ErrorContains(t, err, "line 1")
 }
 

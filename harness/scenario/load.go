@@ -34,29 +34,47 @@ func LoadFS(fsys fs.FS, name string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading scenario: %w", err)
 	}
-	s, err := LoadBytes(name, data)
-	if err != nil {
-		return nil, err
-	}
-	s.FS = fsys
-	return s, nil
+	return loadData(name, data, fsys)
 }
 
 // LoadBytes is Load for a file already in memory; name is used in errors and to resolve
 // relative trace paths (its directory).
 func LoadBytes(name string, data []byte) (*Scenario, error) {
+	return loadData(name, data, nil)
+}
+
+// loadData decodes, defaults and validates, then checks that a trace file can be read.
+func loadData(name string, data []byte, fsys fs.FS) (*Scenario, error) {
 	s, positions, err := decode(name, data)
 	if err != nil {
 		return nil, err
 	}
+	s.FS = fsys
 	s.Default()
 	sink := newErrorSink(name)
 	sink.positions = positions
 	s.validate(sink)
+	if sink.err() == nil && s.Spec.Traffic.Trace != nil {
+		checkTrace(s, sink)
+	}
 	if err := sink.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkTrace opens a scenario's trace and reads its first record, so that a missing file or
+// a wrong format is reported when loading rather than in the middle of a run.
+func checkTrace(s *Scenario, sink *errorSink) {
+	f, err := openTrace(s)
+	if err != nil {
+		sink.field("spec.traffic.trace.path", "%v (the path is relative to the scenario file)", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Next(); err != nil && !errors.Is(err, io.EOF) {
+		sink.field("spec.traffic.trace.format", "%v (is the format %q right?)", err, s.Spec.Traffic.Trace.Format)
+	}
 }
 
 // decode strictly decodes a scenario without defaulting or validating it, and returns the

@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ type csvReader struct {
 }
 
 func newCSVReader(r io.Reader, header []string, parse func([]string) (time.Duration, int64, int64, error)) *csvReader {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimiter{r: r, max: maxLine})
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
@@ -144,4 +145,25 @@ func sameHeader(got, want []string) bool {
 		}
 	}
 	return true
+}
+
+// lineLimiter fails a read once a line grows past max bytes, so a file without newlines
+// (or a device like /dev/zero) cannot exhaust memory in the CSV reader.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	line int // bytes since the last newline
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+		l.line = n - i - 1
+	} else {
+		l.line += n
+	}
+	if l.line > l.max {
+		return n, fmt.Errorf("line longer than %d bytes", l.max)
+	}
+	return n, err
 }

@@ -131,6 +131,22 @@ func TestReaderErrorsNameTheLine(t *testing.T) {
 	}
 }
 
+func TestLongLinesAreRejected(t *testing.T) {
+	r := NewAzureReader(io.MultiReader(strings.NewReader("TIMESTAMP,ContextTokens,GeneratedTokens\n"), &zeros{}))
+	_, err := r.Next()
+	require.ErrorContains(t, err, "line longer than")
+}
+
+// zeros is an endless stream of '0' bytes without newlines.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '0'
+	}
+	return len(p), nil
+}
+
 func TestOpenErrors(t *testing.T) {
 	_, err := Open("csv", samples+"azure-conv-sample.csv")
 	require.ErrorContains(t, err, "unknown trace format \"csv\"; supported: azure, burstgpt, mooncake")
