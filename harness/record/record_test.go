@@ -37,7 +37,7 @@ func sampleRecord() *Record {
 		{50 * time.Minute, "a", "a-1", ReplicaStopped},
 	}
 	rec.Timeline = []TimelinePoint{{Time: 0, Variant: "a", Desired: 1, Ready: 0}, {Time: 60 * s, Variant: "a", Desired: 2, Ready: 1}, {Time: 120 * s, Variant: "a", Desired: 2, Ready: 2}}
-	rec.Scales = []ScaleEvent{{Time: 60 * s, Variant: "a", From: 1, To: 2, Source: "hpa"}}
+	rec.Scales = []ScaleEvent{{Time: 60 * s, Variant: "a", From: 1, To: 2, Source: "hpa"}, {Time: 90 * s, Variant: "a", From: 2, To: 3}, {Time: 120 * s, Variant: "a", From: 3, To: 2}, {Time: 150 * s, Variant: "a", From: 2, To: 3}}
 	rec.Decisions = []Decision{{Time: 1500 * time.Millisecond, Variant: "a", Current: 1, Desired: 2, Reason: "kv", Inputs: map[string]float64{"z": 1, "a": 2}}}
 	rec.Oracle = &Oracle{GPUHours: 2, Cost: 10}
 	return rec
@@ -83,7 +83,9 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, 0, v.ReplicasMin)
 	assert.Equal(t, 2, v.ReplicasMax)
 	assert.InDelta(t, 1.0, v.ReplicasMean, 1e-9)
-	assert.Equal(t, 1, v.ScaleUps)
+	assert.Equal(t, 3, v.ScaleUps)
+	assert.Equal(t, 1, v.ScaleDowns)
+	assert.Equal(t, 2, v.Reversals)
 	// a-0: 1h alive; a-1: 30 min from starting to stopped -> 1.5 replica-hours x 2 GPUs.
 	assert.InDelta(t, 3.0, sum.GPUHours, 1e-6)
 	assert.InDelta(t, 15.0, sum.Cost, 1e-6)

@@ -86,8 +86,13 @@ type VariantSummary struct {
 	DesiredMax   int     `json:"desired_max"`
 	ScaleUps     int     `json:"scale_ups"`
 	ScaleDowns   int     `json:"scale_downs"`
-	GPUHours     float64 `json:"gpu_hours"`
-	Cost         float64 `json:"cost"`
+	// Reversals counts scale events whose direction differs from the
+	// previous one (up after down or down after up): flapping.
+	Reversals int `json:"reversals"`
+	// FirstScaleUpSeconds is the time of the first scale-up (0 if none).
+	FirstScaleUpSeconds float64 `json:"first_scale_up_seconds"`
+	GPUHours            float64 `json:"gpu_hours"`
+	Cost                float64 `json:"cost"`
 }
 
 // RunStats are wall-clock figures of a run.
@@ -186,14 +191,27 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 	} else {
 		vs.ReplicasMean = round(float64(sum) / float64(n))
 	}
+	lastDir := 0
 	for _, e := range rec.Scales {
 		if e.Variant != v.Name {
 			continue
 		}
+		dir := 0
 		if e.To > e.From {
+			if vs.ScaleUps == 0 {
+				vs.FirstScaleUpSeconds = round(e.Time.Seconds())
+			}
 			vs.ScaleUps++
+			dir = 1
 		} else if e.To < e.From {
 			vs.ScaleDowns++
+			dir = -1
+		}
+		if dir != 0 {
+			if lastDir != 0 && dir != lastDir {
+				vs.Reversals++
+			}
+			lastDir = dir
 		}
 	}
 	return vs

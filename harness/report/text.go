@@ -157,6 +157,8 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 		row(name+" replicas min/max/mean", fmt.Sprintf("%d/%d/%.2f", va.ReplicasMin, va.ReplicasMax, va.ReplicasMean),
 			fmt.Sprintf("%d/%d/%.2f", vb.ReplicasMin, vb.ReplicasMax, vb.ReplicasMean))
 		row(name+" scale-ups/downs", fmt.Sprintf("%d/%d", va.ScaleUps, va.ScaleDowns), fmt.Sprintf("%d/%d", vb.ScaleUps, vb.ScaleDowns))
+		row(name+" flaps (reversals)", fmt.Sprint(va.Reversals), fmt.Sprint(vb.Reversals))
+		row(name+" first scale-up", firstUp(a, name), firstUp(b, name))
 	}
 	row("scale events", fmt.Sprint(a.ScaleEvents), fmt.Sprint(b.ScaleEvents))
 	row("GPU-hours", fmt.Sprintf("%.3f", a.GPUHours), fmt.Sprintf("%.3f", b.GPUHours))
@@ -181,6 +183,17 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 		ew.printf("\noracle: %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO)\n", a.Oracle.GPUHours, a.Oracle.Cost, a.Oracle.Variant, a.Oracle.CapacityRPS)
 	}
 	return ew.err
+}
+
+// firstUp is when the variant first scaled up, from the summary's
+// assertion-independent figures (FirstScaleUpSeconds).
+func firstUp(s *record.Summary, variant string) string {
+	for _, v := range s.Variants {
+		if v.Name == variant && v.FirstScaleUpSeconds > 0 {
+			return fmtSeconds(v.FirstScaleUpSeconds)
+		}
+	}
+	return "none"
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }

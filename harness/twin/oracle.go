@@ -156,6 +156,21 @@ func requestMix(reqs []record.Request) []mixEntry {
 func Capacity(cfg engine.Config, mix []mixEntry, slo record.SLO) (float64, error) {
 	ok := func(rate float64) (bool, error) { return probe(cfg, mix, slo, rate) }
 	lo, hi := 0.0, 0.5
+	// Heavy requests: look below the starting rate first.
+	for hi > 1.0/1024 {
+		good, err := ok(hi)
+		if err != nil {
+			return 0, err
+		}
+		if good {
+			break
+		}
+		hi /= 2
+	}
+	if hi <= 1.0/1024 {
+		return 0, nil
+	}
+	lo, hi = hi, hi*2
 	for {
 		good, err := ok(hi)
 		if err != nil {
