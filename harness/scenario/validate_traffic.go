@@ -125,8 +125,8 @@ func (v validator) classes() {
 		v.length(cp+".prompt", c.Prompt)
 		v.length(cp+".output", c.Output)
 		if c.Prefix != nil {
-			if c.Prefix.Groups < 1 {
-				v.field(cp+".prefix.groups", "must be >= 1, got %d", c.Prefix.Groups)
+			if c.Prefix.Groups < 1 || c.Prefix.Groups > maxPrefixGroups {
+				v.field(cp+".prefix.groups", "must be in [1, %d], got %d", maxPrefixGroups, c.Prefix.Groups)
 			}
 			if c.Prefix.Tokens < 1 {
 				v.field(cp+".prefix.tokens", "must be >= 1, got %d", c.Prefix.Tokens)
