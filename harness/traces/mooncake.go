@@ -74,8 +74,8 @@ func (m *MooncakeReader) parse(b []byte) (Record, error) {
 		return Record{}, errors.New("missing \"output_length\"")
 	}
 	ms := *l.Timestamp
-	if math.IsNaN(ms) || ms < 0 || ms > 1e15 {
-		return Record{}, fmt.Errorf("timestamp %g: expected milliseconds >= 0", ms)
+	if math.IsNaN(ms) || ms < 0 || ms > 9e12 { // 9e12 ms (285 years) still fits a time.Duration
+		return Record{}, fmt.Errorf("timestamp %g: expected milliseconds in [0, 9e12]", ms)
 	}
 	prompt, err := checkTokens("input_length", *l.InputLength)
 	if err != nil {

@@ -114,7 +114,8 @@ func TestReaderErrorsNameTheLine(t *testing.T) {
 		{"burstgpt tokens", BurstGPT, burstHead + "1,1,0.5,ChatGPT,1,x,2,API log\n", 2, "Response tokens"},
 		{"mooncake json", Mooncake, `{"timestamp": 1, "input_length": 1, "output_length": 1}` + "\n{oops\n", 2, "expected a JSON object"},
 		{"mooncake missing", Mooncake, `{"timestamp": 1, "output_length": 1}`, 1, "missing \"input_length\""},
-		{"mooncake negative", Mooncake, `{"timestamp": -4, "input_length": 1, "output_length": 1}`, 1, "milliseconds >= 0"},
+		{"mooncake huge", Mooncake, `{"timestamp": 1e15, "input_length": 1, "output_length": 1}`, 1, "milliseconds in [0, 9e12]"},
+		{"mooncake negative", Mooncake, `{"timestamp": -4, "input_length": 1, "output_length": 1}`, 1, "milliseconds in [0, 9e12]"},
 		{"mooncake type", Mooncake, `{"timestamp": 1, "input_length": "10", "output_length": 1}`, 1, "input_length"},
 	}
 	for _, c := range cases {
