@@ -71,20 +71,26 @@ func buildView(rec *record.Record, sum *record.Summary) view {
 	for _, c := range charts(rec) {
 		v.Charts = append(v.Charts, template.HTML(c.svg())) //nolint:gosec // built from numbers and escaped labels
 	}
-	// Decisions that changed a variant's target, with their reasons.
+	// Decisions that changed a variant's desired replicas, with their reasons.
 	const maxEvents = 150
+	last := map[string]int{}
+	for _, mv := range rec.Meta.Variants {
+		last[mv.Name] = mv.Initial
+	}
 	for _, d := range rec.Decisions {
-		if d.Desired == d.Current {
+		if d.Desired == last[d.Variant] {
 			continue
 		}
+		from := last[d.Variant]
+		last[d.Variant] = d.Desired
 		if len(v.Events) == maxEvents {
 			v.MoreEvents++
 			continue
 		}
 		v.Events = append(v.Events, eventRow{
-			Time:    fmtClock(d.Time.Seconds(), rec.Meta.Duration.Seconds()) + fmt.Sprintf(" (%s)", fmtSeconds(d.Time.Seconds())),
-			Variant: d.Variant, Change: fmt.Sprintf("%d → %d", d.Current, d.Desired),
-			Analyzer: d.Analyzer, Reason: d.Reason, Up: d.Desired > d.Current,
+			Time:    fmtClock(d.Time.Seconds(), rec.Meta.Duration.Seconds()),
+			Variant: d.Variant, Change: fmt.Sprintf("%d → %d", from, d.Desired),
+			Analyzer: d.Analyzer, Reason: d.Reason, Up: d.Desired > from,
 		})
 	}
 	return v

@@ -95,9 +95,9 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 {{end}}</table>
 <p class="sub" style="margin-top:8px">{{.OracleLine}}</p>
 
-<h2>Controller decisions that changed a target</h2>
+<h2>Controller decisions that changed the desired replicas</h2>
 {{if .Events}}<table>
-<tr><th>Time</th><th>Variant</th><th>Change</th><th>Analyzer</th><th>Reason</th></tr>
+<tr><th>Time</th><th>Variant</th><th>Desired</th><th>Analyzer</th><th>Reason</th></tr>
 {{range .Events}}<tr><td><code>{{.Time}}</code></td><td>{{.Variant}}</td><td class="{{if .Up}}up{{else}}down{{end}}">{{.Change}}</td><td>{{.Analyzer}}</td><td class="reason">{{.Reason}}</td></tr>
 {{end}}</table>{{if .MoreEvents}}<p class="sub">… and {{.MoreEvents}} more in decisions.jsonl</p>{{end}}
 {{else}}<p class="sub">No decision changed a target.</p>{{end}}

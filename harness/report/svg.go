@@ -82,7 +82,7 @@ func (c *chart) svg() string {
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH, html.EscapeString(c.title))
 	fmt.Fprintf(&b, `<text x="%g" y="18" class="ct">%s</text>`, padL, html.EscapeString(c.title))
 	if c.unit != "" {
-		fmt.Fprintf(&b, `<text x="%g" y="18" class="cu">%s</text>`, padL+8+7.2*float64(len(c.title)), html.EscapeString(c.unit))
+		fmt.Fprintf(&b, `<text x="%g" y="18" class="cu">%s</text>`, padL+12+8.4*float64(len(c.title)), html.EscapeString(c.unit))
 	}
 	for i, bd := range c.bands {
 		x0, x1 := X(bd.from), X(math.Min(bd.to, xMax))
@@ -115,7 +115,6 @@ func (c *chart) svg() string {
 			continue
 		}
 		var d strings.Builder
-		prevY := 0.0
 		for i, p := range s.pts {
 			x, y := X(p.x), Y(p.y)
 			switch {
@@ -126,24 +125,17 @@ func (c *chart) svg() string {
 			default:
 				fmt.Fprintf(&d, "L%.1f %.1f", x, y)
 			}
-			prevY = y
 		}
 		if s.step {
 			fmt.Fprintf(&d, "H%.1f", X(xMax))
 		}
-		_ = prevY
 		w := s.width
 		if w == 0 {
 			w = 1.6
 		}
 		if s.fill {
-			first, last := s.pts[0], s.pts[len(s.pts)-1]
-			endX := X(last.x)
-			if s.step {
-				endX = X(xMax)
-			}
+			first := s.pts[0]
 			fmt.Fprintf(&b, `<path d="%s V%.1f H%.1f Z" fill="%s" fill-opacity="0.12" stroke="none"/>`, d.String(), Y(0), X(first.x), s.color)
-			_ = endX
 		}
 		dash := ""
 		if s.dash != "" {
