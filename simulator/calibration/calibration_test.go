@@ -43,6 +43,7 @@ func TestCalibration(t *testing.T) {
 		}
 		assert.Less(t, r.Single[fast].TPOTMean, r.Single[slow].TPOTMean)
 		assert.Less(t, r.Single[fast].TTFTP50, r.Single[slow].TTFTP50)
+		assert.Greater(t, r.Saturated[fast].OutputTokensPerSec, r.Saturated[slow].OutputTokensPerSec, "%s has more capacity than %s", fast, slow)
 	}
 	// Batch-1 decode is memory-bound: slowdown against H100 tracks the
 	// bandwidth ratio, diluted (never amplified) by fixed overheads.
@@ -51,7 +52,14 @@ func TestCalibration(t *testing.T) {
 		bwRatio := bw["H100"] / bw[name]
 		assert.True(t, slowdown > 0.8*bwRatio && slowdown <= 1.02*bwRatio, "%s batch-1 slowdown %.2f vs bandwidth ratio %.2f", name, slowdown, bwRatio)
 	}
-	// "H100 gives about twice the throughput of A100."
+	// A saturated batch is compute-bound: capacity ratios stay within the
+	// datasheet BF16 ratio times the efficiency ratio.
+	peak := r.Accelerators[0].BF16TFLOPS * r.Accelerators[0].Efficiency.DecodeCompute
+	for _, a := range r.Accelerators[1:] {
+		ratio := r.Saturated["H100"].OutputTokensPerSec / r.Saturated[a.Name].OutputTokensPerSec
+		assert.LessOrEqual(t, ratio, 1.05*peak/(a.BF16TFLOPS*a.Efficiency.DecodeCompute), "%s capacity ratio %.2f", a.Name, ratio)
+	}
+	// "H100 gives about twice the throughput of A100" (at moderate load).
 	twice := r.Bench["H100"][2].OutputTokensPerSec / r.Bench["A100"][2].OutputTokensPerSec
 	assert.True(t, twice > 1.5 && twice < 2.6, "H100/A100 throughput at concurrency 16: %.2f", twice)
 	// Batch-1 ITL sits at or below each rule-of-thumb range (real deployments add API overhead).

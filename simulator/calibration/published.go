@@ -61,3 +61,9 @@ func BenchmarkWorkload(concurrency int) Workload {
 func SingleRequestWorkload() Workload {
 	return Workload{Name: "batch 1", Concurrency: 1, Requests: 20, PromptMin: 256, PromptMax: 256, OutputMin: 128, OutputMax: 128, Seed: 1}
 }
+
+// SaturationWorkload keeps a replica saturated: 256 clients (vLLM's default
+// max-num-seqs) with chat-like lengths.
+func SaturationWorkload() Workload {
+	return Workload{Name: "saturation", Concurrency: 256, Requests: 2048, PromptMin: 20, PromptMax: 400, OutputMin: 20, OutputMax: 400, Seed: 1}
+}

@@ -23,6 +23,8 @@ type Report struct {
 	Bench map[string][]Result
 	// Single[accelerator] is the batch-1 result.
 	Single map[string]Result
+	// Saturated[accelerator] is the result with 256 clients.
+	Saturated map[string]Result
 	// Capacity[model][accelerator] is the KV cache size in tokens at the
 	// model's default tensor parallelism, or the error.
 	Capacity []CapacityRow
@@ -56,7 +58,7 @@ func Measure() (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Model: m, Bench: map[string][]Result{}, Single: map[string]Result{}, TP: map[string][]Result{}}
+	r := Report{Model: m, Bench: map[string][]Result{}, Single: map[string]Result{}, Saturated: map[string]Result{}, TP: map[string][]Result{}}
 	for _, a := range all {
 		if a.Name == "H100" {
 			r.Accelerators = append([]profiles.Accelerator{a}, r.Accelerators...)
@@ -77,6 +79,10 @@ func Measure() (Report, error) {
 			return Report{}, err
 		}
 		r.Single[a.Name] = res
+		if res, err = Simulate(a, m, SaturationWorkload()); err != nil {
+			return Report{}, err
+		}
+		r.Saturated[a.Name] = res
 	}
 	big, err := profiles.LookupModel(TPModel)
 	if err != nil {
@@ -175,6 +181,17 @@ func (r Report) render(b *bytes.Buffer) {
 			}
 		}
 		p("| %s | %s | %s | %s | %s |\n", a.Name, ms(s.TPOTMean), itl, ms(s.TTFTP50), ttft)
+	}
+	p("\n## Saturation\n\n")
+	sw := SaturationWorkload()
+	p("%d clients (vLLM's default max-num-seqs), prompts %d..%d and outputs %d..%d tokens: the replica's capacity. ", sw.Concurrency, sw.PromptMin, sw.PromptMax, sw.OutputMin, sw.OutputMax)
+	p("A full batch is compute-bound, so capacity follows BF16 peak x decode efficiency rather than bandwidth: H100's lead over A100 here (datasheet peak 3.2x) exceeds the \"about twice\" rule of thumb, which describes moderate load (see concurrency 16 above).\n\n")
+	p("| accelerator | requests/s | output tok/s | TPOT | TTFT p50 | output tok/s / H100's |\n")
+	p("|---|---|---|---|---|---|\n")
+	hs := r.Saturated["H100"].OutputTokensPerSec
+	for _, a := range r.Accelerators {
+		s := r.Saturated[a.Name]
+		p("| %s | %.1f | %.0f | %s | %s | %.2f |\n", a.Name, s.RequestsPerSec, s.OutputTokensPerSec, ms(s.TPOTMean), ms(s.TTFTP50), s.OutputTokensPerSec/hs)
 	}
 	p("\n## Tensor parallelism\n\n")
 	p("%s, one client, %d-token prompts, %d-token outputs, max model length %d. Every layer all-reduces the batch's hidden states twice over the interconnect, serially with compute.\n\n",
