@@ -19,6 +19,9 @@ func (e *Engine) advance(t float64) {
 				e.startNext(end)
 				continue
 			}
+			if t+timeEps < p.start+p.r.elapsed(p.done+1) {
+				break // inside the step in progress: nothing to do
+			}
 			if j := p.r.stepsBy(t-p.start, p.done, p.k-1); j > p.done {
 				e.progress(j)
 			}
