@@ -31,10 +31,12 @@ func newEngine(t testing.TB, cfg Config) *Engine {
 	return e
 }
 
-// arrival is one request of a generated workload.
+// arrival is one request of a generated workload; a non-zero abortAfter
+// aborts it that long after its arrival.
 type arrival struct {
-	at time.Duration
-	r  Request
+	at         time.Duration
+	r          Request
+	abortAfter time.Duration
 }
 
 // workload draws n Poisson arrivals at rate per second with uniform lengths.
@@ -64,13 +66,40 @@ func workload(seed uint64, n int, rate float64, maxPrompt, maxOutput int, groups
 func drive(t testing.TB, e *Engine, w []arrival, check func()) []Event {
 	t.Helper()
 	var events []Event
+	type abort struct {
+		at time.Duration
+		id string
+	}
+	var aborts []abort // sorted by time
+	doAborts := func(until time.Duration) {
+		for len(aborts) > 0 && aborts[0].at <= until {
+			events = e.AdvanceInto(events, epoch.Add(aborts[0].at))
+			e.Abort(epoch.Add(aborts[0].at), aborts[0].id)
+			aborts = aborts[1:]
+			if check != nil {
+				check()
+			}
+		}
+	}
 	for _, a := range w {
+		doAborts(a.at)
 		events = e.AdvanceInto(events, epoch.Add(a.at))
 		require.NoError(t, e.Add(epoch.Add(a.at), a.r))
 		if check != nil {
 			check()
 		}
+		if a.abortAfter > 0 {
+			at := a.at + a.abortAfter
+			i := len(aborts)
+			for i > 0 && aborts[i-1].at > at {
+				i--
+			}
+			aborts = append(aborts, abort{})
+			copy(aborts[i+1:], aborts[i:])
+			aborts[i] = abort{at: at, id: a.r.ID}
+		}
 	}
+	doAborts(1 << 62)
 	// Drain, stepping through NextEventTime: every call must make progress.
 	for i := 0; i < 10_000_000; i++ {
 		next, ok := e.NextEventTime()

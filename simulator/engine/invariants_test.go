@@ -201,6 +201,11 @@ func TestFastForwardMatchesStepByStep(t *testing.T) {
 			cfg.MaxModelLen = 8192
 			cfg.EnablePrefixCaching = true
 			w := workload(5, 300, tc.rate, 2000, 1000, 2)
+			for i := range w {
+				if i%7 == 3 { // some clients give up: while waiting, in prefill or decoding
+					w[i].abortAfter = time.Duration(i%5) * 700 * time.Millisecond
+				}
+			}
 			ff := newEngine(t, cfg)
 			fast := drive(t, ff, w, nil)
 			cfg.TokenEvents = true
@@ -224,6 +229,8 @@ func TestFastForwardMatchesStepByStep(t *testing.T) {
 				require.InDelta(t, 0, (f.Stats.MaxITL - s.Stats.MaxITL).Seconds(), tol.Seconds(), "max ITL of %s", f.ID)
 			}
 			fs, ss := ff.Stats(), sbs.Stats()
+			assert.Positive(t, fs.Finished.Abort)
+			assert.Equal(t, ss.Finished, fs.Finished)
 			assert.Equal(t, ss.Steps, fs.Steps)
 			assert.Equal(t, ss.Preemptions, fs.Preemptions)
 			assert.Equal(t, ss.PrefixHits, fs.PrefixHits)
