@@ -10,11 +10,14 @@ import (
 	"syscall"
 
 	"github.com/saturn-autoscaler/saturn/harness/app"
+	"github.com/saturn-autoscaler/saturn/harness/load"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	// Subcommands driving real clusters live in their own packages; the
+	// e2e subcommand (harness/e2e) is added here the same way when it lands.
+	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, load.NewCommand)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "saturn:", err)
