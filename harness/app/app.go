@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/saturn-autoscaler/saturn/harness/assert"
+	"github.com/saturn-autoscaler/saturn/harness/load"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/report"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
@@ -20,12 +21,9 @@ import (
 	"github.com/saturn-autoscaler/saturn/scenarios"
 )
 
-// Extra subcommands wired in by other packages (harness/e2e, harness/load):
-// each returns a cobra command; see NewRootCommand.
+// Extra builds an additional subcommand (the hook for harness/e2e); see
+// NewRootCommand.
 type Extra func(stdout, stderr io.Writer) *cobra.Command
-
-// Extras are added to the root command; harness/cmd/saturn fills them.
-type Extras []Extra
 
 // Run executes the saturn command line (args without the program name).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, extras ...Extra) error {
@@ -45,6 +43,9 @@ func NewRootCommand(stdout, stderr io.Writer, extras ...Extra) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCommand(stdout, stderr), newValidateCommand(stdout), newCompareCommand(stdout, stderr))
+	// Real-cluster subcommands live in their own packages: `load` (harness/load);
+	// `e2e` (harness/e2e) is added the same way once it exists, or through extras.
+	root.AddCommand(load.NewCommand(stdout, stderr))
 	for _, e := range extras {
 		root.AddCommand(e(stdout, stderr))
 	}

@@ -10,14 +10,11 @@ import (
 	"syscall"
 
 	"github.com/saturn-autoscaler/saturn/harness/app"
-	"github.com/saturn-autoscaler/saturn/harness/load"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// Subcommands driving real clusters live in their own packages; the
-	// e2e subcommand (harness/e2e) is added here the same way when it lands.
-	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, load.NewCommand)
+	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "saturn:", err)
