@@ -1,0 +1,225 @@
+package twin
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/simulator/vllmmetrics"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestScrapedFamiliesExistInVLLMMetrics: every family the twin appends is
+// one simulator/vllmmetrics registers (names live in one place).
+func TestScrapedFamiliesExistInVLLMMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	_, err := vllmmetrics.Register(reg, "m", 4096, vllmmetrics.CacheConfig{BlockSize: 16, NumGPUBlocks: 100})
+	require.NoError(t, err)
+	fams, err := reg.Gather()
+	require.NoError(t, err)
+	var names []string
+	for _, f := range fams {
+		names = append(names, f.GetName())
+	}
+	for _, n := range []string{famRunning, famWaiting, famKVUsage, famSuccess, famPromptTokens, famCacheConfig, famPreemptions, famPromptTotal, famGenTotal} {
+		assert.Contains(t, names, n)
+	}
+}
+
+func TestTimerHeapOrder(t *testing.T) {
+	var h timerHeap
+	r := rand.New(rand.NewPCG(1, 2))
+	var want []time.Duration
+	for i := 0; i < 500; i++ {
+		d := time.Duration(r.IntN(50)) * time.Second
+		h.push(d, timerScrape, i, 0)
+		want = append(want, d)
+	}
+	slices.Sort(want)
+	var got []time.Duration
+	lastSeq := map[time.Duration]uint64{}
+	for h.len() > 0 {
+		tm := h.pop()
+		got = append(got, tm.at)
+		assert.Greater(t, tm.seq, lastSeq[tm.at], "ties pop in push order")
+		lastSeq[tm.at] = tm.seq
+	}
+	assert.Equal(t, want, got)
+}
+
+// miniScenario is a small scenario for behaviour tests.
+func miniScenario(t *testing.T, extra string) *scenario.Scenario {
+	src := `apiVersion: saturn.dev/v1alpha1
+kind: Scenario
+metadata: {name: mini}
+spec:
+  seed: 5
+  model: {name: meta-llama/Llama-3.1-8B-Instruct}
+  variants:
+    - name: h100
+      accelerator: H100
+      minReplicas: 1
+      initialReplicas: 2
+      maxReplicas: 6
+      startup: {scheduling: 5s, weightsLoading: 20s}
+  autoscaler:
+    analyzer: capacity
+    interval: 15s
+    actuation: {mode: direct}
+  prometheus: {scrapeInterval: 5s}
+  router: {policy: round-robin}
+  traffic:
+    phases:
+      - {name: steady, duration: 6m, rate: 8}
+    classes:
+      - {name: chat, share: 1, prompt: 256, output: 64}
+` + extra
+	sc, err := scenario.LoadBytes("mini.yaml", []byte(src))
+	require.NoError(t, err)
+	return sc
+}
+
+func TestKillReplicaIsReplaced(t *testing.T) {
+	sc := miniScenario(t, `  faults:
+    - killReplica: {at: 2m, variant: h100, count: 1}
+`)
+	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	require.NoError(t, err)
+	var failedAt time.Duration
+	var created []string
+	for _, e := range rec.Lifecycle {
+		if e.State == record.ReplicaFailed {
+			failedAt = e.Time
+		}
+		if e.State == record.ReplicaPending && e.Time > 0 {
+			created = append(created, e.Replica)
+		}
+	}
+	require.Equal(t, 2*time.Minute, failedAt, "the fault kills a replica at 2m")
+	require.NotEmpty(t, created, "the Deployment replaces the killed pod")
+	readyAgain := false
+	for _, e := range rec.Lifecycle {
+		if e.Replica == created[0] && e.State == record.ReplicaReady {
+			readyAgain = true
+			assert.Equal(t, failedAt+25*time.Second, e.Time, "scheduling 5s + weights 20s")
+		}
+	}
+	assert.True(t, readyAgain)
+	lost := 0
+	for _, r := range rec.Requests {
+		if r.Status == record.StatusLost {
+			lost++
+		}
+	}
+	assert.Zero(t, lost)
+}
+
+func TestPrometheusOutageHoldsReplicas(t *testing.T) {
+	sc := miniScenario(t, `  faults:
+    - prometheusOutage: {start: 2m, duration: 2m}
+`)
+	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	require.NoError(t, err)
+	inOutage := 0
+	for _, d := range rec.Decisions {
+		if d.Time > 2*time.Minute && d.Time < 4*time.Minute {
+			inOutage++
+			assert.False(t, d.MetricsOK, "decision at %v", d.Time)
+			assert.GreaterOrEqual(t, d.Desired, d.Current, "never scales down blind: %s", d.Reason)
+		}
+	}
+	assert.Positive(t, inOutage)
+	for _, e := range rec.Scales {
+		if e.Time > 2*time.Minute && e.Time < 4*time.Minute {
+			assert.Greater(t, e.To, e.From, "no scale-down during the outage")
+		}
+	}
+}
+
+func TestRoundRobinSpreadsEvenly(t *testing.T) {
+	sc := miniScenario(t, "")
+	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	require.NoError(t, err)
+	perReplica := map[string]int{}
+	for _, r := range rec.Requests {
+		if r.Arrival < time.Minute {
+			perReplica[r.Replica]++
+		}
+	}
+	require.Len(t, perReplica, 2, "two initial replicas")
+	var counts []int
+	for _, n := range perReplica {
+		counts = append(counts, n)
+	}
+	assert.InDelta(t, counts[0], counts[1], 1, "round-robin alternates: %v", perReplica)
+}
+
+func TestUnresponsiveReplicaFailsItsRequests(t *testing.T) {
+	sc := miniScenario(t, `  faults:
+    - unresponsiveReplica: {at: 1m, variant: h100, duration: 1m}
+`)
+	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	require.NoError(t, err)
+	failed, during := 0, 0
+	var hung string
+	for _, r := range rec.Requests {
+		if r.Status == record.StatusError {
+			failed++
+			hung = r.Replica
+		}
+	}
+	for _, r := range rec.Requests {
+		if r.Arrival > 61*time.Second && r.Arrival < 119*time.Second && r.Replica == hung {
+			during++
+		}
+	}
+	assert.Positive(t, failed, "in-flight requests on the hung replica fail")
+	assert.Zero(t, during, "the router avoids the hung replica")
+}
+
+func TestPodNamesLookLikeDeploymentPods(t *testing.T) {
+	v := &variant{name: "llama-h100", rsHash: rsHash("llama-h100")}
+	seen := map[string]bool{}
+	for range 1000 {
+		n := v.podName()
+		require.Regexp(t, `^llama-h100-[a-z0-9]{10}-[a-z0-9]{5}[0-9]$`, n)
+		require.False(t, seen[n], "duplicate pod name %s", n)
+		seen[n] = true
+	}
+	assert.Equal(t, rsHash("llama-h100"), rsHash("llama-h100"))
+	assert.NotEqual(t, rsHash("a"), rsHash("b"))
+}
+
+func TestDrawDuration(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	tests := []struct {
+		d      scenario.DurationDist
+		lo, hi time.Duration
+	}{
+		{scenario.DurationDist{Type: scenario.DistConstant, Value: 30 * time.Second}, 30 * time.Second, 30 * time.Second},
+		{scenario.DurationDist{Type: scenario.DistUniform, Min: 10 * time.Second, Max: 20 * time.Second}, 10 * time.Second, 20 * time.Second},
+		{scenario.DurationDist{Type: scenario.DistNormal, Mean: time.Minute, StdDev: time.Minute, Min: 30 * time.Second, Max: 90 * time.Second}, 30 * time.Second, 90 * time.Second},
+		{scenario.DurationDist{Type: scenario.DistLognormal, Mean: time.Minute, StdDev: 30 * time.Second}, 0, time.Hour},
+	}
+	for i, tc := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			var sum time.Duration
+			for range 2000 {
+				d := drawDuration(r, tc.d)
+				require.GreaterOrEqual(t, d, tc.lo)
+				require.LessOrEqual(t, d, tc.hi)
+				sum += d
+			}
+			if tc.d.Type == scenario.DistLognormal {
+				assert.InDelta(t, time.Minute.Seconds(), (sum / 2000).Seconds(), 3, "lognormal mean")
+			}
+		})
+	}
+}
