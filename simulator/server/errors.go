@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // APIError is an error answered to the client in vLLM's shape:
@@ -76,6 +77,7 @@ func writeError(w http.ResponseWriter, e *APIError) {
 	body := appendError(make([]byte, 0, 256), e)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
 }

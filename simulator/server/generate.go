@@ -56,6 +56,10 @@ func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bo
 	}
 	if apiErr := s.injectFault(); apiErr != nil {
 		writeError(w, apiErr)
+		if s.crashPending.CompareAndSwap(true, false) && s.cfg.Faults.Crash != nil {
+			_ = http.NewResponseController(w).Flush()
+			s.cfg.Faults.Crash()
+		}
 		return
 	}
 	if wait := s.cfg.Faults.SlowUntil.Sub(s.clk.Now()); wait > 0 {

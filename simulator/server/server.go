@@ -88,6 +88,9 @@ type Server struct {
 	nextID   atomic.Uint64
 	requests atomic.Int64
 	crashed  atomic.Bool
+	// crashPending: the request that triggered the crash calls Faults.Crash
+	// after its answer is flushed.
+	crashPending atomic.Bool
 
 	faultMu  sync.Mutex
 	faultRNG *rand.Rand
@@ -227,9 +230,7 @@ func (s *Server) injectFault() *APIError {
 		if n := s.requests.Add(1); n > f.CrashAfter {
 			if s.crashed.CompareAndSwap(false, true) {
 				s.log.Warn("fault injection: crashing", "after_requests", f.CrashAfter)
-				if f.Crash != nil {
-					go f.Crash()
-				}
+				s.crashPending.Store(true)
 			}
 			return newError(http.StatusServiceUnavailable, "", "The server is shutting down (fault injection: --fault-crash-after=%d).", f.CrashAfter)
 		}

@@ -1,0 +1,242 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type running struct {
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
+}
+
+// startServe runs serve with o on a loopback port.
+func startServe(t *testing.T, o *Options) *running {
+	t.Helper()
+	o.Host, o.Port = "127.0.0.1", 0
+	addr := make(chan net.Addr, 1)
+	o.onListen = func(a net.Addr) { addr <- a }
+	require.NoError(t, o.Validate())
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
+	go func() { r.done <- serve(ctx, o, r.logs) }()
+	select {
+	case a := <-addr:
+		r.url = "http://" + a.String()
+	case err := <-r.done:
+		t.Fatalf("serve returned before listening: %v\n%s", err, r.logs)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not listen")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	return r
+}
+
+func TestFlagsDefaultsAreVLLMs(t *testing.T) {
+	o := NewOptions()
+	cmd := NewCommand(io.Discard, io.Discard)
+	fs := cmd.Flags()
+	for flag, want := range map[string]string{
+		"model": "Qwen/Qwen3-0.6B", "port": "8000", "gpu-memory-utilization": "0.9", "block-size": "16",
+		"max-num-seqs": "256", "enable-prefix-caching": "true", "seed": "0", "accelerator": "H100",
+	} {
+		f := fs.Lookup(flag)
+		require.NotNil(t, f, "flag --%s", flag)
+		assert.Equal(t, want, f.DefValue, "flag --%s", flag)
+	}
+	assert.NoError(t, o.Validate())
+}
+
+func TestValidateNamesTheFlag(t *testing.T) {
+	tests := []struct {
+		flag   string
+		mutate func(*Options)
+	}{
+		{"port", func(o *Options) { o.Port = 70000 }},
+		{"gpu-memory-utilization", func(o *Options) { o.GPUMemoryUtilization = 1.5 }},
+		{"max-num-seqs", func(o *Options) { o.MaxNumSeqs = 0 }},
+		{"fault-error-rate", func(o *Options) { o.FaultErrorRate = 2 }},
+		{"fault-crash-after", func(o *Options) { o.FaultCrashAfter = -1 }},
+		{"startup-delay", func(o *Options) { o.StartupDelay = -time.Second }},
+		{"max-request-body-bytes", func(o *Options) { o.MaxRequestBodyBytes = 0 }},
+		{"log-level", func(o *Options) { o.LogLevel = "loud" }},
+		{"served-model-name", func(o *Options) { o.ServedModelNames = []string{""} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag, func(t *testing.T) {
+			o := NewOptions()
+			tt.mutate(o)
+			err := o.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "--"+tt.flag)
+		})
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		contain string
+	}{
+		{[]string{"--accelerator", "TPU"}, "--accelerator"},
+		{[]string{"--model", "no/such-model"}, "--model"},
+		{[]string{"--model-profile", "/does/not/exist.yaml"}, "--model-profile"},
+		{[]string{"--enable-prefix-caching", "--no-enable-prefix-caching"}, "--no-enable-prefix-caching"},
+		{[]string{"--block-size", "7"}, "--block-size"},
+		{[]string{"--bogus"}, "unknown flag"},
+		{[]string{"a", "b"}, "accepts at most 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			err := Run(context.Background(), tt.args, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.contain)
+		})
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	o := NewOptions()
+	o.ServedModelNames = []string{"qwen"}
+	o.StartupDelay = 300 * time.Millisecond
+	r := startServe(t, o)
+
+	status, _ := get(t, r.url+"/health")
+	assert.Equal(t, http.StatusServiceUnavailable, status, "loading")
+	require.Eventually(t, func() bool { s, _ := get(t, r.url+"/health"); return s == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
+
+	status, body := post(t, r.url+"/v1/completions", `{"model":"qwen","prompt":"hello","max_tokens":5,"ignore_eos":true}`)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"completion_tokens":5`)
+
+	status, metrics := get(t, r.url+"/metrics")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, metrics, `vllm:generation_tokens_total{engine="0",model_name="qwen"} 5`)
+	assert.Contains(t, metrics, `vllm:request_success_total{engine="0",finished_reason="length",model_name="qwen"} 1`)
+	assert.Contains(t, metrics, `vllm:cache_config_info{block_size="16"`)
+	assert.Contains(t, metrics, `vllm:num_requests_running{engine="0",model_name="qwen"} 0`)
+}
+
+func TestNoLatencyCountsTokens(t *testing.T) {
+	o := NewOptions()
+	o.NoLatency = true
+	r := startServe(t, o)
+	status, body := post(t, r.url+"/v1/completions", `{"prompt":[1,2,3],"max_tokens":4,"ignore_eos":true}`)
+	require.Equal(t, http.StatusOK, status, body)
+	_, metrics := get(t, r.url+"/metrics")
+	assert.Contains(t, metrics, `vllm:prompt_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 3`)
+	assert.Contains(t, metrics, `vllm:generation_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 4`)
+}
+
+func TestShutdownDrainsInFlight(t *testing.T) {
+	o := NewOptions()
+	r := startServe(t, o)
+	require.Eventually(t, func() bool { s, _ := get(t, r.url+"/health"); return s == http.StatusOK }, 10*time.Second, 10*time.Millisecond)
+
+	type result struct {
+		status int
+		body   string
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.Post(r.url+"/v1/completions", "application/json", strings.NewReader(`{"prompt":"x","max_tokens":400,"ignore_eos":true}`))
+		if err != nil {
+			res <- result{status: -1, body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		res <- result{resp.StatusCode, string(b)}
+	}()
+	// Let the request get in flight, then "SIGTERM".
+	require.Eventually(t, func() bool {
+		_, m := get(t, r.url+"/metrics")
+		return strings.Contains(m, `vllm:num_requests_running{engine="0",model_name="Qwen/Qwen3-0.6B"} 1`)
+	}, 10*time.Second, 5*time.Millisecond)
+	r.cancel()
+
+	got := <-res
+	require.Equal(t, http.StatusOK, got.status, got.body)
+	assert.Contains(t, got.body, `"completion_tokens":400`)
+	require.NoError(t, <-r.done)
+	r.done <- nil // for cleanup
+	_, err := http.Get(r.url + "/health")
+	assert.Error(t, err, "listener closed after shutdown")
+}
+
+func TestCrashAfter(t *testing.T) {
+	o := NewOptions()
+	o.NoLatency = true
+	o.FaultCrashAfter = 2
+	r := startServe(t, o)
+	for i := 0; i < 2; i++ {
+		status, body := post(t, r.url+"/v1/completions", `{"prompt":"x","max_tokens":1}`)
+		require.Equal(t, http.StatusOK, status, body)
+	}
+	status, _ := post(t, r.url+"/v1/completions", `{"prompt":"x","max_tokens":1}`)
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	select {
+	case err := <-r.done:
+		require.ErrorIs(t, err, errCrashed)
+		r.done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not crash")
+	}
+}

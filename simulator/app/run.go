@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Run runs saturn-sim with args (without the program name) until ctx is
+// cancelled (SIGTERM: stop accepting, drain, exit) or a fault-injected crash.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := NewCommand(stdout, stderr)
+	cmd.SetArgs(args)
+	return cmd.ExecuteContext(ctx)
+}
+
+// NewCommand returns the saturn-sim cobra command.
+func NewCommand(stdout, stderr io.Writer) *cobra.Command {
+	opts := NewOptions()
+	cmd := &cobra.Command{
+		Use:   "saturn-sim [MODEL]",
+		Short: "A vLLM-compatible simulated accelerator",
+		Long: `saturn-sim serves vLLM's OpenAI-compatible API and metrics, generating synthetic
+tokens at the pace a real accelerator would: a model of vLLM's continuous
+batching and paged KV cache on a roofline of the chosen accelerator.
+
+The optional MODEL argument is the same as --model (as in "vllm serve MODEL").`,
+		Args:          cobra.MaximumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Model = args[0]
+			}
+			opts.enablePrefixCachingSet = cmd.Flags().Changed("enable-prefix-caching")
+			if err := opts.Validate(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), opts, stderr)
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"k8s.io/utils/clock"
+
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/profiles"
+	"github.com/saturn-autoscaler/saturn/simulator/realtime"
+	"github.com/saturn-autoscaler/saturn/simulator/server"
+	"github.com/saturn-autoscaler/saturn/simulator/vllmmetrics"
+)
+
+// errCrashed is returned by serve after a fault-injected crash.
+var errCrashed = errors.New("fault injection: crashed")
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("unknown level %q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// engineConfig resolves profiles and builds the engine configuration.
+func engineConfig(o *Options) (engine.Config, error) {
+	var acc profiles.Accelerator
+	var err error
+	if o.AcceleratorProfile != "" {
+		acc, err = profiles.LoadAcceleratorFile(o.AcceleratorProfile)
+		if err != nil {
+			return engine.Config{}, fmt.Errorf("flag --accelerator-profile: %w", err)
+		}
+	} else if acc, err = profiles.LookupAccelerator(o.Accelerator); err != nil {
+		return engine.Config{}, fmt.Errorf("flag --accelerator: %w", err)
+	}
+	var model profiles.Model
+	if o.ModelProfile != "" {
+		model, err = profiles.LoadModelFile(o.ModelProfile)
+		if err != nil {
+			return engine.Config{}, fmt.Errorf("flag --model-profile: %w", err)
+		}
+	} else if model, err = profiles.LookupModel(o.Model); err != nil {
+		return engine.Config{}, fmt.Errorf("flag --model: %w (or describe the model in a file given with --model-profile)", err)
+	}
+	cfg := engine.Config{
+		Accelerator:          acc,
+		Model:                model,
+		TensorParallelSize:   o.TensorParallelSize,
+		GPUMemoryUtilization: o.GPUMemoryUtilization,
+		BlockSize:            o.BlockSize,
+		MaxNumSeqs:           o.MaxNumSeqs,
+		MaxNumBatchedTokens:  o.MaxNumBatchedTokens,
+		MaxModelLen:          o.MaxModelLen,
+		EnablePrefixCaching:  o.prefixCaching(),
+		TokenEvents:          true,
+	}
+	if err := cfg.Validate(); err != nil {
+		return engine.Config{}, err
+	}
+	return cfg.WithDefaults(), nil
+}
+
+// serve runs the server until ctx ends (then drains) or a crash is injected.
+func serve(ctx context.Context, o *Options, stderr io.Writer) error {
+	level, _ := parseLevel(o.LogLevel)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	clk := clock.RealClock{}
+	start := clk.Now()
+
+	cfg, err := engineConfig(o)
+	if err != nil {
+		return err
+	}
+	names := o.servedNames()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	driverCtx, stopDriver := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDriver()
+	driverDone := make(chan struct{})
+
+	var backend server.Backend
+	var metrics *vllmmetrics.Metrics
+	if o.NoLatency {
+		// No engine: the cache config still describes the accelerator's.
+		cc := vllmmetrics.CacheConfig{BlockSize: cfg.BlockSize, GPUMemoryUtilization: cfg.GPUMemoryUtilization, EnablePrefixCaching: cfg.EnablePrefixCaching}
+		if eng, err := engine.New(cfg); err == nil {
+			cc = vllmmetrics.FromEngineCache(eng.CacheConfig())
+		}
+		if metrics, err = vllmmetrics.Register(reg, names[0], cfg.MaxModelLen, cc); err != nil {
+			return err
+		}
+		backend = realtime.NewInstant(clk)
+		close(driverDone)
+	} else {
+		eng, err := engine.New(cfg)
+		if err != nil {
+			return err
+		}
+		if metrics, err = vllmmetrics.Register(reg, names[0], cfg.MaxModelLen, vllmmetrics.FromEngineCache(eng.CacheConfig())); err != nil {
+			return err
+		}
+		drv := realtime.New(eng, realtime.Options{Clock: clk, OnStats: metrics.SetFromStats, Logger: log})
+		go func() {
+			defer close(driverDone)
+			_ = drv.Run(driverCtx)
+		}()
+		backend = drv
+	}
+
+	var ready atomic.Bool
+	ready.Store(o.StartupDelay == 0)
+	crashed := make(chan struct{})
+	var crashOnce atomic.Bool
+	srvCfg := server.Config{
+		ServedModelNames:    names,
+		ModelPath:           o.Model,
+		MaxModelLen:         cfg.MaxModelLen,
+		Seed:                o.Seed,
+		MaxRequestBodyBytes: o.MaxRequestBodyBytes,
+		Backend:             backend,
+		CountTokens:         o.NoLatency,
+		Metrics:             metrics,
+		Gatherer:            reg,
+		Clock:               clk,
+		Logger:              log,
+		Ready:               ready.Load,
+		Faults: server.Faults{
+			ErrorRate:  o.FaultErrorRate,
+			CrashAfter: o.FaultCrashAfter,
+			Crash: func() {
+				if crashOnce.CompareAndSwap(false, true) {
+					close(crashed)
+				}
+			},
+			SlowUntil: start.Add(o.StartupDelay + o.FaultSlowStart),
+		},
+	}
+	if o.FaultSlowStart == 0 {
+		srvCfg.Faults.SlowUntil = time.Time{}
+	}
+	srv, err := server.New(srvCfg)
+	if err != nil {
+		return err
+	}
+
+	addr := net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("flag --host/--port: listening on %s: %w", addr, err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	log.Info("listening", "address", ln.Addr().String(), "model", o.Model, "served_model_names", strings.Join(names, ","),
+		"accelerator", cfg.Accelerator.Name, "tensor_parallel_size", cfg.TensorParallelSize, "max_model_len", cfg.MaxModelLen,
+		"no_latency", o.NoLatency)
+	if o.onListen != nil {
+		o.onListen(ln.Addr())
+	}
+
+	loaded := clk.After(o.StartupDelay)
+	for {
+		select {
+		case <-loaded:
+			loaded = nil
+			ready.Store(true)
+			log.Info("model loaded", "startup_delay", o.StartupDelay)
+			continue
+		case err := <-serveErr:
+			return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
+		case <-crashed:
+			log.Error("fault injection: crashing", "after_requests", o.FaultCrashAfter)
+			_ = httpSrv.Close()
+			stopDriver()
+			<-driverDone
+			return fmt.Errorf("%w after %d requests (--fault-crash-after)", errCrashed, o.FaultCrashAfter)
+		case <-ctx.Done():
+		}
+		break
+	}
+
+	log.Info("shutting down: draining in-flight requests", "timeout", o.ShutdownTimeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := httpSrv.Shutdown(drainCtx)
+	if shutdownErr != nil {
+		_ = httpSrv.Close()
+	}
+	stopDriver()
+	<-driverDone
+	if shutdownErr != nil {
+		return fmt.Errorf("draining in-flight requests within --shutdown-timeout=%v: %w", o.ShutdownTimeout, shutdownErr)
+	}
+	log.Info("stopped")
+	return nil
+}
