@@ -21,7 +21,8 @@ func Collect(ctx context.Context, q Querier, now time.Time, targets []Target, op
 		Time:       now,
 		Models:     make(map[ModelKey]*ModelMetrics, len(targets)),
 		Failed:     map[string]error{},
-		StaleAfter: opts.StaleAfter,
+		StaleAfter:     opts.StaleAfter,
+		ActivityWindow: opts.ActivityWindow,
 	}
 	for _, t := range targets {
 		k := ModelKey(t)

@@ -39,7 +39,9 @@ type Options struct {
 	StaleAfter time.Duration
 	// PromptWindow is the rate window for the mean prompt length (default 5m).
 	PromptWindow time.Duration
-	// ActivityWindow is the increase window for finished requests (default 2m).
+	// ActivityWindow is the increase window for finished requests (default 2m). Keep it
+	// longer than the cycle interval: the planner cannot see activity between two cycles
+	// further apart, and then restarts the scale-to-zero retention period.
 	ActivityWindow time.Duration
 	// ScaleFromZeroQuery is a PromQL expression returning, per namespace and model, the
 	// requests waiting for a model with no replica (default DefaultScaleFromZeroQuery).

@@ -40,6 +40,9 @@ type Snapshot struct {
 	Queries int
 	// StaleAfter is the age beyond which a pod's latest sample is stale.
 	StaleAfter time.Duration
+	// ActivityWindow is the window of ModelMetrics.FinishedRequests: cycles further apart
+	// than this cannot tell whether a request finished in between.
+	ActivityWindow time.Duration
 }
 
 // ModelMetrics is one model's metrics.

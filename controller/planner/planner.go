@@ -157,8 +157,13 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	mm := snap.Models[key]
 	mem := p.models[key]
 	if mem == nil {
+		// First sight: nothing is known about past activity; count it as active now so
+		// that scale-to-zero waits a full retention period.
 		mem = &modelMemory{lastActive: now}
 		p.models[key] = mem
+	} else if snap.ActivityWindow > 0 && now.Sub(mem.lastSeen) > snap.ActivityWindow {
+		// A gap longer than the activity window: requests may have finished unseen.
+		mem.lastActive = now
 	}
 	mem.lastSeen = now
 

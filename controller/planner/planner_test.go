@@ -192,6 +192,19 @@ func TestScaleToZero(t *testing.T) {
 	assert.Equal(t, 1, p.Decide(t0.Add(12*time.Minute), idleSnap(12*time.Minute), st, cfg)[0].Desired)
 	assert.Equal(t, 0, p.Decide(t0.Add(15*time.Minute), idleSnap(15*time.Minute), st, cfg)[0].Desired)
 
+	// Cycles further apart than the activity window restart the retention period.
+	p = NewPlanner(Options{})
+	gap := func(at time.Duration) collector.Snapshot { s := idleSnap(at); s.ActivityWindow = 2 * time.Minute; return s }
+	p.Decide(t0, gap(0), st, cfg)
+	p.Decide(t0.Add(time.Minute), gap(time.Minute), st, cfg)
+	p.Decide(t0.Add(8*time.Minute), gap(8*time.Minute), st, cfg) // 7m gap: activity unknown, restart
+	for m := 9; m < 18; m++ {
+		at := time.Duration(m) * time.Minute
+		require.Equal(t, 1, p.Decide(t0.Add(at), gap(at), st, cfg)[0].Desired, "%v: within 10m of the gap", at)
+	}
+	d = p.Decide(t0.Add(18*time.Minute), gap(18*time.Minute), st, cfg)[0]
+	assert.Equal(t, 0, d.Desired, "10m of one-minute cycles after the gap: %s", d.Reason)
+
 	// Not when the activity query fails, not with minReplicas, not when disabled.
 	p = NewPlanner(Options{})
 	p.Decide(t0, idleSnap(0), st, cfg)
