@@ -18,9 +18,9 @@ import (
 func Collect(ctx context.Context, q Querier, now time.Time, targets []Target, opts Options) (Snapshot, error) {
 	opts = opts.WithDefaults()
 	snap := Snapshot{
-		Time:       now,
-		Models:     make(map[ModelKey]*ModelMetrics, len(targets)),
-		Failed:     map[string]error{},
+		Time:           now,
+		Models:         make(map[ModelKey]*ModelMetrics, len(targets)),
+		Failed:         map[string]error{},
 		StaleAfter:     opts.StaleAfter,
 		ActivityWindow: opts.ActivityWindow,
 	}

@@ -194,7 +194,11 @@ func TestScaleToZero(t *testing.T) {
 
 	// Cycles further apart than the activity window restart the retention period.
 	p = NewPlanner(Options{})
-	gap := func(at time.Duration) collector.Snapshot { s := idleSnap(at); s.ActivityWindow = 2 * time.Minute; return s }
+	gap := func(at time.Duration) collector.Snapshot {
+		s := idleSnap(at)
+		s.ActivityWindow = 2 * time.Minute
+		return s
+	}
 	p.Decide(t0, gap(0), st, cfg)
 	p.Decide(t0.Add(time.Minute), gap(time.Minute), st, cfg)
 	p.Decide(t0.Add(8*time.Minute), gap(8*time.Minute), st, cfg) // 7m gap: activity unknown, restart
