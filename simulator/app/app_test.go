@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,17 +39,23 @@ type running struct {
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
+	// gatherer is the server's registry, set before url.
+	gatherer prometheus.Gatherer
 }
 
 // startServe runs serve with o on a loopback port.
 func startServe(t *testing.T, o *Options) *running {
 	t.Helper()
 	o.Host, o.Port = "127.0.0.1", 0
+	r := &running{done: make(chan error, 1), logs: &syncBuffer{}}
 	addr := make(chan net.Addr, 1)
-	o.onListen = func(a net.Addr) { addr <- a }
+	o.onListen = func(a net.Addr, g prometheus.Gatherer) {
+		r.gatherer = g
+		addr <- a
+	}
 	require.NoError(t, o.Validate())
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
+	r.cancel = cancel
 	go func() { r.done <- serve(ctx, o, r.logs) }()
 	select {
 	case a := <-addr:

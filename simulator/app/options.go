@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
 	"github.com/saturn-autoscaler/saturn/simulator/server"
@@ -47,8 +48,9 @@ type Options struct {
 
 	// enablePrefixCachingSet records an explicit --enable-prefix-caching.
 	enablePrefixCachingSet bool
-	// onListen, if set, is called with the bound address (tests).
-	onListen func(net.Addr)
+	// onListen, if set, is called with the bound address and the metrics
+	// registry (tests).
+	onListen func(net.Addr, prometheus.Gatherer)
 }
 
 // DefaultModel is vLLM's default --model, also the llm-d guide's.

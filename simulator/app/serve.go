@@ -170,7 +170,7 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 		"accelerator", cfg.Accelerator.Name, "tensor_parallel_size", cfg.TensorParallelSize, "max_model_len", cfg.MaxModelLen,
 		"no_latency", o.NoLatency)
 	if o.onListen != nil {
-		o.onListen(ln.Addr())
+		o.onListen(ln.Addr(), reg)
 	}
 
 	loaded := clk.After(o.StartupDelay)
