@@ -178,6 +178,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		failed = append(failed, "model was not part of the metrics collection")
 	}
 	if len(failed) > 0 {
+		mem.lastActive = now // activity unknown: count as active (no scale-to-zero right after an outage)
 		msg := "Prometheus query failed: " + strings.Join(failed, "; ")
 		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError, msg, mc)
 	}
@@ -207,6 +208,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		}
 	}
 	if blind {
+		mem.lastActive = now // activity unknown: count as active
 		var who []string
 		for i := range ds {
 			if !ds[i].MetricsAvailable {

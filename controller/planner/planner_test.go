@@ -192,6 +192,15 @@ func TestScaleToZero(t *testing.T) {
 	assert.Equal(t, 1, p.Decide(t0.Add(12*time.Minute), idleSnap(12*time.Minute), st, cfg)[0].Desired)
 	assert.Equal(t, 0, p.Decide(t0.Add(15*time.Minute), idleSnap(15*time.Minute), st, cfg)[0].Desired)
 
+	// A Prometheus outage restarts the retention period: requests may have finished meanwhile.
+	p = NewPlanner(Options{})
+	p.Decide(t0, idleSnap(0), st, cfg)
+	down := idleSnap(9 * time.Minute)
+	down.Failed[collector.QueryKV] = errors.New("connection refused")
+	require.Equal(t, 1, p.Decide(t0.Add(9*time.Minute), down, st, cfg)[0].Desired)
+	assert.Equal(t, 1, p.Decide(t0.Add(11*time.Minute), idleSnap(11*time.Minute), st, cfg)[0].Desired)
+	assert.Equal(t, 0, p.Decide(t0.Add(19*time.Minute), idleSnap(19*time.Minute), st, cfg)[0].Desired)
+
 	// Cycles further apart than the activity window restart the retention period.
 	p = NewPlanner(Options{})
 	gap := func(at time.Duration) collector.Snapshot {
