@@ -15,7 +15,8 @@
 //     scale-to-zero is not enabled for it);
 //  3. runs the configured analyzer (config "analyzer": capacity or wva-v1);
 //  4. scales to zero when enabled for the model, every variant has minReplicas 0 and no
-//     request finished, waited or ran for the retention period;
+//     request finished, waited or ran for the retention period (a cycle without complete
+//     metrics, or a gap between cycles longer than the activity window, counts as activity);
 //  5. stabilizes: a recommendation above the current replicas applies at once (or after
 //     the scale-up window), one below applies only as the highest recommendation seen
 //     during the scale-down window (default 5m), as the HPA does;
