@@ -175,10 +175,15 @@ func TestServeEndToEnd(t *testing.T) {
 
 	status, metrics := get(t, r.url+"/metrics")
 	require.Equal(t, http.StatusOK, status)
-	assert.Contains(t, metrics, `vllm:generation_tokens_total{engine="0",model_name="qwen"} 5`)
-	assert.Contains(t, metrics, `vllm:request_success_total{engine="0",finished_reason="length",model_name="qwen"} 1`)
-	assert.Contains(t, metrics, `vllm:cache_config_info{block_size="16"`)
-	assert.Contains(t, metrics, `vllm:num_requests_running{engine="0",model_name="qwen"} 0`)
+	for _, want := range []string{
+		`vllm:generation_tokens_total{engine="0",model_name="qwen"} 5`,
+		`vllm:request_success_total{engine="0",finished_reason="length",model_name="qwen"} 1`,
+		`vllm:cache_config_info{block_size="16"`,
+		`vllm:num_requests_running{engine="0",model_name="qwen"} 0`,
+		`vllm:kv_cache_usage_perc{engine="0",model_name="qwen"} 0`,
+	} {
+		assert.True(t, hasLine(metrics, want), "/metrics has no line starting with %s", want)
+	}
 }
 
 func TestNoLatencyCountsTokens(t *testing.T) {
@@ -188,8 +193,8 @@ func TestNoLatencyCountsTokens(t *testing.T) {
 	status, body := post(t, r.url+"/v1/completions", `{"prompt":[1,2,3],"max_tokens":4,"ignore_eos":true}`)
 	require.Equal(t, http.StatusOK, status, body)
 	_, metrics := get(t, r.url+"/metrics")
-	assert.Contains(t, metrics, `vllm:prompt_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 3`)
-	assert.Contains(t, metrics, `vllm:generation_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 4`)
+	assert.True(t, hasLine(metrics, `vllm:prompt_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 3`))
+	assert.True(t, hasLine(metrics, `vllm:generation_tokens_total{engine="0",model_name="Qwen/Qwen3-0.6B"} 4`))
 }
 
 func TestShutdownDrainsInFlight(t *testing.T) {
@@ -215,7 +220,7 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	// Let the request get in flight, then "SIGTERM".
 	require.Eventually(t, func() bool {
 		_, m := get(t, r.url+"/metrics")
-		return strings.Contains(m, `vllm:num_requests_running{engine="0",model_name="Qwen/Qwen3-0.6B"} 1`)
+		return hasLine(m, `vllm:num_requests_running{engine="0",model_name="Qwen/Qwen3-0.6B"} 1`)
 	}, 10*time.Second, 5*time.Millisecond)
 	r.cancel()
 
@@ -246,4 +251,15 @@ func TestCrashAfter(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not crash")
 	}
+}
+
+// hasLine reports whether the exposition text has a line starting with prefix
+// and ending there or continuing with a space or a label.
+func hasLine(text, prefix string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if line == prefix || strings.HasPrefix(line, prefix) && (strings.HasSuffix(prefix, `"`) || line[len(prefix)] == ' ' || line[len(prefix)] == ',') {
+			return true
+		}
+	}
+	return false
 }

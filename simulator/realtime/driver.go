@@ -129,7 +129,6 @@ func (d *Driver) Run(ctx context.Context) error {
 	for {
 		now := d.clk.Now()
 		d.advance(now)
-		d.publish()
 		var wake <-chan time.Time
 		if next, busy := d.eng.NextEventTime(); busy {
 			wait := next.Sub(d.clk.Now())
@@ -204,9 +203,12 @@ func (d *Driver) handle(c command) {
 	c.reply <- nil
 }
 
-// advance runs the engine up to now and delivers the events.
+// advance runs the engine up to now, publishes its statistics and then
+// delivers the events, so that whoever a token or a finish wakes already sees
+// the gauges of the state after the step.
 func (d *Driver) advance(now time.Time) {
 	events := d.eng.Advance(now)
+	d.publish()
 	for i := range events {
 		d.deliver(&events[i])
 	}
