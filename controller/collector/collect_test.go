@@ -136,4 +136,6 @@ func TestCollectCustomScaleFromZero(t *testing.T) {
 	assert.Contains(t, f.queries, `sum by (namespace, model) (my_gateway_queue)`)
 
 	require.ErrorContains(t, Options{ScaleFromZeroModelLabel: "bad label"}.Validate(), `"bad label" is not a Prometheus label name`)
+	require.ErrorContains(t, Options{ActivityWindow: -time.Second}.Validate(), "ActivityWindow -1s must not be negative")
+	require.NoError(t, Options{}.Validate())
 }

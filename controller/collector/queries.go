@@ -77,11 +77,15 @@ func (o Options) WithDefaults() Options {
 
 // Validate checks the options; errors name the field.
 func (o Options) Validate() error {
-	if !labelNameRE.MatchString(o.ScaleFromZeroModelLabel) && o.ScaleFromZeroModelLabel != "" {
+	if o.ScaleFromZeroModelLabel != "" && !labelNameRE.MatchString(o.ScaleFromZeroModelLabel) {
 		return fmt.Errorf("ScaleFromZeroModelLabel %q is not a Prometheus label name", o.ScaleFromZeroModelLabel)
 	}
-	if o.StaleAfter < 0 || o.KVWindow < 0 || o.PromptWindow < 0 || o.ActivityWindow < 0 {
-		return fmt.Errorf("collector windows must not be negative")
+	for name, d := range map[string]time.Duration{
+		"KVWindow": o.KVWindow, "StaleAfter": o.StaleAfter, "PromptWindow": o.PromptWindow, "ActivityWindow": o.ActivityWindow,
+	} {
+		if d < 0 {
+			return fmt.Errorf("%s %v must not be negative (0 means the default)", name, d)
+		}
 	}
 	return nil
 }
