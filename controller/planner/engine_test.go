@@ -1,0 +1,98 @@
+package planner
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/promqltest"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// promEngine is a collector.Querier on Prometheus' PromQL engine over test storage: the
+// same query path as the cluster (Prometheus) and the twin (embedded TSDB).
+type promEngine struct {
+	engine *promql.Engine
+	store  storage.Queryable
+}
+
+func (e promEngine) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	qry, err := e.engine.NewInstantQuery(ctx, e.store, nil, q, ts)
+	if err != nil {
+		return nil, err
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	vec, err := res.Vector()
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Vector, 0, len(vec))
+	for _, s := range vec {
+		m := model.Metric{}
+		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
+	}
+	return out, nil
+}
+
+// vllmPod writes the load lines of one simulated vLLM pod (15s scrapes, 0..300s).
+func vllmPod(b *strings.Builder, ns, mdl, pod string, kv, waiting, running string, blocks int) {
+	l := `{namespace="` + ns + `",model_name="` + mdl + `",pod="` + pod + `",engine="0"}`
+	b.WriteString("  vllm:kv_cache_usage_perc" + l + " " + kv + "\n")
+	b.WriteString("  vllm:num_requests_waiting" + l + " " + waiting + "\n")
+	b.WriteString("  vllm:num_requests_running" + l + " " + running + "\n")
+	b.WriteString(`  vllm:cache_config_info{namespace="` + ns + `",pod="` + pod + `",engine="0",num_gpu_blocks="` +
+		strconv.Itoa(blocks) + `",block_size="16"} 1x20` + "\n")
+	b.WriteString("  vllm:request_prompt_tokens_sum" + l + " 0+8000x20\n")
+	b.WriteString("  vllm:request_prompt_tokens_count" + l + " 0+10x20\n")
+	b.WriteString(`  vllm:request_success_total{namespace="` + ns + `",model_name="` + mdl + `",pod="` + pod + `",finished_reason="stop"} 0+10x20` + "\n")
+}
+
+// From PromQL to decision: two variants of a model on the real engine.
+func TestCycleOnPrometheusEngine(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("load 15s\n")
+	// L40S variant (cheap, 1250 blocks x 16 = 20000 tokens): two pods near full with a queue.
+	vllmPod(&b, "prod", "meta/llama", "llama-l40s-5d8f-a", "0.5x15 0.9x5", "0x15 4x5", "30x20", 1250)
+	vllmPod(&b, "prod", "meta/llama", "llama-l40s-5d8f-b", "0.5x15 0.85x5", "0x15 2x5", "30x20", 1250)
+	// H100 variant (dear, 2500 blocks = 40000 tokens): one pod.
+	vllmPod(&b, "prod", "meta/llama", "llama-h100-77c4-a", "0.6x20", "0x20", "40x20", 2500)
+	e := promEngine{
+		engine: promql.NewEngine(promql.EngineOpts{MaxSamples: 1e6, Timeout: 10 * time.Second, LookbackDelta: 5 * time.Minute}),
+		store:  promqltest.LoadedStorage(t, b.String()),
+	}
+	now := time.Unix(300, 0).UTC()
+	snap, err := collector.Collect(context.Background(), e, now, []collector.Target{{Namespace: "prod", ModelID: "meta/llama"}}, collector.Options{})
+	require.NoError(t, err)
+	states := []saturation.VariantState{
+		{Name: "llama-l40s", Namespace: "prod", ModelID: "meta/llama", TargetName: "llama-l40s", Cost: 5, Current: 2, Ready: 2},
+		{Name: "llama-h100", Namespace: "prod", ModelID: "meta/llama", TargetName: "llama-h100", Cost: 20, Current: 1, Ready: 1},
+	}
+	ds := NewPlanner(Options{}).Decide(now, snap, states, config.Default())
+	require.Len(t, ds, 2)
+	for _, d := range ds {
+		require.True(t, d.MetricsAvailable, d.MetricsMessage)
+	}
+	// In use 0.9x20000 + 0.85x20000 + 0.6x40000 = 59000 tokens; 6 waiting x 800 mean
+	// prompt = 4800; demand 63800 needs 91143 at 70%; supply 80000: short 11143 -> one
+	// more L40S (20000). Waiting 6 at 2 per replica needs 3 <= 3 replicas.
+	assert.InDelta(t, 800, ds[0].Inputs["meanPromptTokens"], 1e-6)
+	assert.InDelta(t, 63800, ds[0].Inputs["demand"], 1e-6)
+	assert.Equal(t, 3, ds[0].Desired, ds[0].Reason)
+	assert.Equal(t, 1, ds[1].Desired, ds[1].Reason)
+}
