@@ -188,7 +188,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	blind := false
 	activeNow := false
 	for i, v := range vs {
-		in, problems, stale := variantInput(v, mm, snap.Time, snap.StaleAfter)
+		in, problems, stale := variantInput(v, mm, &snap)
 		inputs[i] = in
 		for _, r := range in.Replicas {
 			if r.Waiting > 0 || r.Running > 0 {
@@ -291,7 +291,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 }
 
 // variantInput gathers the metrics of a variant's ready pods and lists the problems.
-func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, at time.Time, staleAfter time.Duration) (saturation.VariantInput, []string, bool) {
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (saturation.VariantInput, []string, bool) {
 	in := saturation.VariantInput{VariantState: v}
 	var problems []string
 	stale := false
@@ -314,7 +314,12 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, at time
 		if !ok {
 			if pm != nil && pm.Stale {
 				stale = true
-				why = staleWhy(pm, at, staleAfter)
+				why = staleWhy(pm, snap.Time, snap.StaleAfter)
+			}
+			if pm == nil {
+				if other, found := servedModel(snap, v.Namespace, name); found {
+					why += fmt.Sprintf(" for model_name %q; it reports model_name %q (check the served model name)", v.ModelID, other)
+				}
 			}
 			problems = append(problems, fmt.Sprintf("pod %s: %s", name, why))
 			continue
@@ -324,6 +329,16 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, at time
 		})
 	}
 	return in, problems, stale
+}
+
+// servedModel finds which collected model a pod reports metrics for, if any.
+func servedModel(snap *collector.Snapshot, namespace, pod string) (string, bool) {
+	for k, m := range snap.Models {
+		if k.Namespace == namespace && m.Pods[pod] != nil {
+			return k.ModelID, true
+		}
+	}
+	return "", false
 }
 
 func staleWhy(pm *collector.PodMetrics, at time.Time, staleAfter time.Duration) string {

@@ -105,6 +105,15 @@ func TestHoldKeepsThePreviousDecision(t *testing.T) {
 	assert.False(t, ds[0].MetricsAvailable)
 }
 
+func TestMissingPodNamesTheModelItServes(t *testing.T) {
+	p := NewPlanner(Options{})
+	snap := newSnap(t0).pods("ns", "m", "a", podLoad{0.1, 0}).pods("ns", "m-typo", "b", podLoad{0.1, 0}).build()
+	b := state("b", 10, 1, 1)
+	ds := p.Decide(t0, snap, []saturation.VariantState{state("a", 10, 1, 1), b}, config.Default())
+	assert.False(t, ds[1].MetricsAvailable)
+	assert.Contains(t, ds[1].MetricsMessage, `pod b-abc-0: no sample for model_name "m"; it reports model_name "m-typo"`)
+}
+
 func TestPodsByDeploymentPrefix(t *testing.T) {
 	p := NewPlanner(Options{})
 	st := state("a", 10, 3, 3)
