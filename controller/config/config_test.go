@@ -215,3 +215,34 @@ func TestDurationRoundTrip(t *testing.T) {
 	require.NoError(t, back.UnmarshalJSON(b))
 	assert.Equal(t, d, back)
 }
+
+func TestNamespaceLocalConfigMapsReplaceGlobal(t *testing.T) {
+	global, err := ParseSaturation(map[string]string{
+		"default": "kvCacheThreshold: 0.80\n",
+		"m":       "model_id: m\nqueueLengthThreshold: 9\nqueueSpareTrigger: 1\n",
+	})
+	require.NoError(t, err)
+	prod, err := ParseSaturation(map[string]string{"default": "kvCacheThreshold: 0.70\nqueueLengthThreshold: 3\nkvSpareTrigger: 0.2\nqueueSpareTrigger: 1\n"})
+	require.NoError(t, err)
+	gz, err := ParseScaleToZero(map[string]string{"m": "model_id: m\nenable_scale_to_zero: true\nretention_period: 10m\n"}, false)
+	require.NoError(t, err)
+	stagingZ, err := ParseScaleToZero(map[string]string{"m": "model_id: m\nenable_scale_to_zero: false\nretention_period: 5m\n"}, false)
+	require.NoError(t, err)
+	cfg := Config{
+		Saturation: global, ScaleToZero: gz,
+		NamespaceSaturation:  map[string]SaturationSettings{"production": prod},
+		NamespaceScaleToZero: map[string]ScaleToZeroSettings{"staging": stagingZ},
+	}
+
+	p := cfg.For("production", "m")
+	assert.Equal(t, Thresholds{KvCacheThreshold: 0.70, QueueLengthThreshold: 3, KvSpareTrigger: 0.2, QueueSpareTrigger: 1}, p.Thresholds,
+		"the namespace-local ConfigMap replaces the global one, its model override included")
+	assert.Contains(t, p.Source, "production/wva-saturation-scaling-config/default")
+	assert.True(t, p.ScaleToZero, "no local scale-to-zero ConfigMap in production: global applies")
+
+	s := cfg.For("staging", "m")
+	assert.Equal(t, 9.0, s.QueueLengthThreshold, "global saturation override applies in staging")
+	assert.False(t, s.ScaleToZero)
+	assert.Equal(t, 5*time.Minute, s.RetentionPeriod)
+	assert.Contains(t, s.Source, "staging/wva-model-scale-to-zero-config/m")
+}

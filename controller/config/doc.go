@@ -10,6 +10,9 @@
 //     enable_scale_to_zero and retention_period; other keys are per-model overrides with
 //     model_id and optional namespace.
 //
+// As in WVA, a copy of either ConfigMap in a VA's own namespace (Config.NamespaceSaturation,
+// Config.NamespaceScaleToZero) replaces the global one for that namespace.
+//
 // Parsing is strict (unknown fields are errors), every error names the ConfigMap, the key
 // and the field, and a bad entry never hides the good ones: Parse* return the settings
 // built from the valid entries together with the joined errors.

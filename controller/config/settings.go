@@ -81,11 +81,16 @@ func DefaultModelConfig() ModelConfig {
 	}
 }
 
-// Config is the parsed content of both ConfigMaps. The zero value is not useful; start
-// from Default() or the Parse functions.
+// Config is the parsed content of both ConfigMaps. The zero value behaves like Default().
 type Config struct {
 	Saturation  SaturationSettings
 	ScaleToZero ScaleToZeroSettings
+	// NamespaceSaturation and NamespaceScaleToZero hold namespace-local copies of the
+	// ConfigMaps (same names, in a VA's namespace), by namespace. As in WVA, a
+	// namespace-local ConfigMap replaces the global one for the VAs of its namespace;
+	// without one the global ConfigMap applies.
+	NamespaceSaturation  map[string]SaturationSettings
+	NamespaceScaleToZero map[string]ScaleToZeroSettings
 }
 
 // Default returns the configuration used when neither ConfigMap exists.
@@ -97,21 +102,27 @@ func Default() Config {
 // both model_id and namespace win over those naming only model_id, which win over default.
 func (c Config) For(namespace, modelID string) ModelConfig {
 	mc := DefaultModelConfig()
-	sat := c.Saturation
+	sat, satName := c.Saturation, SaturationConfigMapName
+	if local, ok := c.NamespaceSaturation[namespace]; ok {
+		sat, satName = local, namespace+"/"+SaturationConfigMapName
+	}
 	if sat.Default == (SaturationEntry{}) && len(sat.Overrides) == 0 {
 		sat = DefaultSaturationSettings()
 	}
 	sat.Default.applyTo(&mc)
-	mc.Source = SaturationConfigMapName + "/" + DefaultKey
+	mc.Source = satName + "/" + DefaultKey
 	if e, key, ok := sat.match(namespace, modelID); ok {
 		e.applyTo(&mc)
-		mc.Source = SaturationConfigMapName + "/" + key
+		mc.Source = satName + "/" + key
 	}
-	s2z := c.ScaleToZero
+	s2z, s2zName := c.ScaleToZero, ScaleToZeroConfigMapName
+	if local, ok := c.NamespaceScaleToZero[namespace]; ok {
+		s2z, s2zName = local, namespace+"/"+ScaleToZeroConfigMapName
+	}
 	s2z.Default.applyTo(&mc)
 	if e, key, ok := s2z.match(namespace, modelID); ok {
 		e.applyTo(&mc)
-		mc.Source += ", " + ScaleToZeroConfigMapName + "/" + key
+		mc.Source += ", " + s2zName + "/" + key
 	}
 	return mc
 }
