@@ -86,6 +86,9 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, 3, v.ScaleUps)
 	assert.Equal(t, 1, v.ScaleDowns)
 	assert.Equal(t, 2, v.Reversals)
+	require.Len(t, v.Phases, 2)
+	assert.Equal(t, VariantPhase{Phase: "warm", ScaleUpAfterSeconds: 60, ReadyMax: 2, ReadyMean: 1}, v.Phases[0])
+	assert.Equal(t, VariantPhase{Phase: "peak", ScaleUpAfterSeconds: -1}, v.Phases[1])
 	// a-0: 1h alive; a-1: 30 min from starting to stopped -> 1.5 replica-hours x 2 GPUs.
 	assert.InDelta(t, 3.0, sum.GPUHours, 1e-6)
 	assert.InDelta(t, 15.0, sum.Cost, 1e-6)

@@ -93,6 +93,18 @@ type VariantSummary struct {
 	FirstScaleUpSeconds float64 `json:"first_scale_up_seconds"`
 	GPUHours            float64 `json:"gpu_hours"`
 	Cost                float64 `json:"cost"`
+	// Phases summarises the variant per traffic phase.
+	Phases []VariantPhase `json:"phases,omitempty"`
+}
+
+// VariantPhase is a variant's behaviour during one traffic phase.
+type VariantPhase struct {
+	Phase string `json:"phase"`
+	// ScaleUpAfterSeconds is the time from the phase start to the first
+	// scale-up within the phase (-1 when none).
+	ScaleUpAfterSeconds float64 `json:"scale_up_after_seconds"`
+	ReadyMax            int     `json:"ready_max"`
+	ReadyMean           float64 `json:"ready_mean"`
 }
 
 // RunStats are wall-clock figures of a run.
@@ -190,6 +202,28 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 		vs.ReplicasMin = 0
 	} else {
 		vs.ReplicasMean = round(float64(sum) / float64(n))
+	}
+	for _, ph := range rec.Meta.Phases {
+		vp := VariantPhase{Phase: ph.Name, ScaleUpAfterSeconds: -1}
+		pn, psum := 0, 0
+		for i := range rec.Timeline {
+			p := &rec.Timeline[i]
+			if p.Variant == v.Name && p.Time >= ph.Start && p.Time < ph.End {
+				pn++
+				psum += p.Ready
+				vp.ReadyMax = max(vp.ReadyMax, p.Ready)
+			}
+		}
+		if pn > 0 {
+			vp.ReadyMean = round(float64(psum) / float64(pn))
+		}
+		for _, e := range rec.Scales {
+			if e.Variant == v.Name && e.To > e.From && e.Time >= ph.Start && e.Time < ph.End {
+				vp.ScaleUpAfterSeconds = round((e.Time - ph.Start).Seconds())
+				break
+			}
+		}
+		vs.Phases = append(vs.Phases, vp)
 	}
 	lastDir := 0
 	for _, e := range rec.Scales {

@@ -159,6 +159,20 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 		row(name+" scale-ups/downs", fmt.Sprintf("%d/%d", va.ScaleUps, va.ScaleDowns), fmt.Sprintf("%d/%d", vb.ScaleUps, vb.ScaleDowns))
 		row(name+" flaps (reversals)", fmt.Sprint(va.Reversals), fmt.Sprint(vb.Reversals))
 		row(name+" first scale-up", firstUp(a, name), firstUp(b, name))
+		for j := range max(len(va.Phases), len(vb.Phases)) {
+			var pa, pb record.VariantPhase
+			if j < len(va.Phases) {
+				pa = va.Phases[j]
+			}
+			if j < len(vb.Phases) {
+				pb = vb.Phases[j]
+			}
+			ph := pa.Phase
+			if ph == "" {
+				ph = pb.Phase
+			}
+			row(fmt.Sprintf("%s in %s: scale-up after / ready max", name, ph), phaseCell(pa), phaseCell(pb))
+		}
 	}
 	row("scale events", fmt.Sprint(a.ScaleEvents), fmt.Sprint(b.ScaleEvents))
 	row("GPU-hours", fmt.Sprintf("%.3f", a.GPUHours), fmt.Sprintf("%.3f", b.GPUHours))
@@ -194,6 +208,17 @@ func firstUp(s *record.Summary, variant string) string {
 		}
 	}
 	return "none"
+}
+
+func phaseCell(p record.VariantPhase) string {
+	up := "-"
+	if p.ScaleUpAfterSeconds >= 0 {
+		up = "+" + fmtSeconds(p.ScaleUpAfterSeconds)
+		if p.ScaleUpAfterSeconds == 0 {
+			up = "+0s"
+		}
+	}
+	return fmt.Sprintf("%s / %d", up, p.ReadyMax)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
