@@ -36,12 +36,12 @@ func decodeJSON(body []byte, v any) *APIError {
 	if trimmed[0] != '{' {
 		return badRequest("", "The request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) && strings.Contains(syntaxErr.Error(), "after top-level value") {
+			return badRequest("", "The request body has data after the JSON object.")
+		}
 		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("", "The request body has data after the JSON object.")
 	}
 	return nil
 }

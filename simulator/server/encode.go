@@ -1,6 +1,10 @@
 package server
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/saturn-autoscaler/saturn/simulator/tokenize"
+)
 
 // Response bodies are built by appending to a byte slice. The shapes follow
 // vLLM's OpenAI server field for field (including its null extensions such as
@@ -48,11 +52,23 @@ func appendFinish(dst []byte, reason string) []byte {
 	return append(dst, `,"stop_reason":null`...)
 }
 
-// choiceText is the generated text of one finished choice.
+// choiceText is one finished choice: its text is the tokens generated
+// tokens of the sequence seeded by seed.
 type choiceText struct {
 	index  int
-	text   []byte
+	seed   uint64
+	tokens int
 	reason string
+}
+
+// appendGenerated appends the generated text as a JSON string. Generated
+// tokens are ASCII letters and spaces, so nothing needs escaping.
+func appendGenerated(dst []byte, c choiceText) []byte {
+	dst = append(dst, '"')
+	for k := 0; k < c.tokens; k++ {
+		dst = tokenize.AppendToken(dst, c.seed, k)
+	}
+	return append(dst, '"')
 }
 
 func appendCompletion(dst []byte, h header, choices []choiceText, u usage) []byte {
@@ -65,7 +81,7 @@ func appendCompletion(dst []byte, h header, choices []choiceText, u usage) []byt
 		dst = append(dst, `{"index":`...)
 		dst = appendInt(dst, c.index)
 		dst = append(dst, `,"text":`...)
-		dst = appendString(dst, string(c.text))
+		dst = appendGenerated(dst, c)
 		dst = append(dst, `,"logprobs":null`...)
 		dst = appendFinish(dst, c.reason)
 		dst = append(dst, `,"prompt_logprobs":null}`...)
@@ -85,7 +101,7 @@ func appendChatCompletion(dst []byte, h header, choices []choiceText, u usage) [
 		dst = append(dst, `{"index":`...)
 		dst = appendInt(dst, c.index)
 		dst = append(dst, `,"message":{"role":"assistant","content":`...)
-		dst = appendString(dst, string(c.text))
+		dst = appendGenerated(dst, c)
 		dst = append(dst, `,"refusal":null,"tool_calls":[]},"logprobs":null`...)
 		dst = appendFinish(dst, c.reason)
 		dst = append(dst, '}')
@@ -117,12 +133,12 @@ func appendChunk(dst []byte, h header, chat bool, c chunk, includeUsage bool, us
 			dst = append(dst, `"role":"assistant","content":""`...)
 		} else if c.text != nil {
 			dst = append(dst, `"content":`...)
-			dst = appendString(dst, string(c.text))
+			dst = appendGeneratedText(dst, c.text)
 		}
 		dst = append(dst, `},"logprobs":null`...)
 	} else {
 		dst = append(dst, `,"text":`...)
-		dst = appendString(dst, string(c.text))
+		dst = appendGeneratedText(dst, c.text)
 		dst = append(dst, `,"logprobs":null`...)
 	}
 	dst = appendFinish(dst, c.reason)
@@ -154,3 +170,11 @@ func appendErrorEvent(dst []byte, e *APIError) []byte {
 }
 
 const doneEvent = "data: [DONE]\n\n"
+
+// appendGeneratedText appends generated text (ASCII letters and spaces, from
+// package tokenize) as a JSON string.
+func appendGeneratedText(dst, text []byte) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, text...)
+	return append(dst, '"')
+}

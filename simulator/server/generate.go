@@ -17,21 +17,37 @@ import (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// readBody reads at most the configured number of bytes.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *APIError) {
+// maxPooledBuffer bounds the buffers kept in bufPool.
+const maxPooledBuffer = 1 << 20
+
+// readBody reads at most the configured number of bytes into buf (a pooled
+// buffer), growing it as needed.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, *APIError) {
 	limit := s.cfg.MaxRequestBodyBytes
 	if r.ContentLength > limit {
 		return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body is %d bytes; the limit is %d bytes (--max-request-body-bytes).", r.ContentLength, limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body exceeds the limit of %d bytes (--max-request-body-bytes).", limit)
-		}
-		return nil, badRequest("", "Reading the request body failed: %v.", err)
+	if r.ContentLength > int64(cap(buf)) {
+		buf = make([]byte, 0, r.ContentLength+1)
 	}
-	return body, nil
+	body := http.MaxBytesReader(w, r.Body, limit)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body exceeds the limit of %d bytes (--max-request-body-bytes).", limit)
+			}
+			return nil, badRequest("", "Reading the request body failed: %v.", err)
+		}
+	}
 }
 
 func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bool) {
@@ -44,12 +60,18 @@ func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bo
 		writeError(w, newError(http.StatusServiceUnavailable, "", "The model is still loading (--startup-delay); retry when /health answers 200."))
 		return
 	}
-	body, apiErr := s.readBody(w, r)
+	bp := bufPool.Get().(*[]byte)
+	body, apiErr := s.readBody(w, r, (*bp)[:0])
 	if apiErr != nil {
+		bufPool.Put(bp)
 		writeError(w, apiErr)
 		return
 	}
 	j, apiErr := s.decodeJob(body, chat)
+	if cap(body) <= maxPooledBuffer {
+		*bp = body[:0]
+	}
+	bufPool.Put(bp)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
@@ -320,11 +342,7 @@ func (g *generation) collect(w http.ResponseWriter, r *http.Request) {
 	choices := make([]choiceText, len(g.seqs))
 	for i := range g.seqs {
 		st := &g.seqs[i]
-		text := make([]byte, 0, st.sent*5)
-		for k := 0; k < st.sent; k++ {
-			text = tokenize.AppendToken(text, st.seq.textSeed, k)
-		}
-		choices[i] = choiceText{index: st.seq.index, text: text, reason: st.seq.finishReason}
+		choices[i] = choiceText{index: st.seq.index, seed: st.seq.textSeed, tokens: st.sent, reason: st.seq.finishReason}
 	}
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
@@ -333,9 +351,13 @@ func (g *generation) collect(w http.ResponseWriter, r *http.Request) {
 	} else {
 		buf = appendCompletion(buf, g.header(), choices, g.usage())
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
 	_, _ = w.Write(buf)
-	*bp = buf
+	if cap(buf) <= maxPooledBuffer {
+		*bp = buf[:0]
+	}
 	bufPool.Put(bp)
 }
 
