@@ -1,5 +1,3 @@
-// Command saturn runs autoscaling scenarios in the digital twin (and, with
-// the e2e/load subcommands, on a Kind cluster). See harness/app.
 package main
 
 import (
