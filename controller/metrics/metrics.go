@@ -61,21 +61,25 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-// Observe records one decision for a variant: the desired and current
-// replica gauges, their ratio, and — when desired differs from current — one
-// scaling operation in the given direction with reason.
-func (m *Metrics) Observe(v Variant, current, desired int, reason string) {
+// Set records a variant's current and desired replicas and their ratio.
+func (m *Metrics) Set(v Variant, current, desired int) {
 	l := prometheus.Labels{LabelVariantName: v.Name, LabelNamespace: v.Namespace, LabelAcceleratorType: v.Accelerator}
 	m.desired.With(l).Set(float64(desired))
 	m.current.With(l).Set(float64(current))
 	m.ratio.With(l).Set(Ratio(current, desired))
-	if desired != current {
-		dir := DirectionUp
-		if desired < current {
-			dir = DirectionDown
-		}
-		m.scaling.WithLabelValues(v.Name, v.Namespace, dir, reason).Inc()
+}
+
+// Scaled counts one scaling operation from -> to (nothing when equal). reason
+// must be low-cardinality (the analyzer name, not a sentence).
+func (m *Metrics) Scaled(v Variant, from, to int, reason string) {
+	if from == to {
+		return
 	}
+	dir := DirectionUp
+	if to < from {
+		dir = DirectionDown
+	}
+	m.scaling.WithLabelValues(v.Name, v.Namespace, dir, reason).Inc()
 }
 
 // Forget drops every series of a deleted variant.

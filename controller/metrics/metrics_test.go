@@ -17,10 +17,14 @@ func TestObserve(t *testing.T) {
 
 	a := Variant{Name: "qwen-l40s", Namespace: "llm-d", Accelerator: "L40S"}
 	b := Variant{Name: "qwen-h100", Namespace: "llm-d", Accelerator: "H100"}
-	m.Observe(a, 2, 5, "kv_saturated")
-	m.Observe(a, 5, 5, "steady")
-	m.Observe(b, 0, 1, "scale_from_zero")
-	m.Observe(b, 4, 3, "spare_capacity")
+	m.Set(a, 2, 5)
+	m.Scaled(a, 2, 5, "kv_saturated")
+	m.Set(a, 5, 5)
+	m.Scaled(a, 5, 5, "steady") // no operation
+	m.Set(b, 0, 1)
+	m.Scaled(b, 0, 1, "scale_from_zero")
+	m.Set(b, 4, 3)
+	m.Scaled(b, 4, 3, "spare_capacity")
 
 	want := `
 # HELP wva_current_replicas Current number of replicas for each variant

@@ -1,0 +1,55 @@
+package metricsapi
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/metrics/pkg/apis/external_metrics"
+	"sigs.k8s.io/custom-metrics-apiserver/pkg/provider"
+)
+
+// Metric names served.
+const (
+	MetricDesiredReplicas = "wva_desired_replicas"
+	// MetricInfernoDesiredReplicas is the pre-rename alias the llm-d guide queries.
+	MetricInfernoDesiredReplicas = "inferno_desired_replicas"
+)
+
+// Provider serves the Store's entries as external metrics.
+type Provider struct {
+	Store *Store
+}
+
+var _ provider.ExternalMetricsProvider = (*Provider)(nil)
+
+// ListAllExternalMetrics lists the two served names.
+func (p *Provider) ListAllExternalMetrics() []provider.ExternalMetricInfo {
+	return []provider.ExternalMetricInfo{{Metric: MetricDesiredReplicas}, {Metric: MetricInfernoDesiredReplicas}}
+}
+
+// GetExternalMetric returns one value per variant of namespace whose labels
+// match selector. An unknown metric name is NotFound (as the HPA expects).
+func (p *Provider) GetExternalMetric(_ context.Context, namespace string, selector labels.Selector, info provider.ExternalMetricInfo) (*external_metrics.ExternalMetricValueList, error) {
+	if info.Metric != MetricDesiredReplicas && info.Metric != MetricInfernoDesiredReplicas {
+		return nil, provider.NewMetricNotFoundError(external_metrics.Resource("externalmetrics"), info.Metric)
+	}
+	if selector == nil {
+		selector = labels.Everything()
+	}
+	out := &external_metrics.ExternalMetricValueList{}
+	for _, e := range p.Store.List(namespace) {
+		l := e.Labels()
+		if !selector.Matches(labels.Set(l)) {
+			continue
+		}
+		out.Items = append(out.Items, external_metrics.ExternalMetricValue{
+			MetricName:   info.Metric,
+			MetricLabels: l,
+			Timestamp:    metav1.NewTime(e.Time),
+			Value:        *resource.NewQuantity(int64(e.Desired), resource.DecimalSI),
+		})
+	}
+	return out, nil
+}
