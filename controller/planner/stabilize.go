@@ -60,6 +60,7 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 		note += fmt.Sprintf("; capped at maxReplicas %d", v.Max)
 		desired = v.Max
 	}
+	desired = min(max(desired, 0), saturation.MaxTargetReplicas)
 	m.lastDesired, m.hasDesired = desired, true
 
 	d.Recommended = rec
