@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -262,4 +265,20 @@ func hasLine(text, prefix string) bool {
 		}
 	}
 	return false
+}
+
+func TestModelProfileFileNamesTheServedModel(t *testing.T) {
+	data, err := os.ReadFile("../profiles/models/qwen3-0.6b.yaml")
+	require.NoError(t, err)
+	text := regexp.MustCompile(`(?m)^name: .*$`).ReplaceAllString(string(data), "name: acme/tiny-model")
+	file := filepath.Join(t.TempDir(), "model.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
+
+	o := NewOptions()
+	o.ModelProfile = file
+	o.NoLatency = true
+	r := startServe(t, o)
+	status, body := get(t, r.url+"/v1/models")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `"id":"acme/tiny-model"`)
 }

@@ -46,6 +46,8 @@ type Options struct {
 	ShutdownTimeout     time.Duration
 	LogLevel            string
 
+	// modelSet records an explicit --model (or MODEL argument).
+	modelSet bool
 	// enablePrefixCachingSet records an explicit --enable-prefix-caching.
 	enablePrefixCachingSet bool
 	// onListen, if set, is called with the bound address and the metrics

@@ -33,6 +33,7 @@ The optional MODEL argument is the same as --model (as in "vllm serve MODEL").`,
 			if len(args) == 1 {
 				opts.Model = args[0]
 			}
+			opts.modelSet = len(args) == 1 || cmd.Flags().Changed("model")
 			opts.enablePrefixCachingSet = cmd.Flags().Changed("enable-prefix-caching")
 			if err := opts.Validate(); err != nil {
 				return err

@@ -53,6 +53,10 @@ func engineConfig(o *Options) (engine.Config, error) {
 		if err != nil {
 			return engine.Config{}, fmt.Errorf("flag --model-profile: %w", err)
 		}
+		if !o.modelSet {
+			// Serve the profile's model unless --model names it otherwise.
+			o.Model = model.Name
+		}
 	} else if model, err = profiles.LookupModel(o.Model); err != nil {
 		return engine.Config{}, fmt.Errorf("flag --model: %w (or describe the model in a file given with --model-profile)", err)
 	}
