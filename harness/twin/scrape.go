@@ -171,7 +171,7 @@ type sample struct {
 // scrape is one Prometheus scrape of every target plus one timeline point
 // per variant.
 func (t *twin) scrape() {
-	var batch []sample
+	batch := t.batchBuf[:0]
 	add := func(s *promstore.Series, v float64) {
 		if s != nil {
 			batch = append(batch, sample{s, t.now, v})
@@ -282,8 +282,10 @@ func (t *twin) deliver(batch []sample) {
 	delay := t.faults.scrapeDelay(t.now)
 	if delay == 0 && len(t.faults.pendingIngest) == 0 {
 		t.appendBatch(batch)
+		t.batchBuf = batch[:0] // reused by the next scrape
 		return
 	}
+	t.batchBuf = nil // the queued batch owns its memory
 	t.faults.pendingIngest = append(t.faults.pendingIngest, ingestBatch{at: t.now + delay, samples: batch})
 	t.timers.push(t.now+delay, timerIngest, 0, 0)
 }

@@ -102,6 +102,8 @@ type twin struct {
 	faults    faultState
 	metrics   *metricNames
 	lastProg  time.Duration
+	// batchBuf is the scrape sample buffer, reused between scrapes.
+	batchBuf []sample
 	// lastTruncate is when the TSDB head was last truncated.
 	lastTruncate time.Duration
 	finalized    bool
