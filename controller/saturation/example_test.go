@@ -1,0 +1,67 @@
+package saturation_test
+
+import (
+	"fmt"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// Two L40S replicas (20,000 KV tokens each) are 90% full with 12 requests waiting; an
+// H100 variant costs more. The capacity analyzer sizes the pool in one decision.
+func ExampleCapacity_Analyze() {
+	in := saturation.ModelInput{
+		Namespace: "prod", ModelID: "meta-llama/Llama-3.1-8B-Instruct",
+		MeanPromptTokens: 900,
+		Thresholds:       config.DefaultModelConfig().Thresholds,
+		Variants: []saturation.VariantInput{
+			{
+				VariantState: saturation.VariantState{Name: "llama-l40s", Cost: 5, Current: 2, Ready: 2, Max: 4},
+				Replicas: []saturation.ReplicaMetrics{
+					{Pod: "llama-l40s-1", KVUsage: 0.9, Waiting: 6, KVCapacityTokens: 20000},
+					{Pod: "llama-l40s-2", KVUsage: 0.9, Waiting: 6, KVCapacityTokens: 20000},
+				},
+			},
+			{
+				VariantState: saturation.VariantState{Name: "llama-h100", Cost: 20, Current: 1, Ready: 1},
+				Replicas:     []saturation.ReplicaMetrics{{Pod: "llama-h100-1", KVUsage: 0.5, KVCapacityTokens: 50000}},
+			},
+		},
+	}
+	res := saturation.NewCapacity().Analyze(in)
+	for _, t := range res.Targets {
+		fmt.Printf("%s -> %d\n", t.Variant, t.Replicas)
+	}
+	fmt.Println(res.Reason)
+	// Output:
+	// llama-l40s -> 4
+	// llama-h100 -> 2
+	// scale up +2 on llama-l40s, +1 on llama-h100: KV demand 71800 tokens (61000 in use + 12 waiting x 900 mean prompt tokens) needs 102571 tokens at 70% utilisation; supply 3 replicas = 90000 tokens; 12 waiting need 6 replicas at 2.0 per replica
+}
+
+// The same pool under WVA v0.5.1's rule: both L40S replicas are saturated, so only the
+// H100 replica's spare room counts, and the cheapest variant gets one more replica.
+func ExampleWVAV1_Analyze() {
+	in := saturation.ModelInput{
+		Thresholds: config.DefaultModelConfig().Thresholds,
+		Variants: []saturation.VariantInput{
+			{
+				VariantState: saturation.VariantState{Name: "llama-l40s", Cost: 5, Current: 2, Ready: 2},
+				Replicas:     []saturation.ReplicaMetrics{{Pod: "a", KVUsage: 0.9, Waiting: 6}, {Pod: "b", KVUsage: 0.9, Waiting: 6}},
+			},
+			{
+				VariantState: saturation.VariantState{Name: "llama-h100", Cost: 20, Current: 1, Ready: 1},
+				Replicas:     []saturation.ReplicaMetrics{{Pod: "c", KVUsage: 0.75}},
+			},
+		},
+	}
+	res := saturation.NewWVAV1().Analyze(in)
+	for _, t := range res.Targets {
+		fmt.Printf("%s -> %d\n", t.Variant, t.Replicas)
+	}
+	fmt.Println(res.Reason)
+	// Output:
+	// llama-l40s -> 3
+	// llama-h100 -> 1
+	// 3 replicas report metrics, 2 saturated; average spare KV 0.050, spare queue 5.0; scale up: average spare KV 0.050 < kvSpareTrigger 0.100
+}
