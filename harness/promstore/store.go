@@ -54,6 +54,7 @@ func New(opts Options) (*Store, error) {
 	ho.ChunkDirRoot = dir
 	ho.ChunkWriteQueueSize = 0
 	ho.IsolationDisabled = true
+	ho.StripeSize = 1024 // a few thousand series at most; the default 16384 costs start-up time
 	ho.ChunkRange = int64(24 * time.Hour / time.Millisecond)
 	head, err := tsdb.NewHead(nil, slog.New(slog.DiscardHandler), nil, nil, ho, nil)
 	if err != nil {
