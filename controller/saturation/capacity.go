@@ -40,7 +40,8 @@ type pool struct {
 	supplyUnits     float64 // sum over variants of current x capacity
 	supplyReplicas  int
 	readyWithMetric int
-	pending         int
+	pending         int // starting replicas, counted as supply
+	stuck           int // failed replicas, not counted as supply
 }
 
 func buildPool(in ModelInput) pool {
@@ -70,7 +71,8 @@ func buildPool(in ModelInput) pool {
 			capSum += vs
 			capN += len(v.Replicas)
 		}
-		p.pending += v.Pending()
+		p.pending += v.Starting()
+		p.stuck += v.Pending() - v.Starting()
 	}
 	if !p.tokens || capN == 0 {
 		p.tokens = false
@@ -94,8 +96,9 @@ func buildPool(in ModelInput) pool {
 			p.usedUnits += r.KVUsage * c
 			p.waiting += r.Waiting
 		}
-		p.supplyUnits += float64(v.Current) * p.capacity[i]
-		p.supplyReplicas += v.Current
+		serving := v.Current - (v.Pending() - v.Starting())
+		p.supplyUnits += float64(serving) * p.capacity[i]
+		p.supplyReplicas += serving
 	}
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
 		p.waitUnits = p.waiting * in.MeanPromptTokens
@@ -123,6 +126,9 @@ func (p pool) describe(in ModelInput) string {
 	if p.pending > 0 {
 		fmt.Fprintf(&b, "; %d starting replicas counted as supply", p.pending)
 	}
+	if p.stuck > 0 {
+		fmt.Fprintf(&b, "; %d stuck replicas not counted", p.stuck)
+	}
 	return b.String()
 }
 
@@ -145,6 +151,7 @@ func (c Capacity) Analyze(in ModelInput) Result {
 			"supplyReplicas":   float64(p.supplyReplicas),
 			"queueReplicas":    float64(p.needQueueRepl),
 			"pending":          float64(p.pending),
+			"stuck":            float64(p.stuck),
 			"utilTarget":       p.utilTarget,
 		},
 	}

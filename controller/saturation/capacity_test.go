@@ -66,6 +66,16 @@ func TestCapacityTable(t *testing.T) {
 			want: map[string]int{"a": 3}, inReason: "1 starting replicas counted as supply",
 		},
 		{
+			name: "a stuck replica is not supply: 2 ready at 0.8 + 1 stuck = 20000 < 22857, +1",
+			in:   model(0, withStuck(variant("a", 10, 1, pod{0.8, 0, c}, pod{0.8, 0, c}), 1)),
+			want: map[string]int{"a": 4}, inReason: "1 stuck replicas not counted",
+		},
+		{
+			name: "a stuck replica does not block scale-down",
+			in:   model(0, withStuck(variant("a", 10, 1, pod{0.0, 0, c}, pod{0.0, 0, c}, pod{0.0, 0, c}), 1)),
+			want: map[string]int{"a": 2},
+		},
+		{
 			name: "no scale-down while a replica is starting",
 			in:   model(0, variant("a", 10, 1, pod{0.0, 0, c}, pod{0.0, 0, c})),
 			want: map[string]int{"a": 3}, inReason: "no scale-down while replicas are starting",

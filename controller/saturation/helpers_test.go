@@ -29,6 +29,7 @@ func variant(name string, cost float64, pending int, pods ...pod) VariantInput {
 func withDesired(v VariantInput, d int) VariantInput { v.Desired = d; return v }
 func withMin(v VariantInput, n int) VariantInput     { v.Min = n; return v }
 func withMax(v VariantInput, n int) VariantInput     { v.Max = n; return v }
+func withStuck(v VariantInput, n int) VariantInput   { v.Stuck = n; return v }
 
 func defaults() config.Thresholds { return config.DefaultModelConfig().Thresholds }
 

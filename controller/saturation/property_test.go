@@ -33,6 +33,9 @@ func randomModel(r *rand.Rand) ModelInput {
 		if r.IntN(4) == 0 {
 			vi.Min = r.IntN(3)
 		}
+		if r.IntN(5) == 0 {
+			vi.Stuck = r.IntN(vi.Pending() + 1)
+		}
 		in.Variants = append(in.Variants, vi)
 	}
 	return in

@@ -37,6 +37,10 @@ type VariantState struct {
 	Current int
 	// Ready is the number of ready replicas; Current-Ready are starting (pending).
 	Ready int
+	// Stuck counts the not-ready replicas the caller considers failed rather than starting
+	// (for example not ready long after their startup grace). The capacity analyzer does
+	// not count them as supply; wva-v1 ignores the field, as WVA does. 0 = none known.
+	Stuck int
 	// Desired is the previous decision (status.desiredOptimizedAlloc.numReplicas); 0 = none.
 	Desired int
 	// Min is spec.minReplicas (0 when unset). Analyzers never go below max(Min, 1); only
@@ -49,8 +53,11 @@ type VariantState struct {
 	Pods []string
 }
 
-// Pending is the number of replicas asked for but not ready yet.
+// Pending is the number of replicas asked for but not ready yet (stuck ones included).
 func (v VariantState) Pending() int { return max(v.Current-v.Ready, 0) }
+
+// Starting is the number of pending replicas that are expected to become ready.
+func (v VariantState) Starting() int { return max(v.Pending()-max(v.Stuck, 0), 0) }
 
 // HasHeadroom tells whether the variant may grow past n replicas.
 func (v VariantState) HasHeadroom(n int) bool { return v.Max <= 0 || n < v.Max }

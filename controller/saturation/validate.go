@@ -23,8 +23,8 @@ func validateInput(in ModelInput) error {
 		if !finite(v.Cost) || v.Cost < 0 {
 			return fmt.Errorf("variant %s has cost %v", v.Name, v.Cost)
 		}
-		if v.Current < 0 || v.Ready < 0 || v.Min < 0 || v.Max < 0 || v.Desired < 0 ||
-			max(v.Current, v.Ready, v.Min, v.Max, v.Desired) > MaxTargetReplicas {
+		if v.Current < 0 || v.Ready < 0 || v.Min < 0 || v.Max < 0 || v.Desired < 0 || v.Stuck < 0 ||
+			max(v.Current, v.Ready, v.Min, v.Max, v.Desired, v.Stuck) > MaxTargetReplicas {
 			return fmt.Errorf("variant %s has a replica count outside [0, %d] (current=%d ready=%d min=%d max=%d desired=%d)",
 				v.Name, MaxTargetReplicas, v.Current, v.Ready, v.Min, v.Max, v.Desired)
 		}
