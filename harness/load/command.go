@@ -78,6 +78,7 @@ func RunCommand(ctx context.Context, sc *scenario.Scenario, o CommandOptions, st
 	w := &resultWriter{w: out}
 	reqs, genErr := requests(sc, seed)
 	r := NewReplayer(NewHTTPSender(o.Options, nil, clock.RealClock{}), clock.RealClock{}, o.MaxInFlight, o.Drain)
+	r.OnStart(w.start)
 	stats, err := r.Run(ctx, reqs, w.write)
 	if werr := w.error(); werr != nil {
 		return fmt.Errorf("writing results: %w", werr)
@@ -124,6 +125,14 @@ func (w *resultWriter) write(r Result) {
 	}
 	w.buf = EncodeResult(w.buf[:0], &r)
 	_, w.err = w.w.Write(w.buf)
+}
+
+func (w *resultWriter) start(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		_, w.err = w.w.Write(EncodeStart(nil, t))
+	}
 }
 
 func (w *resultWriter) error() error {

@@ -55,8 +55,12 @@ func TestRunCommandReplaysEveryGeneratedRequest(t *testing.T) {
 	o.Target = srv.URL
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, RunCommand(context.Background(), sc, o, &stdout, &stderr))
-	results, err := DecodeResults(&stdout)
+	before := time.Now()
+	replay, err := DecodeReplay(&stdout)
 	require.NoError(t, err)
+	results := replay.Results
+	assert.False(t, replay.Start.IsZero(), "the start line is printed")
+	assert.True(t, replay.Start.Before(before))
 	assert.Len(t, results, want)
 	for _, r := range results {
 		assert.Equal(t, record.StatusOK, r.Status, r.Error)

@@ -20,7 +20,12 @@ type Replayer struct {
 	clock       clock.Clock
 	maxInFlight int
 	drain       time.Duration
+	onStart     func(time.Time)
 }
+
+// OnStart registers f, called with the replay's start instant before any request is
+// sent (e.g. to print the start line results are aligned on).
+func (r *Replayer) OnStart(f func(time.Time)) { r.onStart = f }
 
 // NewReplayer returns a replayer; maxInFlight <= 0 means no cap.
 func NewReplayer(sender Sender, clk clock.Clock, maxInFlight int, drain time.Duration) *Replayer {
@@ -54,6 +59,9 @@ func (r *Replayer) Run(ctx context.Context, reqs iter.Seq[scenario.Request], sin
 		lastAt   time.Duration
 	)
 	start := stats.Start
+	if r.onStart != nil {
+		r.onStart(start)
+	}
 	var stopErr error
 	for req := range reqs {
 		if req.Arrival < lastAt {

@@ -84,7 +84,24 @@ type wireResult struct {
 	Replica      string `json:"replica,omitempty"`
 }
 
-const wireType = "saturn.request"
+const (
+	wireType      = "saturn.request"
+	wireStartType = "saturn.start"
+)
+
+// wireStart is the line announcing the replay's start instant, which every offset
+// counts from; it lets a harness align the records with its own samples.
+type wireStart struct {
+	Type     string `json:"t"`
+	UnixNano int64  `json:"unix_ns"`
+}
+
+// EncodeStart appends the start line of a replay that started at start.
+func EncodeStart(dst []byte, start time.Time) []byte {
+	b, _ := json.Marshal(wireStart{Type: wireStartType, UnixNano: start.UnixNano()})
+	dst = append(dst, b...)
+	return append(dst, '\n')
+}
 
 // EncodeResult appends r as one JSON line to dst.
 func EncodeResult(dst []byte, r *Result) []byte {
@@ -113,31 +130,56 @@ func parseStatus(s string) (record.Status, bool) {
 	return 0, false
 }
 
-// DecodeResults reads the result lines of r, skipping every line that is not one (log
-// lines, blank lines). A line that carries the result marker but does not decode is an
-// error naming its line number.
+// Replay is what a replay printed: its start instant (zero when it printed none) and
+// one result per request.
+type Replay struct {
+	Start   time.Time
+	Results []Result
+}
+
+// DecodeResults reads the result lines of r; see DecodeReplay.
 func DecodeResults(r io.Reader) ([]Result, error) {
+	rp, err := DecodeReplay(r)
+	return rp.Results, err
+}
+
+// DecodeReplay reads the start and result lines of r, skipping every other line (log
+// lines, blank lines). A line that carries a marker but does not decode is an error
+// naming its line number.
+func DecodeReplay(r io.Reader) (Replay, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	var out []Result
+	var rp Replay
 	marker := []byte(`"t":"` + wireType + `"`)
+	startMarker := []byte(`"t":"` + wireStartType + `"`)
 	for line := 1; sc.Scan(); line++ {
 		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 || b[0] != '{' || !bytes.Contains(b, marker) {
+		if len(b) == 0 || b[0] != '{' {
+			continue
+		}
+		if bytes.Contains(b, startMarker) {
+			var ws wireStart
+			if err := json.Unmarshal(b, &ws); err != nil {
+				return rp, fmt.Errorf("decoding replay start on line %d: %w", line, err)
+			}
+			rp.Start = time.Unix(0, ws.UnixNano)
+			continue
+		}
+		if !bytes.Contains(b, marker) {
 			continue
 		}
 		var w wireResult
 		if err := json.Unmarshal(b, &w); err != nil {
-			return out, fmt.Errorf("decoding request result on line %d: %w", line, err)
+			return rp, fmt.Errorf("decoding request result on line %d: %w", line, err)
 		}
 		if w.Type != wireType {
 			continue
 		}
 		st, ok := parseStatus(w.Status)
 		if !ok {
-			return out, fmt.Errorf("decoding request result on line %d: unknown status %q", line, w.Status)
+			return rp, fmt.Errorf("decoding request result on line %d: unknown status %q", line, w.Status)
 		}
-		out = append(out, Result{
+		rp.Results = append(rp.Results, Result{
 			ID: w.ID, Class: w.Class, Phase: w.Phase, Stream: w.Stream, Status: st, Error: w.Error,
 			Code: w.Code, Arrival: us(w.ArrivalUS), Sent: us(w.SentUS), FirstToken: us(w.FirstTokenUS),
 			Finish: us(w.FinishUS), PromptTokens: w.PromptTokens, OutputTokens: w.OutputTokens,
@@ -145,9 +187,9 @@ func DecodeResults(r io.Reader) ([]Result, error) {
 		})
 	}
 	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("reading request results: %w", err)
+		return rp, fmt.Errorf("reading request results: %w", err)
 	}
-	return out, nil
+	return rp, nil
 }
 
 func us(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
