@@ -21,8 +21,10 @@
 //     requests will need (waiting x mean prompt length); the pool must hold it at
 //     kvCacheThreshold-kvSpareTrigger utilisation, and hold the waiting requests at no more
 //     than queueLengthThreshold-queueSpareTrigger per replica. Replicas that are starting
-//     (current - ready) count as supply. The missing replicas go to the cheapest variant
-//     with headroom (maxReplicas), spilling to the next; surplus replicas are removed from
+//     (current - ready, minus those the caller marks Stuck) count as supply. The missing
+//     replicas go to the cheapest variant with headroom (maxReplicas), spilling to the
+//     next; without vllm:cache_config_info the same sums run in KV fractions of a replica,
+//     and the waiting requests count through the queue rule only. Surplus replicas are removed from
 //     the most expensive variant only while the pool without them still passes the same
 //     check (N-1), never while replicas are starting and never below a variant's minimum
 //     (at least one replica: only the planner's scale-to-zero empties a variant).
