@@ -167,7 +167,7 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("flag --host/--port: listening on %s: %w", addr, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	log.Info("listening", "address", ln.Addr().String(), "model", o.Model, "served_model_names", strings.Join(names, ","),
