@@ -93,7 +93,12 @@ func Start(t testing.TB, opts Options) *Server {
 		interval = time.Second
 	}
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\nscrape_configs:\n", interval, interval)
+	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", interval, interval)
+	if len(opts.Targets) == 0 {
+		cfg.WriteString("scrape_configs: []\n")
+	} else {
+		cfg.WriteString("scrape_configs:\n")
+	}
 	for i, tg := range opts.Targets {
 		fmt.Fprintf(&cfg, "- job_name: target-%d\n  static_configs:\n  - targets: [%q]\n", i, tg.Address)
 		if len(tg.Labels) > 0 {
@@ -102,9 +107,6 @@ func Start(t testing.TB, opts Options) *Server {
 				fmt.Fprintf(&cfg, "      %s: %q\n", k, v)
 			}
 		}
-	}
-	if len(opts.Targets) == 0 {
-		cfg.WriteString("[]\n")
 	}
 	cfgFile := filepath.Join(dir, "prometheus.yml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(cfg.String()), 0o600))
