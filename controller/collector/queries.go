@@ -155,10 +155,15 @@ func regexMatcher(values []string) string {
 	return strconv.Quote(strings.Join(parts, "|"))
 }
 
-// promDuration formats d as a PromQL duration (whole seconds or milliseconds).
+// promDuration formats d as a PromQL duration in the largest whole unit (1m, 90s, 250ms).
 func promDuration(d time.Duration) string {
-	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
 	}
-	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	return strconv.FormatInt(max(d.Milliseconds(), 1), 10) + "ms"
 }
