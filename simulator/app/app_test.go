@@ -282,3 +282,18 @@ func TestModelProfileFileNamesTheServedModel(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, `"id":"acme/tiny-model"`)
 }
+
+func TestJoinNargs(t *testing.T) {
+	tests := []struct {
+		in, want []string
+	}{
+		{[]string{"--served-model-name", "a", "b", "--port", "1"}, []string{"--served-model-name=a,b", "--port", "1"}},
+		{[]string{"m", "--served-model-name", "a"}, []string{"m", "--served-model-name=a"}},
+		{[]string{"--served-model-name=a,b"}, []string{"--served-model-name=a,b"}},
+		{[]string{"--served-model-name"}, []string{"--served-model-name"}},
+		{[]string{"--", "--served-model-name", "a"}, []string{"--", "--served-model-name", "a"}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, joinNargs(tt.in, "--served-model-name"), "%v", tt.in)
+	}
+}

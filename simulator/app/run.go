@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -11,8 +12,35 @@ import (
 // cancelled (SIGTERM: stop accepting, drain, exit) or a fault-injected crash.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := NewCommand(stdout, stderr)
-	cmd.SetArgs(args)
+	cmd.SetArgs(joinNargs(args, "--served-model-name"))
 	return cmd.ExecuteContext(ctx)
+}
+
+// joinNargs rewrites "FLAG a b c" (argparse nargs="+", as vLLM parses
+// --served-model-name) into "FLAG=a,b,c": the values are every following
+// argument up to the next one starting with "-".
+func joinNargs(args []string, flag string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--" {
+			return append(out, args[i:]...)
+		}
+		if args[i] != flag {
+			out = append(out, args[i])
+			continue
+		}
+		var values []string
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			values = append(values, args[i+1])
+			i++
+		}
+		if len(values) == 0 {
+			out = append(out, args[i]) // let the flag parser report the missing value
+			continue
+		}
+		out = append(out, flag+"="+strings.Join(values, ","))
+	}
+	return out
 }
 
 // NewCommand returns the saturn-sim cobra command.
