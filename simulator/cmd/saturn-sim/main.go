@@ -1,5 +1,3 @@
-// Command saturn-sim is a vLLM-compatible simulated accelerator; see
-// simulator/README.md.
 package main
 
 import (
