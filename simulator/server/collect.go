@@ -55,4 +55,3 @@ func streamError(err error) *APIError {
 	}
 	return newError(http.StatusInternalServerError, "", "Generation failed: %v.", err)
 }
-

@@ -318,4 +318,3 @@ func (g *generation) usage() usage {
 	}
 	return u
 }
-
