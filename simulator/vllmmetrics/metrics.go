@@ -18,6 +18,31 @@ const (
 	EngineIndex = "0"
 )
 
+// Family names, as vLLM exposes them (histograms: the base name).
+const (
+	NameNumRequestsRunning          = "vllm:num_requests_running"
+	NameNumRequestsWaiting          = "vllm:num_requests_waiting"
+	NameKVCacheUsagePerc            = "vllm:kv_cache_usage_perc"
+	NameNumPreemptionsTotal         = "vllm:num_preemptions_total"
+	NamePromptTokensTotal           = "vllm:prompt_tokens_total"
+	NameGenerationTokensTotal       = "vllm:generation_tokens_total"
+	NamePrefixCacheQueriesTotal     = "vllm:prefix_cache_queries_total"
+	NamePrefixCacheHitsTotal        = "vllm:prefix_cache_hits_total"
+	NameRequestSuccessTotal         = "vllm:request_success_total"
+	NameTimeToFirstTokenSeconds     = "vllm:time_to_first_token_seconds"
+	NameInterTokenLatencySeconds    = "vllm:inter_token_latency_seconds"
+	NameTimePerOutputTokenSeconds   = "vllm:time_per_output_token_seconds"
+	NameE2ERequestLatencySeconds    = "vllm:e2e_request_latency_seconds"
+	NameRequestQueueTimeSeconds     = "vllm:request_queue_time_seconds"
+	NameRequestInferenceTimeSeconds = "vllm:request_inference_time_seconds"
+	NameRequestPrefillTimeSeconds   = "vllm:request_prefill_time_seconds"
+	NameRequestDecodeTimeSeconds    = "vllm:request_decode_time_seconds"
+	NameRequestPromptTokens         = "vllm:request_prompt_tokens"
+	NameRequestGenerationTokens     = "vllm:request_generation_tokens"
+	NameRequestParamsMaxTokens      = "vllm:request_params_max_tokens"
+	NameCacheConfigInfo             = "vllm:cache_config_info"
+)
+
 // FinishedReasons are the finished_reason values vLLM pre-creates.
 var FinishedReasons = []string{"stop", "length", "abort", "error"}
 
@@ -111,32 +136,32 @@ func Register(reg prometheus.Registerer, modelName string, maxModelLen int, cc C
 	tokenBuckets := Buckets125(max(maxModelLen, 1))
 
 	m := &Metrics{
-		running: gauge("vllm:num_requests_running", "Number of requests in model execution batches."),
-		waiting: gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed."),
-		kvUsage: gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage."),
+		running: gauge(NameNumRequestsRunning, "Number of requests in model execution batches."),
+		waiting: gauge(NameNumRequestsWaiting, "Number of requests waiting to be processed."),
+		kvUsage: gauge(NameKVCacheUsagePerc, "KV-cache usage. 1 means 100 percent usage."),
 
-		preemptions:      counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine."),
-		promptTokens:     counter("vllm:prompt_tokens_total", "Number of prefill tokens processed."),
-		generationTokens: counter("vllm:generation_tokens_total", "Number of generation tokens processed."),
-		prefixQueries:    counter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens."),
-		prefixHits:       counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens."),
+		preemptions:      counter(NameNumPreemptionsTotal, "Cumulative number of preemption from the engine."),
+		promptTokens:     counter(NamePromptTokensTotal, "Number of prefill tokens processed."),
+		generationTokens: counter(NameGenerationTokensTotal, "Number of generation tokens processed."),
+		prefixQueries:    counter(NamePrefixCacheQueriesTotal, "Prefix cache queries, in terms of number of queried tokens."),
+		prefixHits:       counter(NamePrefixCacheHitsTotal, "Prefix cache hits, in terms of number of cached tokens."),
 
-		ttft:      histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TTFTBuckets),
-		itl:       histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITLBuckets),
-		tpot:      histogram("vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.", ITLBuckets),
-		e2e:       histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", RequestLatencyBuckets),
-		queue:     histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", RequestLatencyBuckets),
-		inference: histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", RequestLatencyBuckets),
-		prefill:   histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", RequestLatencyBuckets),
-		decode:    histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", RequestLatencyBuckets),
+		ttft:      histogram(NameTimeToFirstTokenSeconds, "Histogram of time to first token in seconds.", TTFTBuckets),
+		itl:       histogram(NameInterTokenLatencySeconds, "Histogram of inter-token latency in seconds.", ITLBuckets),
+		tpot:      histogram(NameTimePerOutputTokenSeconds, "Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.", ITLBuckets),
+		e2e:       histogram(NameE2ERequestLatencySeconds, "Histogram of e2e request latency in seconds.", RequestLatencyBuckets),
+		queue:     histogram(NameRequestQueueTimeSeconds, "Histogram of time spent in WAITING phase for request.", RequestLatencyBuckets),
+		inference: histogram(NameRequestInferenceTimeSeconds, "Histogram of time spent in RUNNING phase for request.", RequestLatencyBuckets),
+		prefill:   histogram(NameRequestPrefillTimeSeconds, "Histogram of time spent in PREFILL phase for request.", RequestLatencyBuckets),
+		decode:    histogram(NameRequestDecodeTimeSeconds, "Histogram of time spent in DECODE phase for request.", RequestLatencyBuckets),
 
-		promptTokensReq:     histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets),
-		generationTokensReq: histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", tokenBuckets),
-		maxTok:              histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", tokenBuckets),
+		promptTokensReq:     histogram(NameRequestPromptTokens, "Number of prefill tokens processed.", tokenBuckets),
+		generationTokensReq: histogram(NameRequestGenerationTokens, "Number of generation tokens processed.", tokenBuckets),
+		maxTok:              histogram(NameRequestParamsMaxTokens, "Histogram of the max_tokens request parameter.", tokenBuckets),
 	}
 
 	m.successVec = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "vllm:request_success_total",
+		Name: NameRequestSuccessTotal,
 		Help: "Count of successfully processed requests.",
 	}, []string{LabelModelName, LabelEngine, LabelFinishedReason})
 	collectors = append(collectors, m.successVec)
@@ -151,7 +176,7 @@ func Register(reg prometheus.Registerer, modelName string, maxModelLen int, cc C
 		names = append(names, kv[0])
 	}
 	cacheInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "vllm:cache_config_info",
+		Name: NameCacheConfigInfo,
 		Help: "Information of the LLMEngine CacheConfig",
 	}, names)
 	collectors = append(collectors, cacheInfo)

@@ -241,3 +241,27 @@ func TestFromEngineRequest(t *testing.T) {
 	assert.Equal(t, time.Second, aborted.Queue)
 	assert.Zero(t, aborted.Prefill)
 }
+
+func TestNameConstantsMatchRegisteredFamilies(t *testing.T) {
+	m, reg := newTestMetrics(t)
+	m.ObserveFinished(Request{FinishedReason: "stop", MaxTokens: 1})
+	m.ObserveFirstToken(time.Millisecond)
+	m.ObserveInterToken(time.Millisecond)
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]bool{}
+	for _, f := range families {
+		got[f.GetName()] = true
+	}
+	for _, name := range []string{
+		NameNumRequestsRunning, NameNumRequestsWaiting, NameKVCacheUsagePerc, NameNumPreemptionsTotal,
+		NamePromptTokensTotal, NameGenerationTokensTotal, NamePrefixCacheQueriesTotal, NamePrefixCacheHitsTotal,
+		NameRequestSuccessTotal, NameTimeToFirstTokenSeconds, NameInterTokenLatencySeconds, NameTimePerOutputTokenSeconds,
+		NameE2ERequestLatencySeconds, NameRequestQueueTimeSeconds, NameRequestInferenceTimeSeconds,
+		NameRequestPrefillTimeSeconds, NameRequestDecodeTimeSeconds, NameRequestPromptTokens,
+		NameRequestGenerationTokens, NameRequestParamsMaxTokens, NameCacheConfigInfo,
+	} {
+		assert.True(t, got[name], name)
+	}
+	assert.Len(t, got, 21, "one constant per registered family")
+}
