@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+
+	"github.com/saturn-autoscaler/saturn/harness/cluster"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+)
+
+const twoVariants = `apiVersion: saturn.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: builders
+spec:
+  seed: 3
+  model:
+    name: meta-llama/Llama-3.1-8B-Instruct
+    engine: {maxNumSeqs: 64}
+  variants:
+    - name: h100
+      accelerator: H100
+      cost: 100
+      maxReplicas: 4
+      startup: {weightsLoading: 10s}
+    - name: l40s
+      accelerator: L40S
+      cost: 32
+      maxReplicas: 6
+      engine: {maxNumSeqs: 32}
+  autoscaler:
+    interval: 10s
+    actuation:
+      mode: hpa
+      hpa:
+        behavior:
+          scaleDown: {stabilizationWindowSeconds: 60}
+  traffic:
+    phases:
+      - {name: steady, duration: 1m, rate: 2}
+  assertions:
+    - nothingLost: true
+`
+
+func loadScenario(t *testing.T, text string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.LoadBytes("builders.yaml", []byte(text))
+	require.NoError(t, err)
+	return sc
+}
+
+func TestModelSlug(t *testing.T) {
+	tests := map[string]string{
+		"meta-llama/Llama-3.1-8B-Instruct": "llama-3-1-8b-instruct",
+		"Qwen/Qwen3-0.6B":                  "qwen3-0-6b",
+		"///":                              "model",
+		"a/" + strings.Repeat("x", 60):     strings.Repeat("x", 40),
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, ModelSlug(in), in)
+	}
+}
+
+func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
+	sc := loadScenario(t, twoVariants)
+	d := SimulatorObjects(sc, sc.Spec.Variants[1], "llm-d", 2)
+	assert.Equal(t, "llama-3-1-8b-instruct-l40s", d.Name)
+	assert.Equal(t, int32(2), *d.Spec.Replicas)
+	args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
+	assert.Contains(t, args, "--accelerator L40S")
+	assert.Contains(t, args, "--max-num-seqs 32", "the variant's engine setting wins")
+	assert.Equal(t, "true", d.Spec.Template.Annotations["prometheus.io/scrape"])
+	svc := ServiceObject(sc, "llm-d")
+	for k, v := range svc.Spec.Selector {
+		assert.Equal(t, v, d.Spec.Template.Labels[k], "the Service selects the variant's pods (%s)", k)
+	}
+	h := strings.Join(SimulatorObjects(sc, sc.Spec.Variants[0], "llm-d", 1).Spec.Template.Spec.Containers[0].Args, " ")
+	assert.Contains(t, h, "--max-num-seqs 64")
+	assert.Contains(t, h, "--startup-delay 10s")
+	assert.Equal(t, "http://llama-3-1-8b-instruct.llm-d.svc:8000", ServiceURL(sc, "llm-d"))
+}
+
+func TestChartValues(t *testing.T) {
+	sc := loadScenario(t, twoVariants)
+	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("PEM")}}
+	cv := e.ControllerValues(sc)
+	wva := cv["wva"].(map[string]any)
+	assert.Equal(t, "metrics", wva["actuation"])
+	assert.Equal(t, "10s", wva["reconcileInterval"])
+	prom := wva["prometheus"].(map[string]any)
+	assert.Equal(t, "https://prometheus.monitoring.svc:9090", prom["baseURL"])
+	assert.Equal(t, "PEM", prom["caCert"])
+	assert.NotContains(t, prom, "allowHTTP", "plain HTTP is never enabled")
+
+	vv := e.VariantValues(sc, sc.Spec.Variants[1])
+	assert.Equal(t, "32", vv["va"].(map[string]any)["variantCost"])
+	hpa := vv["hpa"].(map[string]any)
+	assert.Equal(t, true, hpa["enabled"])
+	assert.Equal(t, 6, hpa["maxReplicas"])
+	down := hpa["behavior"].(map[string]any)["scaleDown"].(map[string]any)
+	assert.Equal(t, int32(60), down["stabilizationWindowSeconds"])
+	assert.Equal(t, "Max", down["selectPolicy"], "the scenario's defaulted behavior is passed whole")
+
+	sc.Spec.Autoscaler.Actuation.Mode = scenario.ActuationDirect
+	assert.Equal(t, "direct", e.ControllerValues(sc)["wva"].(map[string]any)["actuation"])
+	assert.Equal(t, false, e.VariantValues(sc, sc.Spec.Variants[0])["hpa"].(map[string]any)["enabled"])
+}
+
+// TestChartRendersVariantValues renders charts/saturn with the harness's values through
+// the real helm binary (SATURN_HELM, set by `make test`).
+func TestChartRendersVariantValues(t *testing.T) {
+	helm := os.Getenv("SATURN_HELM")
+	if helm == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
+		}
+		t.Skip("SATURN_HELM is not set (make test sets it to bin/helm); skipping the helm template check")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	sc := loadScenario(t, twoVariants)
+	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")}}
+	for name, values := range map[string]map[string]any{
+		"controller": e.ControllerValues(sc),
+		"variant":    e.VariantValues(sc, sc.Spec.Variants[0]),
+	} {
+		t.Run(name, func(t *testing.T) {
+			data, err := yaml.Marshal(values)
+			require.NoError(t, err)
+			vf := filepath.Join(t.TempDir(), "values.yaml")
+			require.NoError(t, os.WriteFile(vf, data, 0o600))
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, helm, "template", "r", filepath.Join(root, "charts", "saturn"), "--namespace", "llm-d", "--values", vf).CombinedOutput()
+			require.NoError(t, err, string(out))
+			if name == "variant" {
+				assert.Contains(t, string(out), "name: llama-3-1-8b-instruct-h100-hpa")
+				assert.Contains(t, string(out), "kind: VariantAutoscaling")
+			} else {
+				assert.Contains(t, string(out), "https://prometheus.monitoring.svc:9090")
+			}
+		})
+	}
+}
+
+func TestLoadJobRunsSaturnLoadOnTheScenario(t *testing.T) {
+	cm, job := LoadJobObjects(LoadJob{Name: "saturn-load-x", Scenario: []byte("spec: {}"), Target: "http://m.llm-d.svc:8000", Drain: time.Minute}, "llm-d")
+	assert.Equal(t, "spec: {}", cm.Data["scenario.yaml"])
+	c := job.Spec.Template.Spec.Containers[0]
+	assert.Equal(t, []string{"load", "--target", "http://m.llm-d.svc:8000", "--drain", "1m0s", "/scenario/scenario.yaml"}, c.Args)
+	assert.Equal(t, int32(0), *job.Spec.BackoffLimit)
+}
+
+func TestComparison(t *testing.T) {
+	rec := &record.Record{Scales: []record.ScaleEvent{{Time: 5 * time.Second, From: 2, To: 1}, {Time: 40 * time.Second, From: 1, To: 3}}}
+	sum := &record.Summary{TTFT: record.Percentiles{P99: 0.8}, Variants: []record.VariantSummary{{ReplicasMax: 3}, {ReplicasMax: 5}}}
+	f := FiguresOf(rec, sum)
+	assert.Equal(t, Figures{MaxReplicas: 5, TimeToScaleUp: 40 * time.Second, P99TTFT: 0.8}, f)
+	var b bytes.Buffer
+	require.NoError(t, WriteComparison(&b, Figures{MaxReplicas: 4, TimeToScaleUp: 30 * time.Second, P99TTFT: 0.5}, f))
+	assert.Contains(t, b.String(), "+10s")
+	assert.Contains(t, b.String(), "+1")
+	assert.Contains(t, b.String(), "+0.300s")
+	b.Reset()
+	require.NoError(t, WriteComparison(&b, Figures{TimeToScaleUp: -1}, f))
+	assert.Contains(t, b.String(), "never")
+	assert.Contains(t, b.String(), "n/a")
+}

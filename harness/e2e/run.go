@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"k8s.io/utils/clock"
+
+	"github.com/saturn-autoscaler/saturn/harness/assert"
+	"github.com/saturn-autoscaler/saturn/harness/cluster"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/harness/twin"
+)
+
+// Outcome is one scenario run on the cluster.
+type Outcome struct {
+	Record  *record.Record
+	Summary record.Summary
+}
+
+// RunScenario deploys the scenario's variants, replays its traffic from a Job, samples
+// the cluster meanwhile, and returns the record and the summary with the scenario's
+// assertions evaluated. raw is the scenario file's content (shipped to the Job).
+func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte, clk clock.WithTicker) (*Outcome, error) {
+	if err := e.InstallController(ctx, sc); err != nil {
+		return nil, err
+	}
+	if err := e.DeployVariants(ctx, sc); err != nil {
+		return nil, err
+	}
+	samplerStart := clk.Now()
+	sampler := cluster.NewSampler(e.Client, clk, samplerStart, e.Variants(sc))
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sampler.Run(sctx, 2*time.Second, func(err error) { e.Log.Warn("sampling failed", "err", err) })
+	}()
+	drain := 90 * time.Second
+	replay, err := e.RunLoadJob(ctx, LoadJob{
+		Name: "saturn-load-" + sc.Metadata.Name, Scenario: raw, Target: ServiceURL(sc, e.Namespace), Drain: drain,
+	}, sc.Spec.Duration+drain+5*time.Minute)
+	stop()
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	rec := &record.Record{Meta: Meta(sc, replay.Start)}
+	for i := range replay.Results {
+		rec.Requests = append(rec.Requests, replay.Results[i].Record())
+	}
+	slices.SortFunc(rec.Requests, func(a, b record.Request) int { return int(a.ID - b.ID) })
+	var sampled record.Record
+	sampler.Fill(&sampled)
+	shift := replay.Start.Sub(samplerStart) // sampler offsets count from samplerStart
+	for _, p := range sampled.Timeline {
+		p.Time -= shift
+		rec.Timeline = append(rec.Timeline, p)
+	}
+	for _, s := range sampled.Scales {
+		s.Time -= shift
+		rec.Scales = append(rec.Scales, s)
+	}
+	for _, d := range sampled.Decisions {
+		d.Time -= shift
+		d.TimeSeconds = d.Time.Seconds()
+		rec.Decisions = append(rec.Decisions, d)
+	}
+	sum := record.Summarize(rec)
+	assert.Apply(&sum, sc.Spec.Assertions, rec)
+	return &Outcome{Record: rec, Summary: sum}, nil
+}
+
+// Meta describes a Kind run of sc whose traffic started at start.
+func Meta(sc *scenario.Scenario, start time.Time) record.Meta {
+	sp := sc.Spec
+	m := record.Meta{
+		Scenario: sc.Metadata.Name, Mode: record.ModeKind, Seed: int64(sp.Seed), Start: start, Duration: sp.Duration,
+		Model: sp.Model.Name, Analyzer: sp.Autoscaler.Analyzer, Actuation: sp.Autoscaler.Actuation.Mode,
+		Router: sp.Router.Policy, SLO: twin.SLOOf(sc), ScrapeInterval: sp.Prometheus.ScrapeInterval,
+		ControlInterval: sp.Autoscaler.Interval,
+	}
+	var at time.Duration
+	for _, p := range sp.Traffic.Phases {
+		m.Phases = append(m.Phases, record.Phase{Name: p.Name, Start: at, End: at + p.Duration})
+		at += p.Duration
+	}
+	for _, v := range sp.Variants {
+		minR, initial := 1, 1
+		if v.MinReplicas != nil {
+			minR = *v.MinReplicas
+		}
+		if v.InitialReplicas != nil {
+			initial = *v.InitialReplicas
+		}
+		tp := max(1, sp.Model.Engine.TensorParallelSize, v.Engine.TensorParallelSize)
+		m.Variants = append(m.Variants, record.Variant{
+			Name: v.Name, Accelerator: v.Accelerator, GPUsPerReplica: tp, CostPerHour: v.Cost,
+			MinReplicas: minR, MaxReplicas: v.MaxReplicas, Initial: initial,
+		})
+	}
+	return m
+}
+
+// Describe prints the one-line outcome of a run.
+func (o *Outcome) Describe() string {
+	return fmt.Sprintf("%s: %d requests, verdict %s", o.Record.Meta.Scenario, len(o.Record.Requests), o.Summary.Verdict)
+}

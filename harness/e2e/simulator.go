@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+)
+
+// SimulatorPort is the port saturn-sim serves the OpenAI API and /metrics on.
+const SimulatorPort = 8000
+
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// ModelSlug turns a model name into a DNS label ("meta-llama/Llama-3.1-8B-Instruct" ->
+// "llama-3-1-8b-instruct").
+func ModelSlug(model string) string {
+	if i := strings.LastIndex(model, "/"); i >= 0 {
+		model = model[i+1:]
+	}
+	s := strings.Trim(nonName.ReplaceAllString(strings.ToLower(model), "-"), "-")
+	if len(s) > 40 {
+		s = strings.TrimRight(s[:40], "-")
+	}
+	if s == "" {
+		s = "model"
+	}
+	return s
+}
+
+// DeploymentName is the Deployment serving variant v of a scenario.
+func DeploymentName(sc *scenario.Scenario, v scenario.Variant) string {
+	return ModelSlug(sc.Spec.Model.Name) + "-" + v.Name
+}
+
+// ServiceName is the Service in front of every variant of the scenario's model: the
+// router the load Job targets (kube-proxy spreads connections over ready pods).
+func ServiceName(sc *scenario.Scenario) string { return ModelSlug(sc.Spec.Model.Name) }
+
+// simArgs are saturn-sim's flags for variant v.
+func simArgs(sc *scenario.Scenario, v scenario.Variant) []string {
+	eng := sc.Spec.Model.Engine
+	args := []string{
+		"--model", sc.Spec.Model.Name,
+		"--accelerator", v.Accelerator,
+		"--port", strconv.Itoa(SimulatorPort),
+		"--seed", strconv.FormatUint(sc.Spec.Seed, 10),
+	}
+	intFlag := func(name string, variant, model int) {
+		if variant != 0 {
+			model = variant
+		}
+		if model != 0 {
+			args = append(args, name, strconv.Itoa(model))
+		}
+	}
+	intFlag("--max-num-seqs", v.Engine.MaxNumSeqs, eng.MaxNumSeqs)
+	intFlag("--max-num-batched-tokens", v.Engine.MaxNumBatchedTokens, eng.MaxNumBatchedTokens)
+	intFlag("--tensor-parallel-size", v.Engine.TensorParallelSize, eng.TensorParallelSize)
+	intFlag("--block-size", v.Engine.BlockSize, eng.BlockSize)
+	intFlag("--max-model-len", v.Engine.MaxModelLen, eng.MaxModelLen)
+	util := eng.GPUMemoryUtilization
+	if v.Engine.GPUMemoryUtilization != 0 {
+		util = v.Engine.GPUMemoryUtilization
+	}
+	if util != 0 {
+		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(util, 'g', -1, 64))
+	}
+	if d := v.Startup.WeightsLoading.Expected(); d > 0 {
+		args = append(args, "--startup-delay", d.String())
+	}
+	return args
+}
+
+// SimulatorObjects returns the Deployment of variant v with initial replicas. Pods carry
+// the labels and annotations the e2e Prometheus discovers and the Service selects.
+func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns string, replicas int32) *appsv1.Deployment {
+	name := DeploymentName(sc, v)
+	selector := map[string]string{"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name}
+	podLabels := map[string]string{
+		"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name,
+		"saturn.dev/model": ServiceName(sc), "saturn.dev/variant": v.Name,
+		"inference.optimization/acceleratorName": v.Accelerator,
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: podLabels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: selector},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: map[string]string{
+					"prometheus.io/scrape": "true", "prometheus.io/port": strconv.Itoa(SimulatorPort), "prometheus.io/path": "/metrics",
+				}},
+				Spec: corev1.PodSpec{
+					TerminationGracePeriodSeconds: ptr.To[int64](5),
+					SecurityContext:               &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
+					Containers: []corev1.Container{{
+						Name:            "vllm",
+						Image:           SimulatorImage,
+						ImagePullPolicy: corev1.PullNever,
+						Args:            simArgs(sc, v),
+						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
+							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"},
+						}}},
+						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromString("http")}},
+							PeriodSeconds: 1, FailureThreshold: 2,
+						},
+						Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+							corev1.ResourceCPU: resource.MustParse("20m"), corev1.ResourceMemory: resource.MustParse("32Mi"),
+						}},
+						SecurityContext: &corev1.SecurityContext{
+							AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+						},
+					}},
+				},
+			},
+		},
+	}
+}
+
+// ServiceObject is the Service in front of every variant of the scenario's model.
+func ServiceObject(sc *scenario.Scenario, ns string) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: ServiceName(sc), Namespace: ns},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app.kubernetes.io/name": "saturn-sim", "saturn.dev/model": ServiceName(sc)},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: SimulatorPort, TargetPort: intstr.FromString("http")}},
+		},
+	}
+}
+
+// ServiceURL is the in-cluster base URL of the model's Service.
+func ServiceURL(sc *scenario.Scenario, ns string) string {
+	return fmt.Sprintf("http://%s.%s.svc:%d", ServiceName(sc), ns, SimulatorPort)
+}
