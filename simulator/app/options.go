@@ -45,6 +45,7 @@ type Options struct {
 	MaxRequestBodyBytes int64
 	ShutdownTimeout     time.Duration
 	LogLevel            string
+	ReplicaName         string
 
 	// modelSet records an explicit --model (or MODEL argument).
 	modelSet bool
@@ -104,6 +105,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.MaxRequestBodyBytes, "max-request-body-bytes", o.MaxRequestBodyBytes, "Largest accepted request body; larger ones get 413.")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "On SIGTERM, how long to wait for in-flight requests before closing them.")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "Log level: debug, info, warn or error.")
+	fs.StringVar(&o.ReplicaName, "replica-name", o.ReplicaName, "Sent as the X-Saturn-Replica header of every response (the chart passes the pod name); defaults to $POD_NAME.")
 }
 
 // Validate checks the options; errors name the flag and the fix.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,7 @@ func joinNargs(args []string, flag string) []string {
 // NewCommand returns the saturn-sim cobra command.
 func NewCommand(stdout, stderr io.Writer) *cobra.Command {
 	opts := NewOptions()
+	opts.ReplicaName = os.Getenv("POD_NAME")
 	cmd := &cobra.Command{
 		Use:   "saturn-sim [MODEL]",
 		Short: "A vLLM-compatible simulated accelerator",

@@ -143,6 +143,7 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 		Clock:               clk,
 		Logger:              log,
 		Ready:               ready.Load,
+		ReplicaName:         o.ReplicaName,
 		Faults: server.Faults{
 			ErrorRate:  o.FaultErrorRate,
 			CrashAfter: o.FaultCrashAfter,

@@ -267,3 +267,17 @@ func readAll(t testing.TB, resp *http.Response) []byte {
 	}
 	return []byte(b.String())
 }
+
+func TestReplicaHeader(t *testing.T) {
+	ts := newInstantServer(t, func(c *Config) { c.ReplicaName = "sim-abc-1" })
+	resp, err := http.Post(ts.URL+"/v1/completions", "application/json", strings.NewReader(`{"prompt":"x","max_tokens":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "sim-abc-1", resp.Header.Get(ReplicaHeader))
+
+	plain := newInstantServer(t)
+	resp, err = http.Get(plain.URL + "/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Empty(t, resp.Header.Values(ReplicaHeader))
+}

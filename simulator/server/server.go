@@ -59,7 +59,13 @@ type Config struct {
 	Ready func() bool
 	// Faults configure fault injection.
 	Faults Faults
+	// ReplicaName, if set, is sent as the X-Saturn-Replica header of every
+	// response, so load generators can attribute requests to pods.
+	ReplicaName string
 }
+
+// ReplicaHeader names the response header carrying Config.ReplicaName.
+const ReplicaHeader = "X-Saturn-Replica"
 
 // Faults inject failures, for testing clients, routers and autoscalers.
 type Faults struct {
@@ -163,6 +169,9 @@ func (s *Server) Handler() http.Handler {
 				writeError(w, newError(http.StatusInternalServerError, "", "Internal server error."))
 			}
 		}()
+		if s.cfg.ReplicaName != "" {
+			w.Header().Set(ReplicaHeader, s.cfg.ReplicaName)
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }
