@@ -17,9 +17,16 @@ const (
 	MetricInfernoDesiredReplicas = "inferno_desired_replicas"
 )
 
-// Provider serves the Store's entries as external metrics.
+// Source lists the latest decisions of a namespace (all when empty).
+type Source interface {
+	List(namespace string) []Entry
+}
+
+// Provider serves a Source's entries as external metrics: the Store (fed by
+// the leader's reconciler) or VAStatus (read from VariantAutoscaling status,
+// so every replica answers the same, leader or not).
 type Provider struct {
-	Store *Store
+	Store Source
 }
 
 var _ provider.ExternalMetricsProvider = (*Provider)(nil)

@@ -8,8 +8,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/custom-metrics-apiserver/pkg/provider"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 )
 
 func TestProvider(t *testing.T) {
@@ -63,4 +68,24 @@ func TestProvider(t *testing.T) {
 		names = append(names, m.Metric)
 	}
 	assert.ElementsMatch(t, []string{"wva_desired_replicas", "inferno_desired_replicas"}, names)
+}
+
+func TestVAStatusSource(t *testing.T) {
+	s := runtime.NewScheme()
+	require.NoError(t, v1alpha1.AddToScheme(s))
+	decided := &v1alpha1.VariantAutoscaling{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "llm-d", Name: "a", Labels: map[string]string{v1alpha1.AcceleratorLabel: "L40S"}},
+		Spec:       v1alpha1.VariantAutoscalingSpec{ModelID: "m"},
+		Status: v1alpha1.VariantAutoscalingStatus{DesiredOptimizedAlloc: v1alpha1.OptimizedAlloc{
+			LastRunTime: metav1.NewTime(time.Unix(1_700_000_000, 0)), NumReplicas: 3,
+		}},
+	}
+	undecided := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Namespace: "llm-d", Name: "b"}}
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(decided, undecided).Build()
+	p := &Provider{Store: VAStatus{Reader: c}}
+	list, err := p.GetExternalMetric(context.Background(), "llm-d", labels.Everything(), provider.ExternalMetricInfo{Metric: MetricDesiredReplicas})
+	require.NoError(t, err)
+	require.Len(t, list.Items, 1, "a VA without a decision is not reported as zero")
+	assert.Equal(t, int64(3), list.Items[0].Value.Value())
+	assert.Equal(t, "L40S", list.Items[0].MetricLabels["accelerator_type"])
 }

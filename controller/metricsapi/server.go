@@ -29,7 +29,7 @@ type Server struct {
 }
 
 // NewServer prepares the server; Run starts it.
-func NewServer(store *Store, opts ServerOptions) (*Server, error) {
+func NewServer(store Source, opts ServerOptions) (*Server, error) {
 	if opts.Port <= 0 || opts.Port > 65535 {
 		return nil, fmt.Errorf("--metrics-api-port %d: want 1..65535", opts.Port)
 	}

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/saturn-autoscaler/saturn/controller/explain"
+	"github.com/saturn-autoscaler/saturn/controller/promclient"
+)
+
+// ExplainOptions are the flags of `saturn-controller explain`.
+type ExplainOptions struct {
+	Prometheus      PrometheusOptions
+	Kubeconfig      string
+	NoCluster       bool
+	Namespace       string
+	Model           string
+	ConfigNamespace string
+	ScaleToZero     bool
+}
+
+// AddFlags registers the explain flags.
+func (o *ExplainOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Prometheus.AddFlags(fs)
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig file (default: $KUBECONFIG or in-cluster)")
+	fs.BoolVar(&o.NoCluster, "no-cluster", o.NoCluster, "do not read the cluster: metrics and default thresholds only")
+	fs.StringVarP(&o.Namespace, "namespace", "n", o.Namespace, "namespace of the model's pods and VariantAutoscalings")
+	fs.StringVar(&o.Model, "model", o.Model, "model ID, as in spec.modelID and the model_name metric label")
+	fs.StringVar(&o.ConfigNamespace, "config-namespace", "saturn-system", "namespace of the WVA ConfigMaps")
+	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "the controller's --scale-to-zero")
+}
+
+// Validate checks the flags.
+func (o *ExplainOptions) Validate() error {
+	if o.Namespace == "" || o.Model == "" {
+		return fmt.Errorf("--namespace and --model are required, e.g. explain --namespace llm-d --model Qwen/Qwen3-0.6B")
+	}
+	return o.Prometheus.Validate()
+}
+
+func newExplain(stdout, _ io.Writer) *cobra.Command {
+	o := &ExplainOptions{}
+	cmd := &cobra.Command{
+		Use:   "explain --namespace N --model M",
+		Short: "Print each pod's KV usage and queue, the thresholds in force, the decision and why",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			prom, err := promclient.New(o.Prometheus.Config)
+			if err != nil {
+				return err
+			}
+			var reader client.Reader
+			if !o.NoCluster {
+				cfg, err := restConfig(o.Kubeconfig)
+				if err != nil {
+					return fmt.Errorf("%w (or pass --no-cluster)", err)
+				}
+				scheme, err := NewScheme()
+				if err != nil {
+					return err
+				}
+				c, err := client.New(cfg, client.Options{Scheme: scheme})
+				if err != nil {
+					return fmt.Errorf("connecting to the cluster: %w", err)
+				}
+				reader = c
+			}
+			in, err := explain.Gather(cmd.Context(), prom, reader, explain.Request{
+				Namespace: o.Namespace, Model: o.Model, ConfigNamespace: o.ConfigNamespace,
+				ScaleToZero: o.ScaleToZero, Now: time.Now(),
+			})
+			if err != nil {
+				return err
+			}
+			return explain.Write(stdout, in)
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}

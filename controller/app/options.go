@@ -1,0 +1,111 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/saturn-autoscaler/saturn/controller/actuation"
+	"github.com/saturn-autoscaler/saturn/controller/promclient"
+	"github.com/saturn-autoscaler/saturn/controller/reconciler"
+)
+
+// PrometheusOptions are the flags shared by run and explain.
+type PrometheusOptions struct {
+	promclient.Config
+}
+
+// AddFlags registers the --prometheus-* flags.
+func (o *PrometheusOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.URL, "prometheus-url", o.URL, "Prometheus base URL (https://...)")
+	fs.StringVar(&o.CAFile, "prometheus-ca-file", o.CAFile, "PEM CA bundle trusted for the Prometheus server certificate")
+	fs.StringVar(&o.CertFile, "prometheus-cert-file", o.CertFile, "PEM client certificate for mutual TLS")
+	fs.StringVar(&o.KeyFile, "prometheus-key-file", o.KeyFile, "PEM client key for mutual TLS")
+	fs.StringVar(&o.TokenFile, "prometheus-token-file", o.TokenFile, "file holding a bearer token; re-read when it changes")
+	fs.StringVar(&o.Token, "prometheus-token", o.Token, "bearer token value (prefer --prometheus-token-file)")
+	fs.StringVar(&o.ServerName, "prometheus-server-name", o.ServerName, "name to verify the server certificate against")
+	fs.BoolVar(&o.InsecureSkipVerify, "prometheus-insecure-skip-verify", o.InsecureSkipVerify, "do not verify the Prometheus certificate (testing only)")
+	fs.BoolVar(&o.AllowHTTP, "prometheus-allow-http", o.AllowHTTP, "allow a plain http:// Prometheus URL")
+	fs.DurationVar(&o.Timeout, "prometheus-timeout", promclient.DefaultTimeout, "timeout of one PromQL query")
+}
+
+// RunOptions are the flags of `saturn-controller run`.
+type RunOptions struct {
+	Prometheus PrometheusOptions
+
+	Kubeconfig              string
+	Interval                time.Duration
+	Actuation               string
+	WatchNamespace          string
+	ConfigNamespace         string
+	ScaleToZero             bool
+	MetricsBindAddress      string
+	HealthProbeBindAddress  string
+	LeaderElect             bool
+	LeaderElectionID        string
+	LeaderElectionNamespace string
+	MetricsAPI              bool
+	MetricsAPIPort          int
+	MetricsAPICertDir       string
+	Verbosity               int
+}
+
+// NewRunOptions returns the defaults.
+func NewRunOptions() *RunOptions {
+	return &RunOptions{
+		Interval:               reconciler.DefaultInterval,
+		Actuation:              string(actuation.ModeMetrics),
+		ConfigNamespace:        "saturn-system",
+		MetricsBindAddress:     ":8080",
+		HealthProbeBindAddress: ":8081",
+		LeaderElectionID:       "saturn-controller.llmd.ai",
+		MetricsAPIPort:         6443,
+		MetricsAPICertDir:      "/tmp/saturn-metrics-api",
+	}
+}
+
+// AddFlags registers the run flags.
+func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Prometheus.AddFlags(fs)
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig file (default: $KUBECONFIG or in-cluster)")
+	fs.DurationVar(&o.Interval, "interval", o.Interval, "period of the decision cycle")
+	fs.StringVar(&o.Actuation, "actuation", o.Actuation, "how decisions are applied: metrics (gauges for HPA/KEDA) or direct (patch the scale subresource)")
+	fs.StringVar(&o.WatchNamespace, "watch-namespace", o.WatchNamespace, "watch VariantAutoscalings in this namespace only (default: all)")
+	fs.StringVar(&o.ConfigNamespace, "config-namespace", o.ConfigNamespace, "namespace of the wva-saturation-scaling-config and wva-model-scale-to-zero-config ConfigMaps")
+	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "allow scale to zero by default (per-model settings in wva-model-scale-to-zero-config win)")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "address of the /metrics endpoint (0 disables it)")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader so only one replica decides")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election Lease")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace, "namespace of the leader election Lease (default: in-cluster namespace)")
+	fs.BoolVar(&o.MetricsAPI, "metrics-api", o.MetricsAPI, "serve wva_desired_replicas as an external metrics API (external.metrics.k8s.io)")
+	fs.IntVar(&o.MetricsAPIPort, "metrics-api-port", o.MetricsAPIPort, "HTTPS port of the external metrics API")
+	fs.StringVar(&o.MetricsAPICertDir, "metrics-api-cert-dir", o.MetricsAPICertDir, "directory for the external metrics API's self-signed serving certificate")
+	fs.IntVar(&o.Verbosity, "v", o.Verbosity, "log verbosity (0 info, 1 debug, ...)")
+}
+
+// Validate checks the flags; errors name the flag.
+func (o *RunOptions) Validate() error {
+	var errs []error
+	if err := o.Prometheus.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("--interval %s: want at least 1s", o.Interval))
+	}
+	if _, err := actuation.ParseMode(o.Actuation); err != nil {
+		errs = append(errs, err)
+	}
+	if o.MetricsAPI && (o.MetricsAPIPort <= 0 || o.MetricsAPIPort > 65535) {
+		errs = append(errs, fmt.Errorf("--metrics-api-port %d: want 1..65535", o.MetricsAPIPort))
+	}
+	if o.ConfigNamespace == "" {
+		errs = append(errs, errors.New("--config-namespace must not be empty"))
+	}
+	if o.Verbosity < 0 {
+		errs = append(errs, fmt.Errorf("--v %d: want 0 or more", o.Verbosity))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/saturn-autoscaler/saturn/controller/actuation"
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/metrics"
+	"github.com/saturn-autoscaler/saturn/controller/metricsapi"
+	"github.com/saturn-autoscaler/saturn/controller/planner"
+	"github.com/saturn-autoscaler/saturn/controller/promclient"
+	"github.com/saturn-autoscaler/saturn/controller/reconciler"
+)
+
+// NewScheme returns the scheme with the built-in kinds and llmd.ai/v1alpha1.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("building the scheme: %w", err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("building the scheme: %w", err)
+	}
+	return s, nil
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("loading --kubeconfig %q: %w", kubeconfig, err)
+		}
+		return cfg, nil
+	}
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("finding the cluster (pass --kubeconfig, set KUBECONFIG, or run in a pod): %w", err)
+	}
+	return cfg, nil
+}
+
+func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
+	log := newLogger(stderr, o.Verbosity)
+	ctrl.SetLogger(log)
+	klog.SetLogger(log.WithName("client-go"))
+
+	cfg, err := restConfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	scheme, err := NewScheme()
+	if err != nil {
+		return err
+	}
+	prom, err := promclient.New(o.Prometheus.Config)
+	if err != nil {
+		return err
+	}
+	mode, err := actuation.ParseMode(o.Actuation)
+	if err != nil {
+		return err
+	}
+
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		// Only the two ConfigMaps' namespace: no cluster-wide ConfigMap watch.
+		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.ConfigNamespace: {}}},
+	}}
+	if o.WatchNamespace != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{o.WatchNamespace: {}}
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        o.LeaderElectionID,
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		Logger:                  log,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the controller manager: %w", err)
+	}
+	m, err := metrics.New(crmetrics.Registry)
+	if err != nil {
+		return err
+	}
+	act, err := actuation.New(mode, mgr.GetClient())
+	if err != nil {
+		return err
+	}
+	c, err := reconciler.New(reconciler.Deps{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("saturn-controller"),
+		Clock:    clock.RealClock{},
+		Querier:  prom,
+		Planner:  planner.NewPlanner(planner.Options{}),
+		Actuator: act,
+		Metrics:  m,
+		Log:      log.WithName("reconciler"),
+	}, reconciler.Options{
+		Interval:        o.Interval,
+		ConfigNamespace: o.ConfigNamespace,
+		ScaleToZero:     o.ScaleToZero,
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.Register(mgr); err != nil {
+		return err
+	}
+	if o.MetricsAPI {
+		srv, err := metricsapi.NewServer(metricsapi.VAStatus{Reader: mgr.GetCache()}, metricsapi.ServerOptions{
+			Port: o.MetricsAPIPort, CertDir: o.MetricsAPICertDir, Kubeconfig: o.Kubeconfig,
+		})
+		if err != nil {
+			return err
+		}
+		// Every replica serves (from VA status), leader or not.
+		if err := mgr.Add(nonLeader{manager.RunnableFunc(srv.Run)}); err != nil {
+			return fmt.Errorf("adding the external metrics API: %w", err)
+		}
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("cache", func(r *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(r.Context()) {
+			return fmt.Errorf("informer caches not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+	log.Info("starting saturn-controller", "actuation", mode, "interval", o.Interval.String(),
+		"prometheus", o.Prometheus.URL, "watchNamespace", o.WatchNamespace, "configNamespace", o.ConfigNamespace,
+		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running the controller manager: %w", err)
+	}
+	return nil
+}
+
+// nonLeader runs a runnable on every replica.
+type nonLeader struct{ manager.RunnableFunc }
+
+func (nonLeader) NeedLeaderElection() bool { return false }

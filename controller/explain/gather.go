@@ -1,0 +1,167 @@
+package explain
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/planner"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// Request says what to explain.
+type Request struct {
+	Namespace, Model string
+	// ConfigNamespace holds the WVA ConfigMaps.
+	ConfigNamespace string
+	// ScaleToZero is the controller's global --scale-to-zero.
+	ScaleToZero bool
+	Now         time.Time
+}
+
+// Input is everything Write prints.
+type Input struct {
+	Request
+	Snapshot    collector.Snapshot
+	CollectErr  error
+	ModelConfig config.ModelConfig
+	ConfigNote  string
+	Variants    []saturation.VariantState
+	ClusterNote string
+	Decisions   []planner.Decision
+}
+
+// Gather queries Prometheus (q) and, when r is not nil, the cluster.
+func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Request) (Input, error) {
+	if req.Namespace == "" || req.Model == "" {
+		return Input{}, fmt.Errorf("--namespace and --model are required")
+	}
+	in := Input{Request: req}
+	in.Snapshot, in.CollectErr = collector.Collect(ctx, q, req.Now, []collector.Target{{Namespace: req.Namespace, ModelID: req.Model}}, collector.Options{})
+	if ctx.Err() != nil {
+		return in, ctx.Err()
+	}
+	cfg := config.Default()
+	cfg.ScaleToZero = config.DefaultScaleToZeroSettings(req.ScaleToZero)
+	in.ConfigNote = "built-in defaults (no cluster access)"
+	if r != nil {
+		var errs []string
+		for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+			var cm corev1.ConfigMap
+			err := r.Get(ctx, client.ObjectKey{Namespace: req.ConfigNamespace, Name: name}, &cm)
+			switch {
+			case apierrors.IsNotFound(err):
+				errs = append(errs, fmt.Sprintf("%s/%s not found (defaults)", req.ConfigNamespace, name))
+			case err != nil:
+				errs = append(errs, fmt.Sprintf("reading %s/%s: %v", req.ConfigNamespace, name, err))
+			case name == config.SaturationConfigMapName:
+				s, perr := config.ParseSaturation(cm.Data)
+				cfg.Saturation = s
+				if perr != nil {
+					errs = append(errs, perr.Error())
+				}
+			default:
+				s, perr := config.ParseScaleToZero(cm.Data, req.ScaleToZero)
+				cfg.ScaleToZero = s
+				if perr != nil {
+					errs = append(errs, perr.Error())
+				}
+			}
+		}
+		in.ConfigNote = fmt.Sprintf("ConfigMaps in namespace %s", req.ConfigNamespace)
+		for _, e := range errs {
+			in.ConfigNote += "; " + e
+		}
+		in.Variants, in.ClusterNote = variants(ctx, r, req)
+	} else {
+		in.ClusterNote = "no cluster access: pass --kubeconfig (or set KUBECONFIG) to see the VariantAutoscalings and the decision"
+	}
+	in.ModelConfig = cfg.For(req.Namespace, req.Model)
+	if len(in.Variants) > 0 {
+		in.Decisions = planner.NewPlanner(planner.Options{}).Decide(req.Now, in.Snapshot, in.Variants, cfg)
+	}
+	return in, nil
+}
+
+func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.VariantState, string) {
+	var list v1alpha1.VariantAutoscalingList
+	if err := r.List(ctx, &list, client.InNamespace(req.Namespace)); err != nil {
+		return nil, fmt.Sprintf("listing VariantAutoscalings in %s: %v", req.Namespace, err)
+	}
+	var out []saturation.VariantState
+	var notes []string
+	for i := range list.Items {
+		va := &list.Items[i]
+		if va.Spec.ModelID != req.Model {
+			continue
+		}
+		cost, err := va.Cost()
+		if err != nil {
+			notes = append(notes, err.Error())
+			continue
+		}
+		st := saturation.VariantState{
+			Name: va.Name, Namespace: va.Namespace, ModelID: va.Spec.ModelID, Accelerator: va.Accelerator(),
+			TargetName: va.Spec.ScaleTargetRef.Name, Cost: cost,
+		}
+		if va.Spec.MinReplicas != nil {
+			st.Min = int(*va.Spec.MinReplicas)
+		}
+		if va.Spec.MaxReplicas != nil {
+			st.Max = int(*va.Spec.MaxReplicas)
+		}
+		if !va.Status.DesiredOptimizedAlloc.LastRunTime.IsZero() {
+			st.Desired = int(va.Status.DesiredOptimizedAlloc.NumReplicas)
+		}
+		var d appsv1.Deployment
+		if err := r.Get(ctx, client.ObjectKey{Namespace: va.Namespace, Name: va.Spec.ScaleTargetRef.Name}, &d); err != nil {
+			notes = append(notes, fmt.Sprintf("VariantAutoscaling %s: target %s: %v", va.Name, va.Spec.ScaleTargetRef.Name, err))
+			continue
+		}
+		st.Current = 1
+		if d.Spec.Replicas != nil {
+			st.Current = int(*d.Spec.Replicas)
+		}
+		st.Ready = int(d.Status.ReadyReplicas)
+		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil {
+			var pods corev1.PodList
+			if err := r.List(ctx, &pods, client.InNamespace(va.Namespace), client.MatchingLabelsSelector{Selector: sel}); err == nil {
+				st.Pods = []string{}
+				for _, p := range pods.Items {
+					if isReady(&p) {
+						st.Pods = append(st.Pods, p.Name)
+					}
+				}
+				sort.Strings(st.Pods)
+			}
+		}
+		out = append(out, st)
+	}
+	note := fmt.Sprintf("%d VariantAutoscaling(s) for this model", len(out))
+	for _, n := range notes {
+		note += "; " + n
+	}
+	return out, note
+}
+
+func isReady(p *corev1.Pod) bool {
+	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
