@@ -126,19 +126,33 @@ func (d *Driver) Run(ctx context.Context) error {
 			timer.Stop()
 		}
 	}()
+	stuck := 0
 	for {
 		now := d.clk.Now()
 		d.advance(now)
 		var wake <-chan time.Time
 		if next, busy := d.eng.NextEventTime(); busy {
 			wait := next.Sub(d.clk.Now())
-			if !next.After(now) {
-				// Advance(now) must run every step ending at or before now;
-				// an engine that does not would make this loop spin.
-				d.log.Error("engine did not advance to its next event", "next", next, "now", now)
+			switch {
+			case next.After(now):
+				stuck = 0
+				if wait <= 0 {
+					continue
+				}
+			case stuck < maxStuck:
+				// The next event is due but Advance(now) did not reach it:
+				// the engine's float step end rounds to a nanosecond just
+				// before it. Look again a moment later.
+				stuck++
+				wait = time.Microsecond
+			default:
+				// Advance must run every step ending at or before now; an
+				// engine that does not would make this loop spin.
+				if stuck == maxStuck {
+					d.log.Error("engine does not advance to its next event", "next", next, "now", now)
+					stuck++
+				}
 				wait = time.Millisecond
-			} else if wait <= 0 {
-				continue
 			}
 			if timer != nil {
 				timer.Stop()
@@ -156,6 +170,10 @@ func (d *Driver) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// maxStuck bounds the quick retries when the engine's next event is due but
+// not reached.
+const maxStuck = 8
 
 // drain handles the commands already queued, up to maxBatch, so a burst of
 // arrivals costs one engine advance.

@@ -184,3 +184,27 @@ func TestInstant(t *testing.T) {
 	_, err = in.Submit(context.Background(), engine.Request{ID: "b"}, nil)
 	assert.True(t, errors.Is(err, engine.ErrInvalidRequest))
 }
+
+// laggingEngine reports its next event 1 ns before the step really ends, as a
+// float-to-time rounding can.
+type laggingEngine struct {
+	*realtimetest.FixedStep
+}
+
+func (l laggingEngine) NextEventTime() (time.Time, bool) {
+	t, ok := l.FixedStep.NextEventTime()
+	return t.Add(-time.Nanosecond), ok
+}
+
+func TestDriverToleratesEarlyNextEventTime(t *testing.T) {
+	drv := New(laggingEngine{&realtimetest.FixedStep{Step: time.Millisecond, MaxRunning: 4}}, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = drv.Run(ctx) }()
+	notify := make(chan struct{}, 1)
+	s, err := drv.Submit(ctx, engine.Request{ID: "a", PromptTokens: 1, OutputTokens: 20}, notify)
+	require.NoError(t, err)
+	start := time.Now()
+	waitFor(t, notify, s, func(p Progress) bool { return p.Done })
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
