@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/saturn-autoscaler/saturn/harness/assert"
+	"github.com/saturn-autoscaler/saturn/harness/e2e"
 	"github.com/saturn-autoscaler/saturn/harness/load"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/report"
@@ -21,8 +22,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/scenarios"
 )
 
-// Extra builds an additional subcommand (the hook for harness/e2e); see
-// NewRootCommand.
+// Extra builds an additional subcommand; see NewRootCommand.
 type Extra func(stdout, stderr io.Writer) *cobra.Command
 
 // Run executes the saturn command line (args without the program name).
@@ -43,9 +43,9 @@ func NewRootCommand(stdout, stderr io.Writer, extras ...Extra) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCommand(stdout, stderr), newValidateCommand(stdout), newCompareCommand(stdout, stderr))
-	// Real-cluster subcommands live in their own packages: `load` (harness/load);
-	// `e2e` (harness/e2e) is added the same way once it exists, or through extras.
-	root.AddCommand(load.NewCommand(stdout, stderr))
+	// Real-cluster subcommands live in their own packages: `e2e` (harness/e2e)
+	// and `load` (harness/load).
+	root.AddCommand(e2e.NewCommand(stdout, stderr), load.NewCommand(stdout, stderr))
 	for _, e := range extras {
 		root.AddCommand(e(stdout, stderr))
 	}

@@ -49,8 +49,8 @@ func (t *twin) lifecycle(r *replica, s record.ReplicaState) {
 
 // startupTimes draws the scheduling and weights-loading times of a new pod.
 func (t *twin) startupTimes(v *variant) (sched, load time.Duration) {
-	sched = drawDuration(v.rng, v.spec.Startup.Scheduling)
-	load = drawDuration(v.rng, v.spec.Startup.WeightsLoading) + t.faults.slowStartExtra(v, t.now)
+	sched = v.spec.Startup.Scheduling.Sample(v.rng)
+	load = v.spec.Startup.WeightsLoading.Sample(v.rng) + t.faults.slowStartExtra(v, t.now)
 	return sched, load
 }
 

@@ -16,19 +16,19 @@ import (
 )
 
 // The vLLM families the twin scrapes: the ones the controller's collector
-// queries. Their labels (model_name, engine, finished_reason, the cache
-// config labels) are taken from a real simulator/vllmmetrics registry, and a
-// test checks every name against it, so names and labels have one source.
+// queries. Names come from simulator/vllmmetrics, and their labels
+// (model_name, engine, finished_reason, the cache config labels) are read
+// from a real vllmmetrics registry, so names and labels have one source.
 const (
-	famRunning      = "vllm:num_requests_running"
-	famWaiting      = "vllm:num_requests_waiting"
-	famKVUsage      = "vllm:kv_cache_usage_perc"
-	famSuccess      = "vllm:request_success_total"
-	famPromptTokens = "vllm:request_prompt_tokens" // histogram: _sum and _count
-	famCacheConfig  = "vllm:cache_config_info"
-	famPreemptions  = "vllm:num_preemptions_total"
-	famPromptTotal  = "vllm:prompt_tokens_total"
-	famGenTotal     = "vllm:generation_tokens_total"
+	famRunning      = vllmmetrics.NameNumRequestsRunning
+	famWaiting      = vllmmetrics.NameNumRequestsWaiting
+	famKVUsage      = vllmmetrics.NameKVCacheUsagePerc
+	famSuccess      = vllmmetrics.NameRequestSuccessTotal
+	famPromptTokens = vllmmetrics.NameRequestPromptTokens // histogram: _sum and _count
+	famCacheConfig  = vllmmetrics.NameCacheConfigInfo
+	famPreemptions  = vllmmetrics.NameNumPreemptionsTotal
+	famPromptTotal  = vllmmetrics.NamePromptTokensTotal
+	famGenTotal     = vllmmetrics.NameGenerationTokensTotal
 	// famEPPQueue is llm-d's endpoint-picker flow-control queue gauge, the
 	// collector's default scale-from-zero signal.
 	famEPPQueue = "llm_d_epp_flow_control_queue_size"

@@ -2,7 +2,6 @@ package twin
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -195,31 +194,4 @@ func TestPodNamesLookLikeDeploymentPods(t *testing.T) {
 	}
 	assert.Equal(t, rsHash("llama-h100"), rsHash("llama-h100"))
 	assert.NotEqual(t, rsHash("a"), rsHash("b"))
-}
-
-func TestDrawDuration(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	tests := []struct {
-		d      scenario.DurationDist
-		lo, hi time.Duration
-	}{
-		{scenario.DurationDist{Type: scenario.DistConstant, Value: 30 * time.Second}, 30 * time.Second, 30 * time.Second},
-		{scenario.DurationDist{Type: scenario.DistUniform, Min: 10 * time.Second, Max: 20 * time.Second}, 10 * time.Second, 20 * time.Second},
-		{scenario.DurationDist{Type: scenario.DistNormal, Mean: time.Minute, StdDev: time.Minute, Min: 30 * time.Second, Max: 90 * time.Second}, 30 * time.Second, 90 * time.Second},
-		{scenario.DurationDist{Type: scenario.DistLognormal, Mean: time.Minute, StdDev: 30 * time.Second}, 0, time.Hour},
-	}
-	for i, tc := range tests {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			var sum time.Duration
-			for range 2000 {
-				d := drawDuration(r, tc.d)
-				require.GreaterOrEqual(t, d, tc.lo)
-				require.LessOrEqual(t, d, tc.hi)
-				sum += d
-			}
-			if tc.d.Type == scenario.DistLognormal {
-				assert.InDelta(t, time.Minute.Seconds(), (sum / 2000).Seconds(), 3, "lognormal mean")
-			}
-		})
-	}
 }
