@@ -232,7 +232,10 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	assert.Contains(t, got.body, `"completion_tokens":400`)
 	require.NoError(t, <-r.done)
 	r.done <- nil // for cleanup
-	_, err := http.Get(r.url + "/health")
+	resp, err := http.Get(r.url + "/health")
+	if err == nil {
+		resp.Body.Close()
+	}
 	assert.Error(t, err, "listener closed after shutdown")
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -33,7 +34,7 @@ func BenchmarkNoLatencyCompletions(b *testing.B) {
 			}
 			for {
 				if _, err := resp.Body.Read(buf); err != nil {
-					if err != io.EOF {
+					if !errors.Is(err, io.EOF) {
 						b.Error(err)
 					}
 					break
