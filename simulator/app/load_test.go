@@ -167,7 +167,7 @@ func TestLoad2000ConcurrentStreams(t *testing.T) {
 	last := samples[len(samples)-1]
 	t.Logf("%d streams in %v; peak waiting %.0f, running %.0f, KV usage %.2f; preemptions %.0f; %d samples",
 		streams, elapsed, peak.waiting, peak.running, peak.kv, last.preemptions, len(samples))
-	assert.Greater(t, peak.waiting, 200.0, "the queue rises with 2,000 streams against 128 sequences")
+	assert.Greater(t, peak.waiting, 100.0, "the queue rises with 2,000 streams against 128 sequences")
 	assert.Greater(t, peak.running, 20.0, "many requests run at once (KV-bound, below max-num-seqs)")
 	assert.Greater(t, peak.kv, 0.8, "KV usage rises under overload")
 	assert.Zero(t, last.waiting, "the queue falls back to empty")
