@@ -141,11 +141,15 @@ func (c *controller) cycle() {
 	snap, err := collector.Collect(context.Background(), t.store, now, c.targets, collector.Options{})
 	states := make([]saturation.VariantState, len(t.variants))
 	for i, v := range t.variants {
-		ready := 0
+		ready, stuck := 0, 0
 		var pods []string
 		for _, r := range v.alive {
-			// An unresponsive replica fails its readiness probe.
-			if r.state == record.ReplicaReady && !r.unresponsive {
+			// An unresponsive replica fails its readiness probe; the controller
+			// sees it not ready long past its start-up: stuck, not starting.
+			switch {
+			case r.state == record.ReplicaReady && r.unresponsive:
+				stuck++
+			case r.state == record.ReplicaReady:
 				ready++
 				pods = append(pods, r.name)
 			}
@@ -155,7 +159,7 @@ func (c *controller) cycle() {
 		}
 		states[i] = saturation.VariantState{
 			Name: v.name, Namespace: t.namespace, ModelID: t.spec.Model.Name, Accelerator: v.spec.Accelerator,
-			TargetName: v.name, Cost: v.spec.Cost, Current: v.desired, Ready: ready,
+			TargetName: v.name, Cost: v.spec.Cost, Current: v.desired, Ready: ready, Stuck: stuck,
 			Min: v.min, Max: v.max, Pods: pods,
 		}
 		if v.decided {
