@@ -18,7 +18,9 @@ import (
 // wall clock with 16 concurrent requests of 64 output tokens each and
 // measures how late each token reaches its consumer relative to the end of
 // the engine step that produced it (its absolute deadline). Reports the p50
-// and p99 lateness in ms. Target: p99 under 1 ms when not overloaded.
+// and p99 lateness in ms, and the p99 ITL error: how far the gap a consumer
+// sees between consecutive tokens is from the engine's gap (the difference of
+// two latenesses). Target: p99 under 1 ms when not overloaded.
 func BenchmarkTokenPacing(b *testing.B) {
 	acc, err := profiles.LookupAccelerator("H100")
 	if err != nil {
@@ -28,20 +30,27 @@ func BenchmarkTokenPacing(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var lateness []time.Duration
+	var lateness, itlErr []time.Duration
 	for i := 0; i < b.N; i++ {
-		lateness = append(lateness, pacingRun(b, acc, model, 16, 64)...)
+		l, e := pacingRun(b, acc, model, 16, 64)
+		lateness = append(lateness, l...)
+		itlErr = append(itlErr, e...)
 	}
-	slices.Sort(lateness)
-	pct := func(p float64) float64 {
-		return float64(lateness[int(p*float64(len(lateness)-1))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(percentileMs(lateness, 0.50), "p50-ms")
+	b.ReportMetric(percentileMs(lateness, 0.99), "p99-ms")
+	b.ReportMetric(percentileMs(itlErr, 0.99), "itl-err-p99-ms")
 	b.ReportMetric(float64(len(lateness))/float64(b.N), "tokens/op")
 }
 
-func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, streams, tokens int) []time.Duration {
+func percentileMs(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return float64(d[int(p*float64(len(d)-1))]) / float64(time.Millisecond)
+}
+
+func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, streams, tokens int) (lateness, itlErr []time.Duration) {
 	eng, err := engine.New(engine.Config{Accelerator: acc, Model: model, TokenEvents: true})
 	if err != nil {
 		b.Fatal(err)
@@ -53,7 +62,6 @@ func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, str
 	go func() { _ = drv.Run(ctx) }()
 
 	var mu sync.Mutex
-	var out []time.Duration
 	var wg sync.WaitGroup
 	for s := 0; s < streams; s++ {
 		wg.Add(1)
@@ -66,13 +74,19 @@ func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, str
 				return
 			}
 			seen := 0
-			var local []time.Duration
+			var local, localErr []time.Duration
+			var prevLate time.Duration
 			for {
 				<-notify
 				now := clk.Now()
 				p := st.Progress()
 				if p.Tokens > seen {
-					local = append(local, now.Sub(p.LastTokenAt))
+					late := now.Sub(p.LastTokenAt)
+					if seen > 0 && p.Tokens == seen+1 {
+						localErr = append(localErr, (late - prevLate).Abs())
+					}
+					local = append(local, late)
+					prevLate = late
 					seen = p.Tokens
 				}
 				if p.Done {
@@ -80,10 +94,11 @@ func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, str
 				}
 			}
 			mu.Lock()
-			out = append(out, local...)
+			lateness = append(lateness, local...)
+			itlErr = append(itlErr, localErr...)
 			mu.Unlock()
 		}(s)
 	}
 	wg.Wait()
-	return out
+	return lateness, itlErr
 }
