@@ -63,6 +63,8 @@ copy_with_libs() {
 usrmerge_skeleton() { # DIR: the usr-merged layout Debian binaries expect
   mkdir -p "$1/usr/bin" "$1/usr/sbin" "$1/usr/lib" "$1/usr/lib64" "$1/etc" "$1/tmp" "$1/run" "$1/var/run"
   ln -sfn usr/bin "$1/bin"; ln -sfn usr/sbin "$1/sbin"; ln -sfn usr/lib "$1/lib"; ln -sfn usr/lib64 "$1/lib64"
+  # the ELF interpreter path of Debian's amd64 binaries
+  ln -sfn /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$1/usr/lib64/ld-linux-x86-64.so.2"
   chmod 1777 "$1/tmp"
 }
 
@@ -114,6 +116,8 @@ mkdir -p "$kp/usr/local/bin"
 cp "$hack_out/kube-proxy" "$kp/usr/local/bin/"
 copy_with_libs "$rootfs" "$kp" /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi \
   $(cd "$rootfs" && ls usr/lib/x86_64-linux-gnu/xtables/*.so | sed 's|^|/|')
+# The extension directory as is: many extensions are symlinks (libxt_MASQUERADE.so...).
+cp -a "$rootfs/usr/lib/x86_64-linux-gnu/xtables/." "$kp/usr/lib/x86_64-linux-gnu/xtables/"
 cp "$rootfs/usr/bin/busybox" "$kp/usr/bin/busybox"
 for applet in sh cat grep basename sleep mkdir cp mv rm ls echo test; do ln -sf busybox "$kp/usr/bin/$applet"; done
 cp "$SATURN_ROOT/kind/node/iptables-wrapper" "$kp/usr/sbin/iptables-wrapper"
