@@ -1,0 +1,230 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/promclient/promtest"
+)
+
+// goBuild builds a main package of the module into dir.
+func goBuild(t *testing.T, dir, pkg, name string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build %s:\n%s", pkg, b)
+	return out
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// process runs a binary until the test ends, logging to a file shown on failure.
+func process(t *testing.T, name string, args ...string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), filepath.Base(name)+".log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		_ = logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("%s log:\n%s", filepath.Base(name), tail(string(b), 60))
+		}
+	})
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func httpGet(url string) (int, string, error) {
+	resp, err := http.Get(url) //nolint:gosec,noctx // loopback test endpoint
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// startSims runs n saturn-sim processes on loopback when the simulator
+// builds; it returns their scrape targets.
+func startSims(t *testing.T, dir, ns string, pods []string) []promtest.Target {
+	t.Helper()
+	sim := goBuild(t, dir, "./simulator/cmd/saturn-sim", "saturn-sim")
+	var targets []promtest.Target
+	for _, pod := range pods {
+		port := freePort(t)
+		process(t, sim, "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--accelerator", "L40S",
+			"--model", model, "--replica-name", pod, "--log-level", "warn")
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		require.Eventually(t, func() bool {
+			code, _, err := httpGet("http://" + addr + "/health")
+			return err == nil && code == http.StatusOK
+		}, 20*time.Second, 100*time.Millisecond, "saturn-sim %s never became healthy", pod)
+		targets = append(targets, promtest.Target{Address: addr, Labels: map[string]string{"namespace": ns, "pod": pod}})
+	}
+	return targets
+}
+
+// TestControllerBinaryDirectMode runs the real saturn-controller binary
+// against the envtest API server and a real Prometheus over TLS that scrapes
+// saturated vLLM-like pods (one namespace) and real saturn-sim processes
+// (another namespace).
+func TestControllerBinaryDirectMode(t *testing.T) {
+	requireEnv(t)
+	promtest.Binary(t)
+	dir := t.TempDir()
+	ctrlBin := goBuild(t, dir, "./controller/cmd/saturn-controller", "saturn-controller")
+
+	// Saturated fake pods: the controller must scale their Deployment up.
+	const satNS, simNS = "bin-saturated", "bin-sim"
+	createNamespace(t, satNS)
+	createNamespace(t, simNS)
+	createNamespace(t, "saturn-system")
+	satDeploy := createDeployment(t, satNS, "qwen-l40s", 2, 2)
+	var targets []promtest.Target
+	for _, pod := range []string{"qwen-l40s-6b7f9c-aaaaa", "qwen-l40s-6b7f9c-bbbbb"} {
+		createReadyPod(t, satDeploy, pod)
+		targets = append(targets, newVLLMPod(t, satNS, pod, model, 0.97, 12, 8).target())
+	}
+	// Real simulator processes, idle.
+	simDeploy := createDeployment(t, simNS, "qwen-sim", 2, 2)
+	simPods := []string{"qwen-sim-5c8d7b-aaaaa", "qwen-sim-5c8d7b-bbbbb"}
+	for _, pod := range simPods {
+		createReadyPod(t, simDeploy, pod)
+	}
+	targets = append(targets, startSims(t, dir, simNS, simPods)...)
+	prom := promtest.Start(t, promtest.Options{Targets: targets})
+
+	user, err := env.testEnv.AddUser(envtest.User{Name: "saturn-controller", Groups: []string{"system:masters"}}, nil)
+	require.NoError(t, err)
+	kc, err := user.KubeConfig()
+	require.NoError(t, err)
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	require.NoError(t, os.WriteFile(kubeconfig, kc, 0o600))
+
+	metricsPort, probePort := freePort(t), freePort(t)
+	process(t, ctrlBin, "run",
+		"--kubeconfig", kubeconfig,
+		"--prometheus-url", prom.URL,
+		"--prometheus-ca-file", prom.CA.CertFile,
+		"--actuation", "direct",
+		"--interval", "2s",
+		"--config-namespace", "saturn-system",
+		"--leader-elect",
+		"--leader-election-namespace", "saturn-system",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort),
+	)
+	require.Eventually(t, func() bool {
+		code, _, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/readyz", probePort))
+		return err == nil && code == http.StatusOK
+	}, 60*time.Second, 200*time.Millisecond, "controller never became ready")
+	code, _, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/healthz", probePort))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, code)
+
+	// The VAs are created after start: the watch (not only the tick) picks them up.
+	createVA(t, satNS, "qwen-l40s", "qwen-l40s", model, "L40S")
+	createVA(t, simNS, "qwen-sim", "qwen-sim", model, "L40S")
+
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		var d appsv1.Deployment
+		if err := env.client.Get(ctx, client.ObjectKeyFromObject(satDeploy), &d); err != nil {
+			return false
+		}
+		return *d.Spec.Replicas > 2
+	}, 60*time.Second, 250*time.Millisecond, "the binary never scaled the saturated Deployment up")
+
+	var va v1alpha1.VariantAutoscaling
+	require.Eventually(t, func() bool {
+		if err := env.client.Get(ctx, client.ObjectKey{Namespace: satNS, Name: "qwen-l40s"}, &va); err != nil {
+			return false
+		}
+		c := va.GetCondition(v1alpha1.TypeOptimizationReady)
+		return c != nil && c.Status == metav1.ConditionTrue && va.Status.Actuation.Applied
+	}, 30*time.Second, 250*time.Millisecond)
+	var d appsv1.Deployment
+	require.NoError(t, env.client.Get(ctx, client.ObjectKeyFromObject(satDeploy), &d))
+	assert.Equal(t, va.Status.DesiredOptimizedAlloc.NumReplicas, *d.Spec.Replicas)
+
+	// The simulator-backed variant has fresh metrics from real processes.
+	require.Eventually(t, func() bool {
+		var sim v1alpha1.VariantAutoscaling
+		if err := env.client.Get(ctx, client.ObjectKey{Namespace: simNS, Name: "qwen-sim"}, &sim); err != nil {
+			return false
+		}
+		c := sim.GetCondition(v1alpha1.TypeMetricsAvailable)
+		return c != nil && c.Status == metav1.ConditionTrue
+	}, 30*time.Second, 250*time.Millisecond, "metrics of the saturn-sim pods never became available")
+
+	// The gauges are on the metrics endpoint with WVA's labels.
+	_, body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	require.NoError(t, err)
+	want := fmt.Sprintf(`wva_desired_replicas{accelerator_type="L40S",namespace=%q,variant_name="qwen-l40s"} %d`, satNS, va.Status.DesiredOptimizedAlloc.NumReplicas)
+	assert.True(t, containsLine(body, want), "missing %q in /metrics", want)
+
+	// Leader election took the Lease.
+	var lease coordinationv1.Lease
+	require.NoError(t, env.client.Get(ctx, client.ObjectKey{Namespace: "saturn-system", Name: "saturn-controller.llmd.ai"}, &lease))
+	require.NotNil(t, lease.Spec.HolderIdentity)
+	assert.NotEmpty(t, *lease.Spec.HolderIdentity)
+}
+
+func containsLine(body, line string) bool {
+	sc := bufio.NewScanner(strings.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == line {
+			return true
+		}
+	}
+	return false
+}
