@@ -1,0 +1,246 @@
+// Package saturn_test renders the saturn chart with the helm binary and
+// checks the objects that matter; it has no non-test code.
+package saturn_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+func chartDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}
+
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(chartDir(), "..", "..", "bin", "helm")
+	if env := os.Getenv("SATURN_HELM"); env != "" {
+		p = env
+	}
+	if _, err := os.Stat(p); err != nil {
+		msg := "helm not found at " + p + ": run `make test` (it installs bin/helm) or set SATURN_HELM"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+func render(t *testing.T, args ...string) []*unstructured.Unstructured {
+	t.Helper()
+	helm := helmBinary(t)
+	cmd := exec.Command(helm, append([]string{"template", "rel", chartDir(), "--namespace", "saturn-system", "--include-crds"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "helm template: %s", stderr.String())
+	var objs []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLReader(bufioReader(out))
+	for {
+		doc, err := dec.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		js, err := yaml.YAMLToJSON(doc)
+		require.NoError(t, err)
+		if string(bytes.TrimSpace(js)) == "null" {
+			continue
+		}
+		u := &unstructured.Unstructured{}
+		require.NoError(t, u.UnmarshalJSON(js), "%s", doc)
+		objs = append(objs, u)
+	}
+	return objs
+}
+
+func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, o := range objs {
+		if o.GetKind() == kind && (name == "" || o.GetName() == name) {
+			return o
+		}
+	}
+	return nil
+}
+
+func TestHelmLint(t *testing.T) {
+	helm := helmBinary(t)
+	out, err := exec.Command(helm, "lint", chartDir(), "--strict").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+}
+
+func TestDefaultRender(t *testing.T) {
+	objs := render(t)
+	crd := find(objs, "CustomResourceDefinition", "variantautoscalings.llmd.ai")
+	require.NotNil(t, crd, "the CRD ships with the chart")
+
+	d := find(objs, "Deployment", "")
+	require.NotNil(t, d)
+	replicas, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas")
+	assert.Equal(t, int64(2), replicas)
+	pod, _, _ := unstructured.NestedMap(d.Object, "spec", "template", "spec")
+	psc := pod["securityContext"].(map[string]any)
+	assert.Equal(t, true, psc["runAsNonRoot"])
+	assert.Equal(t, "RuntimeDefault", psc["seccompProfile"].(map[string]any)["type"])
+	c := pod["containers"].([]any)[0].(map[string]any)
+	sc := c["securityContext"].(map[string]any)
+	assert.Equal(t, true, sc["readOnlyRootFilesystem"])
+	assert.Equal(t, false, sc["allowPrivilegeEscalation"])
+	assert.Equal(t, []any{"ALL"}, sc["capabilities"].(map[string]any)["drop"])
+	args := strings.Join(toStrings(c["args"].([]any)), " ")
+	assert.Contains(t, args, "--leader-elect=true")
+	assert.Contains(t, args, "--actuation=metrics")
+	assert.Contains(t, args, "--prometheus-url=https://")
+	assert.NotContains(t, args, "--prometheus-insecure-skip-verify")
+
+	cm := find(objs, "ConfigMap", "wva-saturation-scaling-config")
+	require.NotNil(t, cm)
+	def, _, _ := unstructured.NestedString(cm.Object, "data", "default")
+	assert.Contains(t, def, "kvCacheThreshold: 0.8")
+	assert.Contains(t, def, "queueLengthThreshold: 5")
+	require.NotNil(t, find(objs, "ConfigMap", "wva-model-scale-to-zero-config"))
+
+	hpa := find(objs, "HorizontalPodAutoscaler", "")
+	require.NotNil(t, hpa)
+	metrics, _, _ := unstructured.NestedSlice(hpa.Object, "spec", "metrics")
+	name, _, _ := unstructured.NestedString(metrics[0].(map[string]any), "external", "metric", "name")
+	assert.Equal(t, "wva_desired_replicas", name)
+
+	// Least privilege: the scale subresource is read-only in metrics mode,
+	// and nothing may delete.
+	role := find(objs, "ClusterRole", "rel-saturn")
+	require.NotNil(t, role)
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	for _, r := range rules {
+		rm := r.(map[string]any)
+		verbs := toStrings(rm["verbs"].([]any))
+		assert.NotContains(t, verbs, "delete")
+		assert.NotContains(t, verbs, "*")
+		if toStrings(rm["resources"].([]any))[0] == "deployments/scale" {
+			assert.Equal(t, []string{"get"}, verbs)
+		}
+	}
+	assert.Nil(t, find(objs, "APIService", ""), "the metrics API is opt-in")
+	assert.Nil(t, find(objs, "ServiceMonitor", ""))
+}
+
+func TestOptionalObjects(t *testing.T) {
+	objs := render(t,
+		"--set", "wva.metricsAPI.enabled=true",
+		"--set", "wva.serviceMonitor.enabled=true",
+		"--set", "wva.actuation=direct",
+		"--set", "wva.prometheus.caCert=-----BEGIN CERTIFICATE-----",
+		"--set", "wva.prometheus.monitoringNamespace=openshift-monitoring",
+		"--set", "hpa.enabled=false", "--set", "keda.enabled=true",
+	)
+	api := find(objs, "APIService", "v1beta1.external.metrics.k8s.io")
+	require.NotNil(t, api)
+	reader := find(objs, "RoleBinding", "rel-saturn-auth-reader")
+	require.NotNil(t, reader)
+	assert.Equal(t, "kube-system", reader.GetNamespace())
+	ref, _, _ := unstructured.NestedString(reader.Object, "roleRef", "name")
+	assert.Equal(t, "extension-apiserver-authentication-reader", ref)
+	delegator := find(objs, "ClusterRoleBinding", "rel-saturn-auth-delegator")
+	require.NotNil(t, delegator)
+	ref, _, _ = unstructured.NestedString(delegator.Object, "roleRef", "name")
+	assert.Equal(t, "system:auth-delegator", ref)
+
+	ca := find(objs, "ConfigMap", "prometheus-ca")
+	require.NotNil(t, ca)
+	assert.Equal(t, "openshift-monitoring", ca.GetNamespace())
+	require.NotNil(t, find(objs, "ServiceMonitor", ""))
+	require.NotNil(t, find(objs, "ScaledObject", ""))
+	assert.Nil(t, find(objs, "HorizontalPodAutoscaler", ""))
+
+	d := find(objs, "Deployment", "")
+	c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	args := strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+	assert.Contains(t, args, "--metrics-api")
+	assert.Contains(t, args, "--prometheus-ca-file=/etc/ssl/certs/prometheus-ca.crt")
+	assert.Contains(t, args, "--actuation=direct")
+
+	role := find(objs, "ClusterRole", "rel-saturn")
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	found := false
+	for _, r := range rules {
+		rm := r.(map[string]any)
+		if toStrings(rm["resources"].([]any))[0] == "deployments/scale" {
+			found = true
+			assert.Contains(t, toStrings(rm["verbs"].([]any)), "patch")
+		}
+	}
+	assert.True(t, found)
+}
+
+func TestHPAAndKEDAAreExclusive(t *testing.T) {
+	helm := helmBinary(t)
+	out, err := exec.Command(helm, "template", "rel", chartDir(), "--set", "keda.enabled=true").CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "exclusive")
+}
+
+func TestGuideValuesKeys(t *testing.T) {
+	// The llm-d guide's values keys are accepted and used.
+	objs := render(t,
+		"--set", "wva.prometheus.baseURL=https://thanos-querier.openshift-monitoring.svc:9091",
+		"--set", "wva.prometheus.tls.insecureSkipVerify=true",
+		"--set", "wva.scaleToZero=true",
+		"--set", "llmd.namespace=llm-d-sim", "--set", "llmd.modelID=meta-llama/Llama-3.1-8B-Instruct",
+		"--set", "va.accelerator=L40S", "--set", "va.variantCost=5.0",
+		"--set", "hpa.maxReplicas=8",
+	)
+	va := find(objs, "VariantAutoscaling", "")
+	require.NotNil(t, va)
+	assert.Equal(t, "llm-d-sim", va.GetNamespace())
+	assert.Equal(t, "L40S", va.GetLabels()["inference.optimization/acceleratorName"])
+	model, _, _ := unstructured.NestedString(va.Object, "spec", "modelID")
+	assert.Equal(t, "meta-llama/Llama-3.1-8B-Instruct", model)
+	cost, _, _ := unstructured.NestedString(va.Object, "spec", "variantCost")
+	assert.Equal(t, "5.0", cost)
+	hpa := find(objs, "HorizontalPodAutoscaler", "")
+	maxR, _, _ := unstructured.NestedInt64(hpa.Object, "spec", "maxReplicas")
+	assert.Equal(t, int64(8), maxR)
+	d := find(objs, "Deployment", "")
+	c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	args := strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+	assert.Contains(t, args, "--prometheus-url=https://thanos-querier.openshift-monitoring.svc:9091")
+	assert.Contains(t, args, "--prometheus-insecure-skip-verify")
+	assert.Contains(t, args, "--scale-to-zero=true")
+	s2z := find(objs, "ConfigMap", "wva-model-scale-to-zero-config")
+	def, _, _ := unstructured.NestedString(s2z.Object, "data", "default")
+	assert.Contains(t, def, "enable_scale_to_zero: true")
+}
+
+func TestChartCRDMatchesGenerated(t *testing.T) {
+	chart, err := os.ReadFile(filepath.Join(chartDir(), "crds", "llmd.ai_variantautoscalings.yaml"))
+	require.NoError(t, err)
+	gen, err := os.ReadFile(filepath.Join(chartDir(), "..", "..", "config", "crd", "llmd.ai_variantautoscalings.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, string(gen), string(chart), "charts/saturn/crds is a copy of config/crd: cp config/crd/llmd.ai_variantautoscalings.yaml charts/saturn/crds/")
+}
+
+func toStrings(in []any) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i], _ = v.(string)
+	}
+	return out
+}
