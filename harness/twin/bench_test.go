@@ -13,6 +13,7 @@ func benchScenario(b *testing.B, name string) {
 	require.NoError(b, err)
 	b.ReportAllocs()
 	var requests int
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rec, err := Run(context.Background(), sc, Options{NoOracle: true})
@@ -20,6 +21,9 @@ func benchScenario(b *testing.B, name string) {
 		requests = len(rec.Requests)
 	}
 	wall := b.Elapsed().Seconds() / float64(b.N)
+	if cpu := (cpuTime() - cpu0).Seconds() / float64(b.N); cpu > 0 {
+		b.ReportMetric(cpu, "cpu-s/op")
+	}
 	b.ReportMetric(sc.Spec.Duration.Seconds()/wall, "sim-s/wall-s")
 	b.ReportMetric(float64(requests)/wall, "requests/wall-s")
 	b.ReportMetric(float64(requests), "requests")
