@@ -178,16 +178,21 @@ func (t *twin) scrape() {
 		}
 	}
 	promUp := !t.store.Down()
+	// Bring every engine to now first: a draining replica may finish and stop
+	// (leaving the lists) while it advances.
+	for i := 0; i < len(t.serving); {
+		r := t.serving[i]
+		t.advance(r, t.now)
+		if i < len(t.serving) && t.serving[i] == r {
+			i++
+		}
+	}
 	for _, v := range t.variants {
 		var p record.TimelinePoint
 		p.Time, p.Variant, p.Desired = t.now, v.name, v.desired
 		p.Ready, p.Starting, p.Draining = v.counts()
 		kvN := 0
 		for _, r := range v.alive {
-			if r.eng == nil {
-				continue
-			}
-			t.advance(r, t.now)
 			if r.eng == nil {
 				continue
 			}
