@@ -34,11 +34,23 @@ image() {
   local ctx
   ctx="$(mktemp -d)"
   cp "$bin" "$ctx/$(basename "$bin")"
-  mkdir -p "$ctx/tmp" "$ctx/data"
+  mkdir -p "$ctx/tmp" "$ctx/data" "$ctx/root"
+  # A dynamically linked binary (bin/prometheus from `go install` with cgo) gets its
+  # shared libraries and ELF interpreter from the host, at the same paths.
+  local copy_root=""
+  if ldd "$bin" >/dev/null 2>&1; then
+    copy_root="COPY root /"
+    local lib
+    for lib in $(ldd "$bin" | awk '/=>/ {print $3} /^\t\// {print $1}'); do
+      mkdir -p "$ctx/root$(dirname "$lib")"
+      cp -L "$lib" "$ctx/root$lib"
+    done
+  fi
   cat > "$ctx/Dockerfile" <<DOCKERFILE
 FROM scratch
 COPY --chown=65532:65532 tmp /tmp
 COPY --chown=65532:65532 data /data
+$copy_root
 COPY $(basename "$bin") /usr/local/bin/$(basename "$bin")
 USER 65532:65532
 WORKDIR /data
