@@ -118,7 +118,7 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 		if metrics, err = vllmmetrics.Register(reg, names[0], cfg.MaxModelLen, vllmmetrics.FromEngineCache(eng.CacheConfig())); err != nil {
 			return err
 		}
-		drv := realtime.New(eng, realtime.Options{Clock: clk, OnStats: metrics.SetFromStats, Logger: log})
+		drv := realtime.New(eng, realtime.Options{Clock: clk, OnStats: metrics.SetFromStats, Logger: log, Precise: true})
 		go func() {
 			defer close(driverDone)
 			_ = drv.Run(driverCtx)

@@ -208,3 +208,25 @@ func TestDriverToleratesEarlyNextEventTime(t *testing.T) {
 	waitFor(t, notify, s, func(p Progress) bool { return p.Done })
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
+
+func TestPreciseSleepSleepsAtLeastTheDuration(t *testing.T) {
+	for _, d := range []time.Duration{0, 200 * time.Microsecond, 2 * time.Millisecond} {
+		start := time.Now()
+		preciseSleep(d)
+		assert.GreaterOrEqual(t, time.Since(start), d)
+	}
+}
+
+func TestPreciseDriverReleasesTokens(t *testing.T) {
+	drv := New(&realtimetest.FixedStep{Step: 3 * time.Millisecond, MaxRunning: 4}, Options{Precise: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = drv.Run(ctx) }()
+	notify := make(chan struct{}, 1)
+	start := time.Now()
+	s, err := drv.Submit(ctx, engine.Request{ID: "a", PromptTokens: 1, OutputTokens: 10}, notify)
+	require.NoError(t, err)
+	p := waitFor(t, notify, s, func(p Progress) bool { return p.Done })
+	assert.Equal(t, 10, p.Tokens)
+	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "tokens are not released before their deadlines")
+}

@@ -56,7 +56,7 @@ func pacingRun(b *testing.B, acc profiles.Accelerator, model profiles.Model, str
 		b.Fatal(err)
 	}
 	clk := clock.RealClock{}
-	drv := New(eng, Options{Clock: clk})
+	drv := New(eng, Options{Clock: clk, Precise: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = drv.Run(ctx) }()
