@@ -24,6 +24,10 @@ type SaturationEntry struct {
 	Analyzer                     string    `json:"analyzer,omitempty"`
 	ScaleUpStabilizationWindow   *Duration `json:"scaleUpStabilizationWindow,omitempty"`
 	ScaleDownStabilizationWindow *Duration `json:"scaleDownStabilizationWindow,omitempty"`
+	// Capacity analyzer concurrency tuning (see CapacityTuning).
+	ConcurrencyTarget     *float64 `json:"concurrencyTarget,omitempty"`
+	ScaleDownMaxFraction  *float64 `json:"scaleDownMaxFraction,omitempty"`
+	SaturationConcurrency *float64 `json:"saturationConcurrency,omitempty"`
 }
 
 // SaturationSettings is the parsed wva-saturation-scaling-config.
@@ -134,6 +138,15 @@ func (e *SaturationEntry) merge(o SaturationEntry) {
 	if o.ScaleDownStabilizationWindow != nil {
 		e.ScaleDownStabilizationWindow = o.ScaleDownStabilizationWindow
 	}
+	if o.ConcurrencyTarget != nil {
+		e.ConcurrencyTarget = o.ConcurrencyTarget
+	}
+	if o.ScaleDownMaxFraction != nil {
+		e.ScaleDownMaxFraction = o.ScaleDownMaxFraction
+	}
+	if o.SaturationConcurrency != nil {
+		e.SaturationConcurrency = o.SaturationConcurrency
+	}
 }
 
 func (e SaturationEntry) applyTo(mc *ModelConfig) {
@@ -146,6 +159,15 @@ func (e SaturationEntry) applyTo(mc *ModelConfig) {
 	}
 	if e.ScaleDownStabilizationWindow != nil {
 		mc.ScaleDownStabilizationWindow = e.ScaleDownStabilizationWindow.Duration
+	}
+	if e.ConcurrencyTarget != nil {
+		mc.Capacity.ConcurrencyTarget = *e.ConcurrencyTarget
+	}
+	if e.ScaleDownMaxFraction != nil {
+		mc.Capacity.ScaleDownMaxFraction = *e.ScaleDownMaxFraction
+	}
+	if e.SaturationConcurrency != nil {
+		mc.Capacity.SaturationConcurrency = *e.SaturationConcurrency
 	}
 }
 
@@ -193,6 +215,17 @@ func (e SaturationEntry) validate(isDefault bool, base Thresholds) error {
 	case "", AnalyzerCapacity, AnalyzerWVAV1:
 	default:
 		errs = append(errs, fmt.Errorf("analyzer %q: want %q or %q", e.Analyzer, AnalyzerCapacity, AnalyzerWVAV1))
+	}
+	for name, f := range map[string]*float64{
+		"concurrencyTarget":    e.ConcurrencyTarget,
+		"scaleDownMaxFraction": e.ScaleDownMaxFraction,
+	} {
+		if f != nil && (!finite(*f) || *f <= 0 || *f > 1) {
+			errs = append(errs, fmt.Errorf("%s %v: want a fraction in (0, 1], e.g. 0.5", name, *f))
+		}
+	}
+	if f := e.SaturationConcurrency; f != nil && (!finite(*f) || *f < 0 || *f > 1e6) {
+		errs = append(errs, fmt.Errorf("saturationConcurrency %v: want running requests per replica in [0, 1000000] (0 = learn it), e.g. 128", *f))
 	}
 	for name, d := range map[string]*Duration{
 		"scaleUpStabilizationWindow":   e.ScaleUpStabilizationWindow,

@@ -29,6 +29,14 @@ const (
 	DefaultScaleUpStabilizationWindow   = time.Duration(0)
 	DefaultScaleDownStabilizationWindow = 5 * time.Minute
 	DefaultRetentionPeriod              = 10 * time.Minute
+	// DefaultConcurrencyTarget is the share of the observed saturation concurrency (running
+	// requests per replica at which a replica starts queueing with KV to spare) that the
+	// capacity analyzer sizes each replica for. Concurrency grows much faster than load
+	// near saturation (latency rises), so the target sits well below the saturation point.
+	DefaultConcurrencyTarget = 0.1
+	// DefaultScaleDownMaxFraction is the largest share of a model's ready replicas one
+	// capacity decision may remove: shrinking is gradual and each step is observed.
+	DefaultScaleDownMaxFraction = 0.5
 	// MaxStabilizationWindow bounds both windows (the planner keeps history that long).
 	MaxStabilizationWindow = time.Hour
 )
@@ -59,8 +67,38 @@ type ModelConfig struct {
 	// without a finished request.
 	ScaleToZero     bool
 	RetentionPeriod time.Duration
+	// Capacity holds the capacity analyzer's concurrency tuning.
+	Capacity CapacityTuning
 	// Source names the ConfigMap entries that produced this config, for explanations.
 	Source string
+}
+
+// CapacityTuning tunes the capacity analyzer's concurrency model (saturn extensions of
+// wva-saturation-scaling-config). Zero fields mean the defaults.
+type CapacityTuning struct {
+	// ConcurrencyTarget (0, 1]: each replica is sized for this share of the concurrency at
+	// which its replicas were observed to saturate (default DefaultConcurrencyTarget).
+	ConcurrencyTarget float64
+	// ScaleDownMaxFraction (0, 1]: one decision removes at most this share of the model's
+	// ready replicas, and at least one (default DefaultScaleDownMaxFraction).
+	ScaleDownMaxFraction float64
+	// SaturationConcurrency > 0: running requests per replica at which a replica is known
+	// to saturate, used until saturn observes it (0 = learn it from the metrics only).
+	SaturationConcurrency float64
+}
+
+// WithDefaults fills unset (zero or invalid) fields with the defaults.
+func (c CapacityTuning) WithDefaults() CapacityTuning {
+	if !(c.ConcurrencyTarget > 0 && c.ConcurrencyTarget <= 1) {
+		c.ConcurrencyTarget = DefaultConcurrencyTarget
+	}
+	if !(c.ScaleDownMaxFraction > 0 && c.ScaleDownMaxFraction <= 1) {
+		c.ScaleDownMaxFraction = DefaultScaleDownMaxFraction
+	}
+	if !(c.SaturationConcurrency > 0) || c.SaturationConcurrency > 1e9 {
+		c.SaturationConcurrency = 0
+	}
+	return c
 }
 
 // DefaultModelConfig is the configuration used when no ConfigMap exists.
@@ -75,6 +113,7 @@ func DefaultModelConfig() ModelConfig {
 		Analyzer:                     DefaultAnalyzer,
 		ScaleUpStabilizationWindow:   DefaultScaleUpStabilizationWindow,
 		ScaleDownStabilizationWindow: DefaultScaleDownStabilizationWindow,
+		Capacity:                     CapacityTuning{}.WithDefaults(),
 		ScaleToZero:                  false,
 		RetentionPeriod:              DefaultRetentionPeriod,
 		Source:                       "built-in defaults",

@@ -45,6 +45,14 @@ func (b *snapBuilder) pods(ns, id, deploy string, loads ...podLoad) *snapBuilder
 	return b
 }
 
+// running sets the running requests of every pod of the model.
+func (b *snapBuilder) running(ns, id string, r float64) *snapBuilder {
+	for _, pm := range b.model(ns, id).Pods {
+		pm.Running = r
+	}
+	return b
+}
+
 func (b *snapBuilder) build() collector.Snapshot { return b.s }
 
 // state describes a variant whose ready pods are named like snapBuilder.pods names them.

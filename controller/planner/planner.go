@@ -27,6 +27,28 @@ type variantMemory struct {
 	lastDesired int
 	hasDesired  bool
 	lastSeen    time.Time
+	// saturation is the highest running-requests count at which a replica of the variant
+	// was seen saturating (sustained queue with KV to spare): the replica's admission
+	// limit (max-num-seqs, token budget); 0 = never seen. The highest, not the lowest: a
+	// pod that queues with few requests running (a burst of huge prompts, fragmented KV)
+	// says little about how many requests a replica holds.
+	saturation float64
+	// healthy is the highest concurrency a replica carried without queueing.
+	healthy float64
+}
+
+// podKey identifies a pod across cycles.
+type podKey struct{ namespace, pod string }
+
+// peak is one cycle's 1-minute peak of a pod's waiting requests.
+type peak struct {
+	at      time.Time
+	waiting float64
+}
+
+type podMemory struct {
+	peaks    []peak
+	lastSeen time.Time
 }
 
 type modelMemory struct {
@@ -40,6 +62,7 @@ type Planner struct {
 	analyzers map[string]saturation.Analyzer
 	variants  map[variantKey]*variantMemory
 	models    map[collector.ModelKey]*modelMemory
+	pods      map[podKey]*podMemory
 }
 
 // NewPlanner returns a planner with empty memory.
@@ -48,6 +71,7 @@ func NewPlanner(opts Options) *Planner {
 		analyzers: map[string]saturation.Analyzer{},
 		variants:  map[variantKey]*variantMemory{},
 		models:    map[collector.ModelKey]*modelMemory{},
+		pods:      map[podKey]*podMemory{},
 	}
 	for _, name := range []string{config.AnalyzerCapacity, config.AnalyzerWVAV1} {
 		a, _ := saturation.New(name)
@@ -112,6 +136,63 @@ func (p *Planner) forget(now time.Time) {
 			delete(p.models, k)
 		}
 	}
+	for k, m := range p.pods {
+		if now.Sub(m.lastSeen) > sustainWindow {
+			delete(p.pods, k)
+		}
+	}
+}
+
+// sustainCycles and sustainWindow define a pod's sustained waiting: the lowest 1-minute
+// peak of its last sustainCycles cycles no older than sustainWindow. With the default
+// 30 s cycle and 1 m peak window, one burst cannot reach three consecutive windows.
+const (
+	sustainCycles = 3
+	sustainWindow = 3 * time.Minute
+)
+
+// sustain records this cycle's peaks of the input's pods and fills their sustained waiting.
+func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) {
+	for j := range in.Replicas {
+		r := &in.Replicas[j]
+		k := podKey{in.Namespace, r.Pod}
+		m := p.pods[k]
+		if m == nil {
+			m = &podMemory{}
+			p.pods[k] = m
+		}
+		m.lastSeen = now
+		keep := m.peaks[:0]
+		for _, pk := range m.peaks {
+			if now.Sub(pk.at) <= sustainWindow && pk.at.Before(now) {
+				keep = append(keep, pk)
+			}
+		}
+		keep = append(keep, peak{now, r.Waiting})
+		if len(keep) > sustainCycles {
+			keep = keep[len(keep)-sustainCycles:]
+		}
+		m.peaks = keep
+		low := r.Waiting
+		for _, pk := range keep {
+			low = math.Min(low, pk.waiting)
+		}
+		r.SustainedWaiting, r.SustainedKnown = low, true
+	}
+}
+
+// learn folds this cycle's saturation and healthy observations of a variant into the
+// planner's memory and hands them to the analyzer.
+func (p *Planner) learn(now time.Time, in *saturation.VariantInput, t config.Thresholds) {
+	m := p.variantMem(now, in.VariantState)
+	if s, ok := saturation.ObservedSaturation(*in, t); ok && s > m.saturation {
+		m.saturation = s
+	}
+	if h, ok := saturation.ObservedHealthy(*in, t); ok && h > m.healthy {
+		m.healthy = h
+	}
+	in.SaturationConcurrency = m.saturation
+	in.HealthyConcurrency = m.healthy
 }
 
 func (p *Planner) variantMem(now time.Time, v saturation.VariantState) *variantMemory {
@@ -244,6 +325,8 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		a = p.analyzers[config.AnalyzerCapacity]
 	}
 	for i := range inputs {
+		p.sustain(now, &inputs[i])
+		p.learn(now, &inputs[i], mc.Thresholds)
 		if inputs[i].Desired == 0 {
 			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
 				inputs[i].Desired = m.lastDesired
@@ -252,7 +335,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	}
 	res := a.Analyze(saturation.ModelInput{
 		Namespace: key.Namespace, ModelID: key.ModelID, Variants: inputs,
-		MeanPromptTokens: mm.MeanPromptTokens, Thresholds: mc.Thresholds,
+		MeanPromptTokens: mm.MeanPromptTokens, Thresholds: mc.Thresholds, Capacity: mc.Capacity,
 	})
 	analyzer := res.Analyzer
 	recs := make([]int, len(vs))

@@ -30,30 +30,33 @@ type pool struct {
 	tokens          bool      // capacities known: units are tokens; else fractions of a replica
 	capacity        []float64 // per variant, in units
 	usedUnits       float64
-	waiting         float64
+	waiting         float64 // sizing waiting (sustained when known), summed over ready pods
+	peakWaiting     float64 // 1-minute peak waiting, summed
 	waitUnits       float64
 	demand          float64 // usedUnits + waitUnits
 	utilTarget      float64 // kvCacheThreshold - kvSpareTrigger
-	queueTarget     float64 // queueLengthThreshold - queueSpareTrigger
 	needUnits       float64 // demand / utilTarget
-	needQueueRepl   int     // ceil(waiting / queueTarget)
 	supplyUnits     float64 // sum over variants of current x capacity
 	supplyReplicas  int
 	readyWithMetric int
 	pending         int // starting replicas, counted as supply
 	stuck           int // failed replicas, not counted as supply
+	queueing        int // ready pods holding a sustained queue of queueLengthThreshold or more
+	needQueueRepl   int // ceil(waiting / queueLengthThreshold): the queue rule, used only while no saturation concurrency is known
+
+	running     float64 // running requests, summed
+	concurrency float64 // running + waiting
+	conc        concurrencyModel
+	concSupply  float64 // sum over variants of serving replicas x per-replica concurrency capacity
+	tune        config.CapacityTuning
 }
 
 func buildPool(in ModelInput) pool {
 	t := in.Thresholds
-	p := pool{tokens: true, capacity: make([]float64, len(in.Variants))}
+	p := pool{tokens: true, capacity: make([]float64, len(in.Variants)), tune: in.Capacity.WithDefaults()}
 	p.utilTarget = t.KvCacheThreshold - t.KvSpareTrigger
 	if p.utilTarget <= 0 {
 		p.utilTarget = t.KvCacheThreshold
-	}
-	p.queueTarget = t.QueueLengthThreshold - t.QueueSpareTrigger
-	if p.queueTarget <= 0 {
-		p.queueTarget = t.QueueLengthThreshold
 	}
 	var capSum float64
 	var capN int
@@ -87,6 +90,7 @@ func buildPool(in ModelInput) pool {
 			}
 		}
 	}
+	p.conc = buildConcurrency(in)
 	for i, v := range in.Variants {
 		for _, r := range v.Replicas {
 			c := 1.0
@@ -94,19 +98,39 @@ func buildPool(in ModelInput) pool {
 				c = r.KVCapacityTokens
 			}
 			p.usedUnits += r.KVUsage * c
-			p.waiting += r.Waiting
+			w := r.SizingWaiting()
+			p.waiting += w
+			p.peakWaiting += r.Waiting
+			p.running += r.Running
+			if w >= t.QueueLengthThreshold {
+				p.queueing++
+			}
 		}
 		serving := v.Current - (v.Pending() - v.Starting())
 		p.supplyUnits += float64(serving) * p.capacity[i]
 		p.supplyReplicas += serving
+		p.concSupply += float64(serving) * p.conc.capacity[i]
 	}
+	p.concurrency = p.running + p.waiting
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
 		p.waitUnits = p.waiting * in.MeanPromptTokens
 	}
 	p.demand = p.usedUnits + p.waitUnits
 	p.needUnits = p.demand / p.utilTarget
-	p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/p.queueTarget-epsilon), 1e9))
+	if !p.conc.anyLearned {
+		p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/t.QueueLengthThreshold-epsilon), 1e9))
+	}
 	return p
+}
+
+// concurrencyReplicas is the number of replicas the concurrency needs at the targets of
+// the variants (weighted by their current supply); 0 when no saturation is known.
+func (p pool) concurrencyReplicas() int {
+	if !p.conc.anyLearned || p.supplyReplicas <= 0 || p.concSupply <= 0 {
+		return 0
+	}
+	perReplica := p.concSupply / float64(p.supplyReplicas)
+	return int(math.Min(math.Ceil(p.concurrency/perReplica-epsilon), 1e9))
 }
 
 func (p pool) describe(in ModelInput) string {
@@ -122,7 +146,34 @@ func (p pool) describe(in ModelInput) string {
 		fmt.Fprintf(&b, "KV in use %.2f replica-equivalents (capacity unknown: vllm:cache_config_info missing) needs %.2f replicas at %.0f%% utilisation; supply %d replicas",
 			p.usedUnits, p.needUnits, p.utilTarget*100, p.supplyReplicas)
 	}
-	fmt.Fprintf(&b, "; %.0f waiting need %d replicas at %.1f per replica", p.waiting, p.needQueueRepl, p.queueTarget)
+	fmt.Fprintf(&b, "; concurrency %.0f (%.0f running + %.0f waiting", p.concurrency, p.running, p.waiting)
+	if p.peakWaiting > p.waiting {
+		fmt.Fprintf(&b, " sustained, 1m peak %.0f", p.peakWaiting)
+	}
+	fmt.Fprintf(&b, ")")
+	if !p.conc.anyLearned {
+		fmt.Fprintf(&b, ", saturation not observed yet")
+	}
+	for i, v := range in.Variants {
+		if !p.conc.anyLearned {
+			break
+		}
+		if p.conc.learned[i] {
+			fmt.Fprintf(&b, ", %s %.1f per replica (%.0f%% of saturation at %.0f running, %s)",
+				v.Name, p.conc.capacity[i], p.tune.ConcurrencyTarget*100, p.conc.saturation[i], p.conc.source[i])
+		} else {
+			fmt.Fprintf(&b, ", %s %.1f per replica (%s)", v.Name, p.conc.capacity[i], p.conc.source[i])
+		}
+	}
+	if n := p.concurrencyReplicas(); n > 0 {
+		fmt.Fprintf(&b, ": needs %d replicas", n)
+	}
+	if !p.conc.anyLearned && p.waiting > 0 {
+		fmt.Fprintf(&b, "; %.0f waiting need %d replicas at %g per replica", p.waiting, p.needQueueRepl, in.Thresholds.QueueLengthThreshold)
+	}
+	if p.queueing > 0 {
+		fmt.Fprintf(&b, "; %d replicas queueing >= %g", p.queueing, in.Thresholds.QueueLengthThreshold)
+	}
 	if p.pending > 0 {
 		fmt.Fprintf(&b, "; %d starting replicas counted as supply", p.pending)
 	}
@@ -149,7 +200,12 @@ func (c Capacity) Analyze(in ModelInput) Result {
 			"need":             p.needUnits,
 			"supply":           p.supplyUnits,
 			"supplyReplicas":   float64(p.supplyReplicas),
-			"queueReplicas":    float64(p.needQueueRepl),
+			"running":          p.running,
+			"peakWaiting":      p.peakWaiting,
+			"concurrency":      p.concurrency,
+			"concSupply":       p.concSupply,
+			"concReplicas":     float64(p.concurrencyReplicas()),
+			"queueing":         float64(p.queueing),
 			"pending":          float64(p.pending),
 			"stuck":            float64(p.stuck),
 			"utilTarget":       p.utilTarget,
@@ -173,27 +229,39 @@ func (c Capacity) Analyze(in ModelInput) Result {
 		return res
 	}
 
+	for i := range in.Variants {
+		if p.conc.learned[i] {
+			res.Inputs["saturationConcurrency"] = math.Max(res.Inputs["saturationConcurrency"], p.conc.saturation[i])
+		}
+	}
 	deficitUnits := p.needUnits - p.supplyUnits
+	deficitConc := 0.0
+	if p.conc.anyLearned {
+		deficitConc = p.concurrency - p.concSupply
+	}
 	deficitRepl := p.needQueueRepl - p.supplyReplicas
-	if deficitUnits > epsilon*math.Max(1, p.needUnits) || deficitRepl > 0 {
-		c.scaleUp(in, p, deficitUnits, deficitRepl, &res, summary)
+	if deficitUnits > epsilon*math.Max(1, p.needUnits) || deficitConc > epsilon*math.Max(1, p.concurrency) || deficitRepl > 0 {
+		c.scaleUp(in, p, deficitUnits, deficitConc, deficitRepl, &res, summary)
 		return res
 	}
 	c.scaleDown(in, p, &res, summary)
 	return res
 }
 
-func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits float64, deficitRepl int, res *Result, summary string) {
+func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits, deficitConc float64, deficitRepl int, res *Result, summary string) {
 	order := byCost(in, true)
 	added := make([]int, len(in.Variants))
 	for _, i := range order {
-		if deficitUnits <= epsilon && deficitRepl <= 0 {
+		if deficitUnits <= epsilon && deficitConc <= epsilon && deficitRepl <= 0 {
 			break
 		}
 		v := in.Variants[i]
 		k := 0
 		if deficitUnits > epsilon {
 			k = int(math.Min(math.Ceil(deficitUnits/p.capacity[i]-epsilon), MaxTargetReplicas))
+		}
+		if deficitConc > epsilon {
+			k = max(k, int(math.Min(math.Ceil(deficitConc/p.conc.capacity[i]-epsilon), MaxTargetReplicas)))
 		}
 		k = max(k, deficitRepl, 0)
 		k = min(k, max(MaxTargetReplicas-v.Current, 0))
@@ -205,6 +273,7 @@ func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits float64, deficitRepl
 		}
 		added[i] = k
 		deficitUnits -= float64(k) * p.capacity[i]
+		deficitConc -= float64(k) * p.conc.capacity[i]
 		deficitRepl -= k
 	}
 	var parts []string
@@ -220,7 +289,7 @@ func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits float64, deficitRepl
 	switch {
 	case len(parts) == 0:
 		res.Reason = "scale-up needed but every variant is at maxReplicas: " + summary
-	case deficitUnits > epsilon || deficitRepl > 0:
+	case deficitUnits > epsilon || deficitConc > epsilon || deficitRepl > 0:
 		res.Reason = "scale up " + strings.Join(parts, ", ") + " (every variant now at maxReplicas, still short): " + summary
 	default:
 		res.Reason = "scale up " + strings.Join(parts, ", ") + ": " + summary
@@ -240,25 +309,49 @@ func headroomNote(v VariantState) string {
 }
 
 func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
-	if p.pending > 0 {
-		res.Reason = "no change: " + summary + "; no scale-down while replicas are starting"
+	holdAll := func(why string) {
+		res.Reason = "no change: " + summary + "; " + why
 		for i := range res.Targets {
 			res.Targets[i].Reason = res.Reason
 		}
+	}
+	if p.pending > 0 {
+		holdAll("no scale-down while replicas are starting")
 		return
 	}
+	if p.queueing > 0 {
+		holdAll("no scale-down while a replica holds a queue")
+		return
+	}
+	// At most ScaleDownMaxFraction of the serving replicas per decision, at least one.
+	budget := max(int(math.Floor(float64(p.supplyReplicas)*p.tune.ScaleDownMaxFraction+epsilon)), 1)
 	removed := make([]int, len(in.Variants))
-	supplyUnits, supplyRepl := p.supplyUnits, p.supplyReplicas
+	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupply
+	blocked := ""
 	for _, i := range byCost(in, false) {
 		v := in.Variants[i]
 		for v.Current-removed[i] > max(v.Min, 1) {
+			if budget == 0 {
+				blocked = fmt.Sprintf("at most %.0f%% of %d replicas removed per decision", p.tune.ScaleDownMaxFraction*100, p.supplyReplicas)
+				break
+			}
 			nextUnits := supplyUnits - p.capacity[i]
 			nextRepl := supplyRepl - 1
-			if nextRepl < 1 || p.needUnits > nextUnits+epsilon*math.Max(1, p.needUnits) || p.needQueueRepl > nextRepl {
+			nextConc := concSupply - p.conc.capacity[i]
+			if nextRepl < 1 {
+				break
+			}
+			if p.needUnits > nextUnits+epsilon*math.Max(1, p.needUnits) {
+				blocked = "removing one more replica would break the KV target"
+				break
+			}
+			if p.concurrency > nextConc*scaleDownHeadroom+epsilon {
+				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", p.concurrency, scaleDownHeadroom*100, nextConc)
 				break
 			}
 			removed[i]++
-			supplyUnits, supplyRepl = nextUnits, nextRepl
+			budget--
+			supplyUnits, supplyRepl, concSupply = nextUnits, nextRepl, nextConc
 		}
 	}
 	var parts []string
@@ -267,14 +360,17 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 			continue
 		}
 		res.Targets[i].Replicas = v.Current - removed[i]
-		res.Targets[i].Reason = fmt.Sprintf("scale down %d -> %d (most expensive first, cost %g; the pool without them still holds the demand): %s",
+		res.Targets[i].Reason = fmt.Sprintf("scale down %d -> %d (most expensive first, cost %g; the pool without them still holds the KV demand and the concurrency): %s",
 			v.Current, v.Current-removed[i], v.Cost, summary)
 		parts = append(parts, fmt.Sprintf("-%d on %s", removed[i], v.Name))
 	}
+	if blocked == "" {
+		blocked = "every variant is at its minimum"
+	}
 	if len(parts) == 0 {
-		res.Reason = "no change: " + summary + "; removing one more replica would break the thresholds or a minimum"
+		res.Reason = "no change: " + summary + "; " + blocked
 	} else {
-		res.Reason = "scale down " + strings.Join(parts, ", ") + ": " + summary
+		res.Reason = "scale down " + strings.Join(parts, ", ") + ": " + summary + "; stopped: " + blocked
 	}
 	for i := range res.Targets {
 		if removed[i] == 0 {

@@ -9,8 +9,9 @@ import (
 )
 
 // Capacity expectations, by hand: default thresholds give a utilisation target of
-// 0.80-0.10 = 0.70 and a queue target of 5-3 = 2 waiting per replica; pods hold 10,000
-// KV tokens unless stated.
+// 0.80-0.10 = 0.70 and, while no saturation concurrency is known, a queue target of
+// queueLengthThreshold = 5 waiting per replica; pods hold 10,000 KV tokens unless stated.
+// Scale-down removes at most half of the serving replicas per decision.
 func TestCapacityTable(t *testing.T) {
 	const c = 10000
 	tests := []struct {
@@ -25,9 +26,16 @@ func TestCapacityTable(t *testing.T) {
 			want: map[string]int{"a": 3}, inReason: "needs 22857 tokens",
 		},
 		{
-			name: "one decision: 2 pods at 0.9 with 10 waiting each need 10 replicas for the queue",
+			// 18000 in use + 20 waiting x 1000 = 38000 -> 54286 tokens = 6 replicas; the
+			// queue alone would need 20/5 = 4.
+			name: "one decision: 2 pods at 0.9 with 10 waiting each need 6 replicas",
 			in:   model(1000, variant("a", 10, 0, pod{0.9, 10, c}, pod{0.9, 10, c})),
-			want: map[string]int{"a": 10}, inReason: "20 waiting need 10 replicas",
+			want: map[string]int{"a": 6}, inReason: "20 waiting need 4 replicas at 5 per replica",
+		},
+		{
+			name: "queue rule without KV pressure: 2 idle-KV pods with 10 waiting each need 20/5 = 4",
+			in:   model(0, variant("a", 10, 0, pod{0.1, 10, c}, pod{0.1, 10, c})),
+			want: map[string]int{"a": 4}, inReason: "20 waiting need 4 replicas",
 		},
 		{
 			name: "waiting prompt tokens count: 18000 in use + 2x1000 waiting = 20000 need 28571, +1",
@@ -48,12 +56,12 @@ func TestCapacityTable(t *testing.T) {
 		},
 		{
 			name: "maxReplicas spills the rest to the next cheapest, in its own capacity",
-			// used 2x0.9x10000 = 18000 + 20 waiting x 1000 = 38000 -> need 54286, supply 20000:
-			// deficit 34286; queue 20/2 = 10 replicas, supply 2 -> 8 more.
-			// cheap (max 3): +2 (-> 20000 tokens, 6 replicas still short); dear pods hold 20000:
-			// ceil(14286/20000)=1 but the queue needs 6 -> +6.
+			// used 0.9x10000 + 0.9x20000 = 27000 + 20 waiting x 1000 = 47000 -> need 67143,
+			// supply 30000: deficit 37143; queue 20/5 = 4 replicas, supply 2 -> 2 more.
+			// cheap (max 3): +2 (-> 20000 tokens, queue satisfied); dear pods hold 20000:
+			// ceil(17143/20000) = +1.
 			in:   model(1000, withMax(variant("cheap", 5, 0, pod{0.9, 10, c}), 3), variant("dear", 20, 0, pod{0.9, 10, 2 * c})),
-			want: map[string]int{"cheap": 3, "dear": 7},
+			want: map[string]int{"cheap": 3, "dear": 2},
 		},
 		{
 			name: "every variant at max: no change, reason says so",
@@ -71,9 +79,10 @@ func TestCapacityTable(t *testing.T) {
 			want: map[string]int{"a": 4}, inReason: "1 stuck replicas not counted",
 		},
 		{
+			// 3 serving idle replicas: half of them (1) may go; the stuck one is not waited for.
 			name: "a stuck replica does not block scale-down",
 			in:   model(0, withStuck(variant("a", 10, 1, pod{0.0, 0, c}, pod{0.0, 0, c}, pod{0.0, 0, c}), 1)),
-			want: map[string]int{"a": 2},
+			want: map[string]int{"a": 3},
 		},
 		{
 			name: "no scale-down while a replica is starting",
@@ -81,10 +90,10 @@ func TestCapacityTable(t *testing.T) {
 			want: map[string]int{"a": 3}, inReason: "no scale-down while replicas are starting",
 		},
 		{
-			name: "idle pool of 4 drains to 1 in one decision",
-			// 4000 tokens need 5714: supply 40000 -> 30000 -> 20000 -> 10000, floor 1.
+			name: "idle pool of 4 halves to 2 in one decision",
+			// 4000 tokens need 5714: KV would allow 1, but at most half of 4 go per decision.
 			in:   model(0, variant("a", 10, 0, pod{0.1, 0, c}, pod{0.1, 0, c}, pod{0.1, 0, c}, pod{0.1, 0, c})),
-			want: map[string]int{"a": 1},
+			want: map[string]int{"a": 2}, inReason: "at most 50% of 4 replicas removed per decision",
 		},
 		{
 			name: "scale-down stops where N-1 would break the target",

@@ -7,24 +7,29 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
 
-// Two L40S replicas (20,000 KV tokens each) are 90% full with 12 requests waiting; an
-// H100 variant costs more. The capacity analyzer sizes the pool in one decision.
+// Two L40S replicas (20,000 KV tokens each) are 90% full with 20 requests running and 6
+// waiting each; an H100 variant costs more. L40S replicas were seen saturating at 24
+// running requests (the planner remembers it), and this model is tuned to size replicas
+// at half of that. The capacity analyzer sizes the pool in one decision: the KV demand
+// and the concurrency (62 requests at 12 per replica) both need more replicas.
 func ExampleCapacity_Analyze() {
 	in := saturation.ModelInput{
 		Namespace: "prod", ModelID: "meta-llama/Llama-3.1-8B-Instruct",
 		MeanPromptTokens: 900,
 		Thresholds:       config.DefaultModelConfig().Thresholds,
+		Capacity:         config.CapacityTuning{ConcurrencyTarget: 0.5},
 		Variants: []saturation.VariantInput{
 			{
 				VariantState: saturation.VariantState{Name: "llama-l40s", Cost: 5, Current: 2, Ready: 2, Max: 4},
 				Replicas: []saturation.ReplicaMetrics{
-					{Pod: "llama-l40s-1", KVUsage: 0.9, Waiting: 6, KVCapacityTokens: 20000},
-					{Pod: "llama-l40s-2", KVUsage: 0.9, Waiting: 6, KVCapacityTokens: 20000},
+					{Pod: "llama-l40s-1", KVUsage: 0.9, Running: 20, Waiting: 6, KVCapacityTokens: 20000},
+					{Pod: "llama-l40s-2", KVUsage: 0.9, Running: 20, Waiting: 6, KVCapacityTokens: 20000},
 				},
+				SaturationConcurrency: 24,
 			},
 			{
 				VariantState: saturation.VariantState{Name: "llama-h100", Cost: 20, Current: 1, Ready: 1},
-				Replicas:     []saturation.ReplicaMetrics{{Pod: "llama-h100-1", KVUsage: 0.5, KVCapacityTokens: 50000}},
+				Replicas:     []saturation.ReplicaMetrics{{Pod: "llama-h100-1", KVUsage: 0.5, Running: 10, KVCapacityTokens: 50000}},
 			},
 		},
 	}
@@ -36,7 +41,7 @@ func ExampleCapacity_Analyze() {
 	// Output:
 	// llama-l40s -> 4
 	// llama-h100 -> 2
-	// scale up +2 on llama-l40s, +1 on llama-h100: KV demand 71800 tokens (61000 in use + 12 waiting x 900 mean prompt tokens) needs 102571 tokens at 70% utilisation; supply 3 replicas = 90000 tokens; 12 waiting need 6 replicas at 2.0 per replica
+	// scale up +2 on llama-l40s, +1 on llama-h100: KV demand 71800 tokens (61000 in use + 12 waiting x 900 mean prompt tokens) needs 102571 tokens at 70% utilisation; supply 3 replicas = 90000 tokens; concurrency 62 (50 running + 12 waiting), llama-l40s 12.0 per replica (50% of saturation at 24 running, observed), llama-h100 12.0 per replica (saturation not seen on this variant, lowest target of the model): needs 6 replicas; 2 replicas queueing >= 5
 }
 
 // The same pool under WVA v0.5.1's rule: both L40S replicas are saturated, so only the

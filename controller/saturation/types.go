@@ -15,6 +15,11 @@ type ReplicaMetrics struct {
 	Waiting float64
 	// Running is vllm:num_requests_running.
 	Running float64
+	// SustainedWaiting, when SustainedKnown, is the waiting requests sustained over the
+	// last cycles (the planner passes the lowest 1-minute peak of its last few cycles), so
+	// that a one-off burst does not size the pool. Unknown: Waiting is used.
+	SustainedWaiting float64
+	SustainedKnown   bool
 	// KVCapacityTokens is num_gpu_blocks x block_size from vllm:cache_config_info; 0 = unknown.
 	KVCapacityTokens float64
 }
@@ -62,11 +67,27 @@ func (v VariantState) Starting() int { return max(v.Pending()-max(v.Stuck, 0), 0
 // HasHeadroom tells whether the variant may grow past n replicas.
 func (v VariantState) HasHeadroom(n int) bool { return v.Max <= 0 || n < v.Max }
 
+// SizingWaiting is the waiting requests used to size the pool: the sustained value when
+// known, else the 1-minute peak.
+func (r ReplicaMetrics) SizingWaiting() float64 {
+	if r.SustainedKnown {
+		return r.SustainedWaiting
+	}
+	return r.Waiting
+}
+
 // VariantInput is a variant with the metrics of its ready pods.
 type VariantInput struct {
 	VariantState
 	// Replicas holds one entry per ready pod that reported metrics.
 	Replicas []ReplicaMetrics
+	// SaturationConcurrency is the running requests per replica at which this variant's
+	// replicas were observed to saturate (queue with KV to spare), remembered by the
+	// planner across cycles; 0 = never observed.
+	SaturationConcurrency float64
+	// HealthyConcurrency is the highest concurrency (running + waiting) per replica this
+	// variant was observed to carry without queueing, remembered by the planner; 0 = none.
+	HealthyConcurrency float64
 }
 
 // ModelInput is everything an analyzer needs for one model in one namespace.
@@ -77,6 +98,8 @@ type ModelInput struct {
 	// MeanPromptTokens is the recent mean prompt length (tokens per request); 0 or NaN = unknown.
 	MeanPromptTokens float64
 	Thresholds       config.Thresholds
+	// Capacity tunes the capacity analyzer's concurrency model; zero fields mean defaults.
+	Capacity config.CapacityTuning
 }
 
 // Target is an analyzer's recommendation for one variant.

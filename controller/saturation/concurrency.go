@@ -1,0 +1,128 @@
+package saturation
+
+import (
+	"math"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
+)
+
+// scaleDownHeadroom is the share of the concurrency target a pool must stay under after a
+// removal. Concurrency rises as a pool shrinks (each replica's latency grows with its
+// load), so a linear projection underestimates it; the gap between the scale-up trigger
+// (the target) and this bound keeps the pool from flapping around the target.
+const scaleDownHeadroom = 0.8
+
+// exploreFactor: until a variant's saturation is observed, a replica is assumed to hold
+// this multiple of the highest concurrency one was seen to carry without queueing. With
+// scale-down bounded per decision and observed through the stabilization window, the
+// pool consolidates step by step; the first saturation it meets is learned for good.
+const exploreFactor = 2.0
+
+// minConcurrencyCapacity floors any per-replica concurrency capacity: a replica can
+// always hold one request.
+const minConcurrencyCapacity = 1.0
+
+// ObservedSaturation returns the concurrency at which a replica of v was seen saturating
+// in this cycle: the most running requests among its pods that hold a sustained queue
+// (SizingWaiting >= queueLengthThreshold) while their KV cache is below kvCacheThreshold
+// (a replica queueing with KV to spare is limited by compute, batch size or token budget,
+// not memory). ok is false when no pod shows it.
+func ObservedSaturation(v VariantInput, t config.Thresholds) (conc float64, ok bool) {
+	for _, r := range v.Replicas {
+		if !validSample(r) || r.Running <= 0 {
+			continue
+		}
+		if r.SizingWaiting() >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold {
+			conc = math.Max(conc, r.Running)
+			ok = true
+		}
+	}
+	return conc, ok
+}
+
+// ObservedHealthy returns the highest concurrency (running + sizing waiting) a pod of v
+// carries in this cycle without queueing (peak waiting below queueLengthThreshold) and
+// below the KV threshold. ok is false when no pod qualifies.
+func ObservedHealthy(v VariantInput, t config.Thresholds) (conc float64, ok bool) {
+	for _, r := range v.Replicas {
+		if !validSample(r) {
+			continue
+		}
+		if r.Waiting < t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold {
+			conc = math.Max(conc, r.Running+r.SizingWaiting())
+			ok = true
+		}
+	}
+	return conc, ok
+}
+
+func validSample(r ReplicaMetrics) bool {
+	for _, f := range []float64{r.Running, r.Waiting, r.KVUsage, r.SizingWaiting()} {
+		if !finite(f) || f < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// concurrencyModel is the per-variant concurrency capacity the capacity analyzer uses.
+type concurrencyModel struct {
+	// capacity is the concurrency (running + waiting) one replica is sized for, per variant.
+	capacity []float64
+	// saturation is the saturation concurrency per variant (0 = unknown).
+	saturation []float64
+	// learned tells, per variant, whether capacity derives from a saturation concurrency
+	// (observed, remembered or configured) rather than the healthy high-water mark.
+	learned []bool
+	// anyLearned: at least one variant has a saturation concurrency; only then does
+	// concurrency drive scale-up (a high-water mark is a floor of what is safe, not a need).
+	anyLearned bool
+	source     []string
+}
+
+// buildConcurrency derives the per-replica concurrency capacities from the inputs only
+// (the saturation concurrency the planner remembers, else the configured one, else the
+// healthy high-water mark), never from this cycle's load, so that more load can never
+// raise a capacity and yield fewer replicas. The planner folds this cycle's observations
+// (ObservedSaturation, ObservedHealthy) into its memory before calling the analyzer.
+func buildConcurrency(in ModelInput) concurrencyModel {
+	tune := in.Capacity.WithDefaults()
+	n := len(in.Variants)
+	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), source: make([]string, n)}
+	minTarget := math.Inf(1)
+	for i, v := range in.Variants {
+		s, src := 0.0, ""
+		switch {
+		case v.SaturationConcurrency > 0 && finite(v.SaturationConcurrency):
+			s, src = math.Min(v.SaturationConcurrency, 1e9), "observed"
+		case tune.SaturationConcurrency > 0:
+			s, src = tune.SaturationConcurrency, "configured saturationConcurrency"
+		}
+		if s > 0 {
+			m.saturation[i] = s
+			m.capacity[i] = math.Max(s*tune.ConcurrencyTarget, minConcurrencyCapacity)
+			m.learned[i] = true
+			m.anyLearned = true
+			m.source[i] = src
+			minTarget = math.Min(minTarget, m.capacity[i])
+		}
+	}
+	for i, v := range in.Variants {
+		if m.learned[i] {
+			continue
+		}
+		if m.anyLearned {
+			// Another variant of the model saturated: assume this one holds no more.
+			m.capacity[i] = minTarget
+			m.source[i] = "saturation not seen on this variant, lowest target of the model"
+			continue
+		}
+		h := 0.0
+		if v.HealthyConcurrency > 0 && finite(v.HealthyConcurrency) {
+			h = math.Min(v.HealthyConcurrency, 1e9)
+		}
+		m.capacity[i] = math.Max(exploreFactor*h, minConcurrencyCapacity)
+		m.source[i] = "twice the highest healthy concurrency seen, saturation never observed"
+	}
+	return m
+}
