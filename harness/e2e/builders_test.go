@@ -42,6 +42,7 @@ spec:
       engine: {maxNumSeqs: 32}
   autoscaler:
     interval: 10s
+    stabilization: {scaleDown: 20s}
     actuation:
       mode: hpa
       hpa:
@@ -102,6 +103,9 @@ func TestChartValues(t *testing.T) {
 	prom := wva["prometheus"].(map[string]any)
 	assert.Equal(t, "https://prometheus.monitoring.svc:9090", prom["baseURL"])
 	assert.Equal(t, "PEM", prom["caCert"])
+	def := wva["capacityScaling"].(map[string]any)["default"].(map[string]any)
+	assert.Equal(t, "20s", def["scaleDownStabilizationWindow"])
+	assert.Equal(t, "0s", def["scaleUpStabilizationWindow"], "the scenario's defaulted window is passed")
 	assert.NotContains(t, prom, "allowHTTP", "plain HTTP is never enabled")
 
 	vv := e.VariantValues(sc, sc.Spec.Variants[1])

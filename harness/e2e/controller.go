@@ -35,6 +35,13 @@ func (e *Env) ControllerValues(sc *scenario.Scenario) map[string]any {
 	put("queueLengthThreshold", a.Thresholds.QueueLengthThreshold)
 	put("kvSpareTrigger", a.Thresholds.KVSpareTrigger)
 	put("queueSpareTrigger", a.Thresholds.QueueSpareTrigger)
+	// The controller's own stabilization windows live in the same ConfigMap entry.
+	if w := a.Stabilization.ScaleDown; w != nil {
+		thresholds["scaleDownStabilizationWindow"] = w.String()
+	}
+	if w := a.Stabilization.ScaleUp; w != nil {
+		thresholds["scaleUpStabilizationWindow"] = w.String()
+	}
 	wva := map[string]any{
 		"replicaCount":      1,
 		"image":             map[string]any{"repository": ControllerImage, "tag": ImageTag},
