@@ -83,6 +83,8 @@ type Controller struct {
 	lastCycle time.Time
 	known     map[types.NamespacedName]struct{}
 	lastCfg   config.Config
+	// pods is reset at the start of each cycle; cycles never overlap.
+	pods podCache
 }
 
 // New returns a Controller; it validates its dependencies.

@@ -46,6 +46,7 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 	c.mu.Lock()
 	c.lastCycle = now
 	c.mu.Unlock()
+	c.pods.reset()
 	log := c.Log.WithValues("cycle", now.UTC().Format(time.RFC3339))
 	res := CycleResult{Time: now}
 

@@ -2,10 +2,12 @@ package reconciler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
@@ -17,7 +19,13 @@ func (c *Controller) patchStatus(ctx context.Context, orig, va *v1alpha1.Variant
 	if equality.Semantic.DeepEqual(orig.Status, va.Status) {
 		return nil
 	}
-	err := c.Client.Status().Patch(ctx, va, client.MergeFrom(orig))
+	// A merge patch of the whole status: cheaper than diffing two full
+	// objects, and lists (conditions) are replaced whole either way.
+	body, err := json.Marshal(map[string]any{"status": va.Status})
+	if err != nil {
+		return fmt.Errorf("encoding status of VariantAutoscaling %s/%s: %w", va.Namespace, va.Name, err)
+	}
+	err = c.Client.Status().Patch(ctx, va, client.RawPatch(types.MergePatchType, body))
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
@@ -72,20 +73,75 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 	return t, nil
 }
 
-// readyPods lists the names of running, ready, not-terminating pods.
+// readyPods returns the names of the running, ready, not-terminating pods of
+// namespace matching sel. Pods are listed once per namespace per cycle (see
+// podCache), not once per VA.
 func (c *Controller) readyPods(ctx context.Context, namespace string, sel labels.Selector) ([]string, error) {
-	var pods corev1.PodList
-	if err := c.Client.List(ctx, &pods, client.InNamespace(namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
-		return nil, fmt.Errorf("listing pods in %s for %s: %w", namespace, sel, err)
+	ns, err := c.pods.list(ctx, c.Client, namespace)
+	if err != nil {
+		return nil, err
+	}
+	candidates := ns.all
+	// Narrow with an equality requirement through the label index, then match
+	// the whole selector: O(pods of the target), not O(pods of the namespace).
+	if reqs, ok := sel.Requirements(); ok {
+		for _, r := range reqs {
+			if (r.Operator() == selection.Equals || r.Operator() == selection.DoubleEquals || r.Operator() == selection.In) && r.Values().Len() == 1 {
+				candidates = ns.byLabel[r.Key()+"="+r.Values().List()[0]]
+				break
+			}
+		}
 	}
 	out := []string{}
-	for i := range pods.Items {
-		if podReady(&pods.Items[i]) {
-			out = append(out, pods.Items[i].Name)
+	for _, p := range candidates {
+		if sel.Matches(labels.Set(p.labels)) {
+			out = append(out, p.name)
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// readyPod is what a cycle keeps of a ready pod.
+type readyPod struct {
+	name   string
+	labels map[string]string
+}
+
+// nsPods are one namespace's ready pods, indexed by "key=value" label.
+type nsPods struct {
+	all     []readyPod
+	byLabel map[string][]readyPod
+}
+
+// podCache holds one cycle's ready pods per namespace.
+type podCache struct {
+	byNS map[string]*nsPods
+}
+
+func (pc *podCache) reset() { pc.byNS = map[string]*nsPods{} }
+
+func (pc *podCache) list(ctx context.Context, r client.Reader, namespace string) (*nsPods, error) {
+	if pods, ok := pc.byNS[namespace]; ok {
+		return pods, nil
+	}
+	var list corev1.PodList
+	if err := r.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("listing pods in %s: %w", namespace, err)
+	}
+	ns := &nsPods{byLabel: map[string][]readyPod{}}
+	for i := range list.Items {
+		if !podReady(&list.Items[i]) {
+			continue
+		}
+		p := readyPod{name: list.Items[i].Name, labels: list.Items[i].Labels}
+		ns.all = append(ns.all, p)
+		for k, v := range p.labels {
+			ns.byLabel[k+"="+v] = append(ns.byLabel[k+"="+v], p)
+		}
+	}
+	pc.byNS[namespace] = ns
+	return ns, nil
 }
 
 func podReady(p *corev1.Pod) bool {

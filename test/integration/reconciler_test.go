@@ -91,17 +91,20 @@ func newFixture(t *testing.T, ns string, kv float64, waiting int) *fixture {
 	return f
 }
 
-func newController(t *testing.T, q collector.Querier, mode actuation.Mode) (*reconciler.Controller, *prometheus.Registry, *events, *metricsapi.Store) {
+// newController builds an in-process controller seeing only namespace ns
+// (other tests' VAs live in the same API server).
+func newController(t *testing.T, ns string, q collector.Querier, mode actuation.Mode) (*reconciler.Controller, *prometheus.Registry, *events, *metricsapi.Store) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg)
 	require.NoError(t, err)
-	act, err := actuation.New(mode, env.client)
+	cl := client.NewNamespacedClient(env.client, ns)
+	act, err := actuation.New(mode, cl)
 	require.NoError(t, err)
 	ev := &events{}
 	store := metricsapi.NewStore()
 	c, err := reconciler.New(reconciler.Deps{
-		Client: env.client, Recorder: ev, Clock: clock.RealClock{}, Querier: q,
+		Client: cl, Recorder: ev, Clock: clock.RealClock{}, Querier: q,
 		Actuator: act, Metrics: m, Store: store,
 	}, reconciler.Options{ConfigNamespace: "saturn-system"})
 	require.NoError(t, err)
@@ -125,7 +128,7 @@ func condStatus(va *v1alpha1.VariantAutoscaling, typ string) metav1.ConditionSta
 func TestReconcilerMetricsModeScalesUpInOneDecision(t *testing.T) {
 	f := newFixture(t, "recon-metrics", 0.97, 12)
 	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
-	c, reg, ev, store := newController(t, f.query, actuation.ModeMetrics)
+	c, reg, ev, store := newController(t, f.ns, f.query, actuation.ModeMetrics)
 
 	res, err := c.RunCycle(context.Background())
 	require.NoError(t, err)
@@ -162,7 +165,7 @@ func TestReconcilerMetricsModeScalesUpInOneDecision(t *testing.T) {
 func TestReconcilerDirectModePatchesScaleSubresource(t *testing.T) {
 	f := newFixture(t, "recon-direct", 0.97, 12)
 	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
-	c, _, _, _ := newController(t, f.query, actuation.ModeDirect)
+	c, _, _, _ := newController(t, f.ns, f.query, actuation.ModeDirect)
 
 	_, err := c.RunCycle(context.Background())
 	require.NoError(t, err)
@@ -186,7 +189,7 @@ func TestReconcilerHoldsWhenPrometheusIsDown(t *testing.T) {
 	// A TLS endpoint where nothing listens.
 	q, err := promclient.New(promclient.Config{URL: "https://127.0.0.1:1", Timeout: 2 * time.Second})
 	require.NoError(t, err)
-	c, reg, ev, _ := newController(t, q, actuation.ModeDirect)
+	c, reg, ev, _ := newController(t, ns, q, actuation.ModeDirect)
 
 	_, err = c.RunCycle(context.Background())
 	require.NoError(t, err)
@@ -210,7 +213,7 @@ func TestReconcilerTargetNotFound(t *testing.T) {
 	createVA(t, ns, "orphan", "does-not-exist", model, "H100")
 	q, err := promclient.New(promclient.Config{URL: "https://127.0.0.1:1", Timeout: time.Second})
 	require.NoError(t, err)
-	c, _, ev, _ := newController(t, q, actuation.ModeMetrics)
+	c, _, ev, _ := newController(t, ns, q, actuation.ModeMetrics)
 	_, err = c.RunCycle(context.Background())
 	require.NoError(t, err)
 	va := getVA(t, ns, "orphan")

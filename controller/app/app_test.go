@@ -1,0 +1,68 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*RunOptions)
+		wantErr string
+	}{
+		{"defaults with https", func(*RunOptions) {}, ""},
+		{"plain http refused", func(o *RunOptions) { o.Prometheus.URL = "http://prom:9090" }, "--prometheus-allow-http"},
+		{"plain http allowed", func(o *RunOptions) { o.Prometheus.URL = "http://prom:9090"; o.Prometheus.AllowHTTP = true }, ""},
+		{"no url", func(o *RunOptions) { o.Prometheus.URL = "" }, "--prometheus-url"},
+		{"bad actuation", func(o *RunOptions) { o.Actuation = "hpa" }, "--actuation"},
+		{"short interval", func(o *RunOptions) { o.Interval = 10 * time.Millisecond }, "--interval"},
+		{"bad metrics api port", func(o *RunOptions) { o.MetricsAPI = true; o.MetricsAPIPort = 70000 }, "--metrics-api-port"},
+		{"no config namespace", func(o *RunOptions) { o.ConfigNamespace = "" }, "--config-namespace"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := NewRunOptions()
+			o.Prometheus.URL = "https://prom:9090"
+			tt.mutate(o)
+			err := o.Validate()
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
+
+func TestRunRejectsBadFlagsBeforeTouchingAnything(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"--prometheus-url", "http://127.0.0.1:9090"}, "--prometheus-allow-http"},
+		{[]string{"run", "--prometheus-url", "https://p", "--actuation", "nope"}, "--actuation"},
+		{[]string{"explain", "--prometheus-url", "https://p", "--namespace", "ns"}, "--model"},
+		{[]string{"run", "--no-such-flag"}, "unknown flag"},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		err := Run(context.Background(), tt.args, &out, &errOut)
+		require.Error(t, err, "%v", tt.args)
+		assert.Contains(t, err.Error(), tt.wantErr, "%v", tt.args)
+	}
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, Run(context.Background(), []string{"--help"}, &out, &out))
+	assert.Contains(t, out.String(), "explain")
+	assert.Contains(t, out.String(), "run")
+	assert.Contains(t, out.String(), "--prometheus-ca-file")
+}
