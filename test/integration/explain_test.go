@@ -1,0 +1,62 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/saturn-autoscaler/saturn/controller/app"
+)
+
+func writeKubeconfig(t *testing.T) string {
+	t.Helper()
+	user, err := env.testEnv.AddUser(envtest.User{Name: "saturn-explain", Groups: []string{"system:masters"}}, nil)
+	require.NoError(t, err)
+	kc, err := user.KubeConfig()
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(path, kc, 0o600))
+	return path
+}
+
+// TestExplainCommand runs `saturn-controller explain` in process against the
+// API server and a real Prometheus over TLS.
+func TestExplainCommand(t *testing.T) {
+	f := newFixture(t, "explain", 0.93, 9)
+	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
+	var out, errOut bytes.Buffer
+	err := app.Run(context.Background(), []string{"explain",
+		"--kubeconfig", writeKubeconfig(t),
+		"--prometheus-url", f.prom.URL, "--prometheus-ca-file", f.prom.CA.CertFile,
+		"--namespace", f.ns, "--model", model,
+	}, &out, &errOut)
+	require.NoError(t, err, errOut.String())
+	s := out.String()
+	for _, want := range []string{
+		"Model " + model + " in namespace explain",
+		"qwen-l40s-6b7f9c-aaaaa", "qwen-l40s-6b7f9c-bbbbb", "93.0%", "saturated",
+		"kvCacheThreshold 0.80",
+		"1 VariantAutoscaling(s) for this model",
+		"qwen-l40s (L40S): 2 -> ",
+		"scale-up",
+		"why: ",
+	} {
+		assert.Contains(t, s, want)
+	}
+
+	// Without the cluster: metrics and thresholds only.
+	out.Reset()
+	err = app.Run(context.Background(), []string{"explain", "--no-cluster",
+		"--prometheus-url", f.prom.URL, "--prometheus-ca-file", f.prom.CA.CertFile,
+		"--namespace", f.ns, "--model", model,
+	}, &out, &errOut)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "93.0%")
+	assert.Contains(t, out.String(), "no cluster access")
+}
