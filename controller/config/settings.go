@@ -33,7 +33,7 @@ const (
 	// requests per replica at which a replica starts queueing with KV to spare) that the
 	// capacity analyzer sizes each replica for. Concurrency grows much faster than load
 	// near saturation (latency rises), so the target sits well below the saturation point.
-	DefaultConcurrencyTarget = 0.1
+	DefaultConcurrencyTarget = 0.15
 	// DefaultScaleDownMaxFraction is the largest share of a model's ready replicas one
 	// capacity decision may remove: shrinking is gradual and each step is observed.
 	DefaultScaleDownMaxFraction = 0.5

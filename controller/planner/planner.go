@@ -35,6 +35,10 @@ type variantMemory struct {
 	saturation float64
 	// healthy is the highest concurrency a replica carried without queueing.
 	healthy float64
+	// maxRunning is the most running requests seen on one replica.
+	maxRunning float64
+	// currents are the variant's current replicas at recent cycles (scale-down policy).
+	currents []recommendation
 }
 
 // podKey identifies a pod across cycles.
@@ -143,16 +147,27 @@ func (p *Planner) forget(now time.Time) {
 	}
 }
 
-// sustainCycles and sustainWindow define a pod's sustained waiting: the lowest 1-minute
-// peak of its last sustainCycles cycles no older than sustainWindow. With the default
-// 30 s cycle and 1 m peak window, one burst cannot reach three consecutive windows.
+// A pod's sustained waiting is the lowest 1-minute peak of its last few cycles no older
+// than sustainWindow: sizingCycles (2) for sizing, so that a queue sizes the pool only
+// when two consecutive cycles see it, and learningCycles (3) before a queue teaches the
+// planner a saturation concurrency, which it keeps: with the default 30 s cycle and 1 m
+// peak window, one burst of arrivals cannot reach three consecutive windows.
 const (
-	sustainCycles = 3
-	sustainWindow = 3 * time.Minute
+	sizingCycles   = 2
+	learningCycles = 3
+	sustainWindow  = 3 * time.Minute
 )
 
-// sustain records this cycle's peaks of the input's pods and fills their sustained waiting.
-func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) {
+// saturationRunningShare: a queueing replica counts as a saturation observation only
+// when it runs at least this share of the most requests seen on one replica.
+const saturationRunningShare = 0.9
+
+// sustain records this cycle's peaks of the input's pods, fills their sustained waiting
+// (sizingCycles) and returns a copy of the input whose sustained waiting spans
+// learningCycles, for learn.
+func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) saturation.VariantInput {
+	learning := *in
+	learning.Replicas = append([]saturation.ReplicaMetrics(nil), in.Replicas...)
 	for j := range in.Replicas {
 		r := &in.Replicas[j]
 		k := podKey{in.Namespace, r.Pod}
@@ -169,23 +184,40 @@ func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) {
 			}
 		}
 		keep = append(keep, peak{now, r.Waiting})
-		if len(keep) > sustainCycles {
-			keep = keep[len(keep)-sustainCycles:]
+		if len(keep) > learningCycles {
+			keep = keep[len(keep)-learningCycles:]
 		}
 		m.peaks = keep
-		low := r.Waiting
-		for _, pk := range keep {
-			low = math.Min(low, pk.waiting)
+		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
+		learning.Replicas[j].SustainedKnown = true
+		learning.Replicas[j].SustainedWaiting = 0
+		if len(keep) >= learningCycles {
+			learning.Replicas[j].SustainedWaiting = lowest(keep, learningCycles)
 		}
-		r.SustainedWaiting, r.SustainedKnown = low, true
 	}
+	return learning
 }
 
-// learn folds this cycle's saturation and healthy observations of a variant into the
-// planner's memory and hands them to the analyzer.
-func (p *Planner) learn(now time.Time, in *saturation.VariantInput, t config.Thresholds) {
+// lowest returns the lowest waiting peak of the last n entries.
+func lowest(peaks []peak, n int) float64 {
+	low := math.Inf(1)
+	for _, pk := range peaks[max(len(peaks)-n, 0):] {
+		low = math.Min(low, pk.waiting)
+	}
+	return low
+}
+
+// learn folds this cycle's saturation observations (from learning, whose waiting is
+// sustained over learningCycles) and healthy observations of a variant into the planner's
+// memory and hands them to the analyzer in in.
+func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning saturation.VariantInput, t config.Thresholds) {
 	m := p.variantMem(now, in.VariantState)
-	if s, ok := saturation.ObservedSaturation(*in, t); ok && s > m.saturation {
+	for _, r := range in.Replicas {
+		if r.Running > m.maxRunning && !math.IsInf(r.Running, 0) {
+			m.maxRunning = r.Running
+		}
+	}
+	if s, ok := saturation.ObservedSaturation(learning, t, saturationRunningShare*m.maxRunning); ok && s > m.saturation {
 		m.saturation = s
 	}
 	if h, ok := saturation.ObservedHealthy(*in, t); ok && h > m.healthy {
@@ -325,8 +357,8 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		a = p.analyzers[config.AnalyzerCapacity]
 	}
 	for i := range inputs {
-		p.sustain(now, &inputs[i])
-		p.learn(now, &inputs[i], mc.Thresholds)
+		learning := p.sustain(now, &inputs[i])
+		p.learn(now, &inputs[i], learning, mc.Thresholds)
 		if inputs[i].Desired == 0 {
 			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
 				inputs[i].Desired = m.lastDesired

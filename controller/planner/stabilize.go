@@ -50,6 +50,7 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 			}
 		}
 	}
+	desired, note = p.limitScaleDown(now, m, v, desired, base, analyzer, mc, exact, note)
 	if !exact || rec > 0 {
 		if desired < v.Min {
 			note += fmt.Sprintf("; raised to minReplicas %d", v.Min)
@@ -69,4 +70,36 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 	d.Reason = reason + note
 	d.Inputs["recommended"] = float64(rec)
 	d.Inputs["desired"] = float64(desired)
+}
+
+// ScaleDownPolicyPeriod is the period of the capacity analyzer's scale-down policy: one
+// decision takes a variant no lower than the highest current replicas of this period
+// minus ScaleDownMaxFraction of them (at least one replica), like an HPA scale-down
+// policy of type Percent. Each step is then observed before the next: the analyzer
+// recomputes the safe target from fresh metrics every cycle.
+const ScaleDownPolicyPeriod = 2 * time.Minute
+
+func (p *Planner) limitScaleDown(now time.Time, m *variantMemory, v saturation.VariantState, desired, base int, analyzer string, mc config.ModelConfig, exact bool, note string) (int, string) {
+	keep := m.currents[:0]
+	for _, c := range m.currents {
+		if now.Sub(c.at) < ScaleDownPolicyPeriod && !c.at.After(now) {
+			keep = append(keep, c)
+		}
+	}
+	m.currents = append(keep, recommendation{now, v.Current})
+	if exact || analyzer != config.AnalyzerCapacity || desired >= base {
+		return desired, note
+	}
+	highest := 0
+	for _, c := range m.currents {
+		highest = max(highest, c.replicas)
+	}
+	f := mc.Capacity.WithDefaults().ScaleDownMaxFraction
+	floor := highest - max(int(float64(highest)*f+1e-9), 1)
+	if desired >= floor {
+		return desired, note
+	}
+	limited := min(floor, base)
+	return limited, note + fmt.Sprintf("; scale-down to %d limited to %d: at most %.0f%% of the %d replicas of the last %v per decision",
+		desired, limited, f*100, highest, ScaleDownPolicyPeriod)
 }

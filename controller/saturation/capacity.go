@@ -45,7 +45,8 @@ type pool struct {
 	needQueueRepl   int // ceil(waiting / queueLengthThreshold): the queue rule, used only while no saturation concurrency is known
 
 	running     float64 // running requests, summed
-	concurrency float64 // running + waiting
+	queuedConc  float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
+	concurrency float64 // running + queuedConc
 	conc        concurrencyModel
 	concSupply  float64 // sum over variants of serving replicas x per-replica concurrency capacity
 	tune        config.CapacityTuning
@@ -100,6 +101,11 @@ func buildPool(in ModelInput) pool {
 			p.usedUnits += r.KVUsage * c
 			w := r.SizingWaiting()
 			p.waiting += w
+			// A queue is a backlog on its pod (queued requests do not move to new replicas):
+			// it counts in the KV demand and the concurrency up to queueLengthThreshold per
+			// pod, so that a backlog does not size the pool on its own; the queue rule and the
+			// saturation it reveals (running at the replica's limit) size the rest.
+			p.queuedConc += math.Min(w, t.QueueLengthThreshold)
 			p.peakWaiting += r.Waiting
 			p.running += r.Running
 			if w >= t.QueueLengthThreshold {
@@ -111,14 +117,17 @@ func buildPool(in ModelInput) pool {
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
 	}
-	p.concurrency = p.running + p.waiting
+	p.concurrency = p.running + p.queuedConc
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
-		p.waitUnits = p.waiting * in.MeanPromptTokens
+		p.waitUnits = p.queuedConc * in.MeanPromptTokens
 	}
 	p.demand = p.usedUnits + p.waitUnits
 	p.needUnits = p.demand / p.utilTarget
 	if !p.conc.anyLearned {
-		p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/t.QueueLengthThreshold-epsilon), 1e9))
+		// Until a saturation concurrency is known the queue sizes the pool at
+		// queueLengthThreshold waiting per replica, at most doubling it per decision (a
+		// backlog on one pod does not move to new replicas; the next cycles see the rest).
+		p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/t.QueueLengthThreshold-epsilon), math.Max(2*float64(p.supplyReplicas), 1)))
 	}
 	return p
 }
@@ -138,7 +147,7 @@ func (p pool) describe(in ModelInput) string {
 	if p.tokens {
 		fmt.Fprintf(&b, "KV demand %.0f tokens (%.0f in use", p.demand, p.usedUnits)
 		if p.waitUnits > 0 {
-			fmt.Fprintf(&b, " + %.0f waiting x %.0f mean prompt tokens", p.waiting, in.MeanPromptTokens)
+			fmt.Fprintf(&b, " + %.0f waiting x %.0f mean prompt tokens", p.queuedConc, in.MeanPromptTokens)
 		}
 		fmt.Fprintf(&b, ") needs %.0f tokens at %.0f%% utilisation; supply %d replicas = %.0f tokens",
 			p.needUnits, p.utilTarget*100, p.supplyReplicas, p.supplyUnits)
@@ -146,7 +155,7 @@ func (p pool) describe(in ModelInput) string {
 		fmt.Fprintf(&b, "KV in use %.2f replica-equivalents (capacity unknown: vllm:cache_config_info missing) needs %.2f replicas at %.0f%% utilisation; supply %d replicas",
 			p.usedUnits, p.needUnits, p.utilTarget*100, p.supplyReplicas)
 	}
-	fmt.Fprintf(&b, "; concurrency %.0f (%.0f running + %.0f waiting", p.concurrency, p.running, p.waiting)
+	fmt.Fprintf(&b, "; concurrency %.0f (%.0f running + %.0f of %.0f waiting", p.concurrency, p.running, p.queuedConc, p.waiting)
 	if p.peakWaiting > p.waiting {
 		fmt.Fprintf(&b, " sustained, 1m peak %.0f", p.peakWaiting)
 	}
@@ -323,18 +332,12 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 		holdAll("no scale-down while a replica holds a queue")
 		return
 	}
-	// At most ScaleDownMaxFraction of the serving replicas per decision, at least one.
-	budget := max(int(math.Floor(float64(p.supplyReplicas)*p.tune.ScaleDownMaxFraction+epsilon)), 1)
 	removed := make([]int, len(in.Variants))
 	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupply
 	blocked := ""
 	for _, i := range byCost(in, false) {
 		v := in.Variants[i]
 		for v.Current-removed[i] > max(v.Min, 1) {
-			if budget == 0 {
-				blocked = fmt.Sprintf("at most %.0f%% of %d replicas removed per decision", p.tune.ScaleDownMaxFraction*100, p.supplyReplicas)
-				break
-			}
 			nextUnits := supplyUnits - p.capacity[i]
 			nextRepl := supplyRepl - 1
 			nextConc := concSupply - p.conc.capacity[i]
@@ -350,7 +353,6 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 				break
 			}
 			removed[i]++
-			budget--
 			supplyUnits, supplyRepl, concSupply = nextUnits, nextRepl, nextConc
 		}
 	}

@@ -16,7 +16,7 @@ const scaleDownHeadroom = 0.8
 // this multiple of the highest concurrency one was seen to carry without queueing. With
 // scale-down bounded per decision and observed through the stabilization window, the
 // pool consolidates step by step; the first saturation it meets is learned for good.
-const exploreFactor = 2.0
+const exploreFactor = 1.0
 
 // minConcurrencyCapacity floors any per-replica concurrency capacity: a replica can
 // always hold one request.
@@ -26,10 +26,13 @@ const minConcurrencyCapacity = 1.0
 // in this cycle: the most running requests among its pods that hold a sustained queue
 // (SizingWaiting >= queueLengthThreshold) while their KV cache is below kvCacheThreshold
 // (a replica queueing with KV to spare is limited by compute, batch size or token budget,
-// not memory). ok is false when no pod shows it.
-func ObservedSaturation(v VariantInput, t config.Thresholds) (conc float64, ok bool) {
+// not memory) and that run at least minRunning requests (the planner passes 90% of the
+// most it has seen on one replica: a replica that queues because it is full runs about
+// as many as it ever did, while a burst that queues briefly on a half-empty replica says
+// nothing about its limit). ok is false when no pod shows it.
+func ObservedSaturation(v VariantInput, t config.Thresholds, minRunning float64) (conc float64, ok bool) {
 	for _, r := range v.Replicas {
-		if !validSample(r) || r.Running <= 0 {
+		if !validSample(r) || r.Running <= 0 || r.Running < minRunning {
 			continue
 		}
 		if r.SizingWaiting() >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold {
