@@ -8,6 +8,9 @@
 #   saturn.local/saturn-sim:dev          bin/saturn-sim
 #   saturn.local/saturn:dev              bin/saturn (the load replayer runs as a Job)
 #   saturn.local/prometheus:dev          bin/prometheus
+# Every image is also tagged with a hash of all four binaries, written to
+# ${SATURN_CACHE}/kind/image-tag: kind/e2e.sh exports it as SATURN_IMAGE_TAG so the
+# harness runs exactly these binaries (a rebuilt binary gets a new tag and rolls its pods).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -63,14 +66,21 @@ DOCKERFILE
   log "built $tag"
 }
 
-image saturn-controller "$SATURN_BIN/saturn-controller"
-image saturn-sim "$SATURN_BIN/saturn-sim"
-image saturn "$SATURN_BIN/saturn"
-image prometheus "$SATURN_BIN/prometheus"
+NAMES=(saturn-controller saturn-sim saturn prometheus)
+for n in "${NAMES[@]}"; do
+  image "$n" "$SATURN_BIN/$n"
+done
+tag="$(for n in "${NAMES[@]}"; do docker image inspect -f '{{.Id}}' "saturn.local/$n:dev"; done | sha256sum | cut -c1-12)"
+for n in "${NAMES[@]}"; do
+  docker tag "saturn.local/$n:dev" "saturn.local/$n:$tag"
+done
+mkdir -p "$SATURN_CACHE/kind"
+echo "$tag" > "$SATURN_CACHE/kind/image-tag"
+log "image tag $tag"
 
 if ((load)); then
-  for n in saturn-controller saturn-sim saturn prometheus; do
-    "$SATURN_BIN/kind" load docker-image --name "$KIND_CLUSTER" "saturn.local/$n:dev" >/dev/null
+  for n in "${NAMES[@]}"; do
+    "$SATURN_BIN/kind" load docker-image --name "$KIND_CLUSTER" "saturn.local/$n:dev" "saturn.local/$n:$tag" >/dev/null
   done
   log "images loaded into kind cluster $KIND_CLUSTER"
 fi

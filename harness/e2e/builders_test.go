@@ -76,9 +76,10 @@ func TestModelSlug(t *testing.T) {
 
 func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
-	d := SimulatorObjects(sc, sc.Spec.Variants[1], "llm-d", 2)
+	d := SimulatorObjects(sc, sc.Spec.Variants[1], "llm-d", "saturn.local/saturn-sim:abc", 2)
 	assert.Equal(t, "llama-3-1-8b-instruct-l40s", d.Name)
 	assert.Equal(t, int32(2), *d.Spec.Replicas)
+	assert.Equal(t, "saturn.local/saturn-sim:abc", d.Spec.Template.Spec.Containers[0].Image)
 	args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
 	assert.Contains(t, args, "--accelerator L40S")
 	assert.Contains(t, args, "--max-num-seqs 32", "the variant's engine setting wins")
@@ -87,7 +88,7 @@ func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 	for k, v := range svc.Spec.Selector {
 		assert.Equal(t, v, d.Spec.Template.Labels[k], "the Service selects the variant's pods (%s)", k)
 	}
-	h := strings.Join(SimulatorObjects(sc, sc.Spec.Variants[0], "llm-d", 1).Spec.Template.Spec.Containers[0].Args, " ")
+	h := strings.Join(SimulatorObjects(sc, sc.Spec.Variants[0], "llm-d", "x", 1).Spec.Template.Spec.Containers[0].Args, " ")
 	assert.Contains(t, h, "--max-num-seqs 64")
 	assert.Contains(t, h, "--startup-delay 10s")
 	assert.Equal(t, "http://llama-3-1-8b-instruct.llm-d.svc:8000", ServiceURL(sc, "llm-d"))
@@ -95,11 +96,12 @@ func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 
 func TestChartValues(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
-	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("PEM")}}
+	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("PEM")}, ImageTag: "k1"}
 	cv := e.ControllerValues(sc)
 	wva := cv["wva"].(map[string]any)
 	assert.Equal(t, "metrics", wva["actuation"])
 	assert.Equal(t, "10s", wva["reconcileInterval"])
+	assert.Equal(t, map[string]any{"repository": ControllerImage, "tag": "k1"}, wva["image"])
 	prom := wva["prometheus"].(map[string]any)
 	assert.Equal(t, "https://prometheus.monitoring.svc:9090", prom["baseURL"])
 	assert.Equal(t, "PEM", prom["caCert"])
@@ -160,11 +162,12 @@ func TestChartRendersVariantValues(t *testing.T) {
 }
 
 func TestLoadJobRunsSaturnLoadOnTheScenario(t *testing.T) {
-	cm, job := LoadJobObjects(LoadJob{Name: "saturn-load-x", Scenario: []byte("spec: {}"), Target: "http://m.llm-d.svc:8000", Drain: time.Minute}, "llm-d")
+	cm, job := LoadJobObjects(LoadJob{Name: "saturn-load-x", Scenario: []byte("spec: {}"), Target: "http://m.llm-d.svc:8000", Drain: time.Minute, Image: "img"}, "llm-d")
 	assert.Equal(t, "spec: {}", cm.Data["scenario.yaml"])
 	c := job.Spec.Template.Spec.Containers[0]
 	assert.Equal(t, []string{"load", "--target", "http://m.llm-d.svc:8000", "--drain", "1m0s", "/scenario/scenario.yaml"}, c.Args)
 	assert.Equal(t, int32(0), *job.Spec.BackoffLimit)
+	assert.Equal(t, "img", c.Image)
 }
 
 func TestComparison(t *testing.T) {

@@ -44,7 +44,7 @@ func (e *Env) ControllerValues(sc *scenario.Scenario) map[string]any {
 	}
 	wva := map[string]any{
 		"replicaCount":      1,
-		"image":             map[string]any{"repository": ControllerImage, "tag": ImageTag},
+		"image":             map[string]any{"repository": ControllerImage, "tag": e.ImageTag},
 		"imagePullPolicy":   "Never",
 		"reconcileInterval": durationOr(a.Interval, 30*time.Second).String(),
 		"actuation":         actuation,
@@ -157,7 +157,7 @@ func (e *Env) DeployVariants(ctx context.Context, sc *scenario.Scenario) error {
 		if v.InitialReplicas != nil {
 			initial = int32(*v.InitialReplicas)
 		}
-		if err := cluster.Apply(ctx, e.Client, SimulatorObjects(sc, v, e.Namespace, initial)); err != nil {
+		if err := cluster.Apply(ctx, e.Client, SimulatorObjects(sc, v, e.Namespace, e.image(SimulatorImage), initial)); err != nil {
 			return err
 		}
 		err := e.Helm.UpgradeInstall(ctx, cluster.Release{
@@ -195,7 +195,7 @@ func (e *Env) Teardown(ctx context.Context, sc *scenario.Scenario) error {
 		if err := e.Helm.Uninstall(ctx, VariantRelease(v), e.Namespace); err != nil {
 			return err
 		}
-		d := SimulatorObjects(sc, v, e.Namespace, 0)
+		d := SimulatorObjects(sc, v, e.Namespace, "", 0)
 		if err := e.Client.Delete(ctx, d); client404(err) != nil {
 			return fmt.Errorf("deleting %s: %w", d.Name, err)
 		}

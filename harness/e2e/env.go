@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -23,12 +24,16 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 )
 
-// Images used in the cluster (built by kind/images.sh, loaded with kind).
+// Image repositories used in the cluster (built by kind/images.sh, loaded with kind).
 const (
 	ControllerImage = "saturn.local/saturn-controller"
-	SimulatorImage  = "saturn.local/saturn-sim:dev"
-	LoadImage       = "saturn.local/saturn:dev"
-	ImageTag        = "dev"
+	SimulatorImage  = "saturn.local/saturn-sim"
+	LoadImage       = "saturn.local/saturn"
+	PrometheusImage = "saturn.local/prometheus"
+	// DefaultImageTag is used when SATURN_IMAGE_TAG is unset; kind/images.sh also tags
+	// every image with a content hash (exported by kind/e2e.sh) so a rebuilt binary
+	// rolls the pods that run it.
+	DefaultImageTag = "dev"
 )
 
 // Env is a cluster prepared for scenario runs.
@@ -45,7 +50,9 @@ type Env struct {
 	TLS *cluster.TLSBundle
 	// Namespace holds the simulated model servers; ControllerNamespace the controller.
 	Namespace, ControllerNamespace string
-	Log                            *slog.Logger
+	// ImageTag of the saturn images (SATURN_IMAGE_TAG, default DefaultImageTag).
+	ImageTag string
+	Log      *slog.Logger
 }
 
 // Scheme knows every kind the harness reads or writes.
@@ -81,13 +88,15 @@ func NewEnv(root, kubeconfig, helm string, logOut io.Writer) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a clientset for %s: %w", kubeconfig, err)
 	}
-	return &Env{
+	e := &Env{
 		Root: root, Kubeconfig: kubeconfig, Config: cfg, Client: c, Clientset: cs,
 		Helm:       cluster.Helm{Binary: helm, Kubeconfig: kubeconfig},
 		Prometheus: cluster.DefaultPrometheusOptions(),
 		Namespace:  "llm-d", ControllerNamespace: "saturn-system",
-		Log: slog.New(slog.NewTextHandler(logOut, nil)),
-	}, nil
+		ImageTag: imageTag(), Log: slog.New(slog.NewTextHandler(logOut, nil)),
+	}
+	e.Prometheus.Image = e.image(PrometheusImage)
+	return e, nil
 }
 
 // SetupPrometheus deploys the TLS Prometheus and publishes its CA.
@@ -100,6 +109,22 @@ func (e *Env) SetupPrometheus(ctx context.Context, now time.Time) error {
 	e.TLS = tls
 	e.Log.Info("prometheus ready", "url", e.Prometheus.URL())
 	return nil
+}
+
+func imageTag() string {
+	if t := os.Getenv("SATURN_IMAGE_TAG"); t != "" {
+		return t
+	}
+	return DefaultImageTag
+}
+
+// image is repository:ImageTag.
+func (e *Env) image(repo string) string {
+	tag := e.ImageTag
+	if tag == "" {
+		tag = DefaultImageTag
+	}
+	return repo + ":" + tag
 }
 
 // chart is the path of one of the repository's charts.

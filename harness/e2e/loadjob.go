@@ -27,6 +27,8 @@ type LoadJob struct {
 	Target   string
 	// Drain is passed to `saturn load --drain`.
 	Drain time.Duration
+	// Image runs `saturn load`.
+	Image string
 }
 
 // LoadJobObjects returns the ConfigMap and the Job running `saturn load` once.
@@ -48,7 +50,7 @@ func LoadJobObjects(j LoadJob, ns string) (*corev1.ConfigMap, *batchv1.Job) {
 					SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
 					Containers: []corev1.Container{{
 						Name:            "load",
-						Image:           LoadImage,
+						Image:           j.Image,
 						ImagePullPolicy: corev1.PullNever,
 						Args:            []string{"load", "--target", j.Target, "--drain", j.Drain.String(), "/scenario/scenario.yaml"},
 						VolumeMounts:    []corev1.VolumeMount{{Name: "scenario", MountPath: "/scenario", ReadOnly: true}},

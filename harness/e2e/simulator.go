@@ -81,9 +81,10 @@ func simArgs(sc *scenario.Scenario, v scenario.Variant) []string {
 	return args
 }
 
-// SimulatorObjects returns the Deployment of variant v with initial replicas. Pods carry
-// the labels and annotations the e2e Prometheus discovers and the Service selects.
-func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns string, replicas int32) *appsv1.Deployment {
+// SimulatorObjects returns the Deployment of variant v with initial replicas, running
+// image. Pods carry the labels and annotations the e2e Prometheus discovers and the
+// Service selects.
+func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image string, replicas int32) *appsv1.Deployment {
 	name := DeploymentName(sc, v)
 	selector := map[string]string{"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name}
 	podLabels := map[string]string{
@@ -106,7 +107,7 @@ func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns string, repl
 					SecurityContext:               &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
 					Containers: []corev1.Container{{
 						Name:            "vllm",
-						Image:           SimulatorImage,
+						Image:           image,
 						ImagePullPolicy: corev1.PullNever,
 						Args:            simArgs(sc, v),
 						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
