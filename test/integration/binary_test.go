@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -210,6 +211,20 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 	require.NoError(t, err)
 	want := fmt.Sprintf(`wva_desired_replicas{accelerator_type="L40S",namespace=%q,variant_name="qwen-l40s"} %d`, satNS, va.Status.DesiredOptimizedAlloc.NumReplicas)
 	assert.True(t, containsLine(body, want), "missing %q in /metrics", want)
+
+	// Events on the VA went through the events.k8s.io API.
+	require.Eventually(t, func() bool {
+		var evs eventsv1.EventList
+		if err := env.client.List(ctx, &evs, client.InNamespace(satNS)); err != nil {
+			return false
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Kind == "VariantAutoscaling" && e.Regarding.Name == "qwen-l40s" && e.Reason == "ScaledUp" {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 250*time.Millisecond, "no ScaledUp Event on the VA")
 
 	// Leader election took the Lease.
 	var lease coordinationv1.Lease
