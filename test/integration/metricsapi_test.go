@@ -100,7 +100,7 @@ func TestExternalMetricsAPIServer(t *testing.T) {
 
 	// Anonymous requests are refused.
 	anon := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // test
-	resp, err := anon.Get(base + "wva_desired_replicas") //nolint:noctx // loopback test
+	resp, err := anon.Get(base + "wva_desired_replicas")                                                                               //nolint:noctx // loopback test
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, resp.StatusCode)
