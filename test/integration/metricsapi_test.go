@@ -99,8 +99,11 @@ func TestExternalMetricsAPIServer(t *testing.T) {
 	assert.Len(t, list.Items, 2)
 
 	// Anonymous requests are refused.
-	anon := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // test
-	resp, err := anon.Get(base + "wva_desired_replicas")                                                                               //nolint:noctx // loopback test
+	anonTLS := &tls.Config{InsecureSkipVerify: true} //nolint:gosec // test of a self-signed server
+	anon := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: anonTLS}}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"wva_desired_replicas", nil)
+	require.NoError(t, err)
+	resp, err := anon.Do(req)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, resp.StatusCode)
