@@ -148,7 +148,7 @@ func TestScaleDownStabilization(t *testing.T) {
 	assert.Equal(t, 4, at(4*time.Minute).Desired)
 	d = at(5*time.Minute + time.Second)
 	assert.Equal(t, 2, d.Desired, "at most half of the replicas per decision")
-	assert.Contains(t, d.Reason, "at most 50% of the 4 replicas of the last 2m0s per decision")
+	assert.Contains(t, d.Reason, "at most 50% of the 4 replicas of the last 1m0s per decision")
 
 	// A load spike inside the window pins the higher recommendation.
 	p = NewPlanner(Options{})

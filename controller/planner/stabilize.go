@@ -77,7 +77,7 @@ func (p *Planner) finish(now time.Time, v saturation.VariantState, d *Decision, 
 // minus ScaleDownMaxFraction of them (at least one replica), like an HPA scale-down
 // policy of type Percent. Each step is then observed before the next: the analyzer
 // recomputes the safe target from fresh metrics every cycle.
-const ScaleDownPolicyPeriod = 2 * time.Minute
+const ScaleDownPolicyPeriod = time.Minute
 
 func (p *Planner) limitScaleDown(now time.Time, m *variantMemory, v saturation.VariantState, desired, base int, analyzer string, mc config.ModelConfig, exact bool, note string) (int, string) {
 	keep := m.currents[:0]

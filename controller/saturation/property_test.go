@@ -15,6 +15,12 @@ func randomModel(r *rand.Rand) ModelInput {
 	if r.IntN(5) == 0 {
 		in.MeanPromptTokens = 0
 	}
+	if r.IntN(3) == 0 {
+		in.Capacity.ConcurrencyTarget = 0.05 + 0.95*r.Float64()
+	}
+	if r.IntN(4) == 0 {
+		in.Capacity.SaturationConcurrency = float64(1 + r.IntN(300))
+	}
 	capKnown := r.IntN(4) != 0
 	for v := range 1 + r.IntN(3) {
 		var pods []pod
@@ -26,6 +32,19 @@ func randomModel(r *rand.Rand) ModelInput {
 			pods = append(pods, pod{kv: r.Float64(), waiting: float64(r.IntN(12)), capacity: capacity})
 		}
 		vi := variant(fmt.Sprintf("v%d", v), float64(1+r.IntN(30)), r.IntN(3)*r.IntN(2), pods...)
+		for j := range vi.Replicas {
+			vi.Replicas[j].Running = float64(r.IntN(300))
+			if r.IntN(2) == 0 { // the planner's sustained waiting, at most the peak
+				vi.Replicas[j].SustainedKnown = true
+				vi.Replicas[j].SustainedWaiting = float64(r.IntN(int(vi.Replicas[j].Waiting) + 1))
+			}
+		}
+		switch r.IntN(3) { // what the planner remembers
+		case 0:
+			vi.SaturationConcurrency = float64(1 + r.IntN(300))
+		case 1:
+			vi.HealthyConcurrency = float64(r.IntN(100))
+		}
 		if r.IntN(3) == 0 {
 			vi.Max = vi.Current + r.IntN(5)
 			vi.Max = max(vi.Max, 1)
@@ -41,8 +60,9 @@ func randomModel(r *rand.Rand) ModelInput {
 	return in
 }
 
-// moreLoad returns a copy of in where one pod has more KV in use or more waiting requests,
-// or the mean prompt is longer.
+// moreLoad returns a copy of in where one pod has more KV in use, more running requests
+// or more waiting requests (peak and sustained), or the mean prompt is longer. What the
+// planner remembers (saturation and healthy concurrency) is the same in both.
 func moreLoad(r *rand.Rand, in ModelInput) ModelInput {
 	out := in
 	out.Variants = make([]VariantInput, len(in.Variants))
@@ -62,10 +82,17 @@ func moreLoad(r *rand.Rand, in ModelInput) ModelInput {
 	}
 	v := &out.Variants[withPods[r.IntN(len(withPods))]]
 	p := &v.Replicas[r.IntN(len(v.Replicas))]
-	if r.IntN(2) == 0 {
+	switch r.IntN(3) {
+	case 0:
 		p.KVUsage += (1 - p.KVUsage) * r.Float64()
-	} else {
-		p.Waiting += float64(1 + r.IntN(20))
+	case 1:
+		p.Running += float64(1 + r.IntN(100))
+	default:
+		more := float64(1 + r.IntN(20))
+		p.Waiting += more
+		if p.SustainedKnown {
+			p.SustainedWaiting += float64(r.IntN(int(more) + 1))
+		}
 	}
 	return out
 }
