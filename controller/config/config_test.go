@@ -51,6 +51,22 @@ scaleDownStabilizationWindow: 10m
 	assert.Equal(t, Thresholds{KvCacheThreshold: 0.75, QueueLengthThreshold: 8, KvSpareTrigger: 0.15, QueueSpareTrigger: 4}, plain.Thresholds)
 }
 
+func TestCapacityTuningKeys(t *testing.T) {
+	assert.Equal(t, CapacityTuning{ConcurrencyTarget: DefaultConcurrencyTarget, ScaleDownMaxFraction: DefaultScaleDownMaxFraction},
+		Default().For("ns", "m").Capacity, "built-in defaults")
+	s, err := ParseSaturation(map[string]string{
+		"default": "concurrencyTarget: 0.3\n",
+		"big":     "model_id: big\nscaleDownMaxFraction: 0.25\nsaturationConcurrency: 128\n",
+	})
+	require.NoError(t, err)
+	cfg := Config{Saturation: s}
+	assert.Equal(t, CapacityTuning{ConcurrencyTarget: 0.3, ScaleDownMaxFraction: 0.25, SaturationConcurrency: 128}, cfg.For("ns", "big").Capacity,
+		"the override sets two fields and inherits concurrencyTarget from default")
+	assert.Equal(t, CapacityTuning{ConcurrencyTarget: 0.3, ScaleDownMaxFraction: DefaultScaleDownMaxFraction}, cfg.For("ns", "other").Capacity)
+	assert.Equal(t, CapacityTuning{ConcurrencyTarget: DefaultConcurrencyTarget, ScaleDownMaxFraction: DefaultScaleDownMaxFraction},
+		CapacityTuning{ConcurrencyTarget: 7, ScaleDownMaxFraction: -1, SaturationConcurrency: -5}.WithDefaults(), "invalid values fall back")
+}
+
 func TestParseSaturationErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -101,6 +117,21 @@ func TestParseSaturationErrors(t *testing.T) {
 			name:    "window too long",
 			data:    map[string]string{"x": "model_id: m\nscaleDownStabilizationWindow: 3h\n"},
 			wantErr: []string{"scaleDownStabilizationWindow 3h0m0s"},
+		},
+		{
+			name:    "concurrencyTarget out of range",
+			data:    map[string]string{"x": "model_id: m\nconcurrencyTarget: 0\n"},
+			wantErr: []string{`key "x"`, "concurrencyTarget 0: want a fraction in (0, 1]"},
+		},
+		{
+			name:    "scaleDownMaxFraction above one",
+			data:    map[string]string{"default": "scaleDownMaxFraction: 1.5\n"},
+			wantErr: []string{`key "default"`, "scaleDownMaxFraction 1.5: want a fraction in (0, 1]"},
+		},
+		{
+			name:    "negative saturationConcurrency",
+			data:    map[string]string{"x": "model_id: m\nsaturationConcurrency: -3\n"},
+			wantErr: []string{"saturationConcurrency -3: want running requests per replica in [0, 1000000]"},
 		},
 		{
 			name:    "unknown analyzer",

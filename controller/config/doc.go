@@ -5,7 +5,12 @@
 //     queueSpareTrigger 3); every other key is a per-model override carrying model_id
 //     (and optionally namespace) plus the fields it overrides. Unlike WVA, overrides take
 //     effect. saturn extensions are optional keys in the same entries: analyzer
-//     ("capacity" or "wva-v1"), scaleUpStabilizationWindow, scaleDownStabilizationWindow.
+//     ("capacity" or "wva-v1"), scaleUpStabilizationWindow, scaleDownStabilizationWindow,
+//     and the capacity analyzer's concurrency tuning (CapacityTuning): concurrencyTarget
+//     (share of the observed saturation concurrency a replica is sized for, default 0.15),
+//     scaleDownMaxFraction (largest share of the replicas one decision removes, default
+//     0.5) and saturationConcurrency (running requests per replica at which a replica
+//     saturates, used until saturn observes it; default 0 = learn it).
 //   - wva-model-scale-to-zero-config: key "default" (or WVA's older "__defaults__") holds
 //     enable_scale_to_zero and retention_period; other keys are per-model overrides with
 //     model_id and optional namespace.

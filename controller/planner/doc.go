@@ -13,13 +13,22 @@
 //  2. scales from zero: a model whose variants are all at zero gets one replica on its
 //     cheapest variant when the scale-from-zero signal shows waiting requests (or when
 //     scale-to-zero is not enabled for it);
-//  3. runs the configured analyzer (config "analyzer": capacity or wva-v1);
+//  3. runs the configured analyzer (config "analyzer": capacity or wva-v1), after feeding
+//     it what the planner remembers: each pod's sustained waiting (the lowest 1-minute peak
+//     of its last 2 cycles, so a one-off burst does not size the pool), and per variant
+//     the saturation concurrency (the most running requests seen on a replica holding a
+//     queue over 3 consecutive cycles with KV below kvCacheThreshold, counted only when it
+//     runs at least 90% of the most ever seen on one replica) and the highest healthy
+//     concurrency; the capacity analyzer sizes replicas and checks removals against them;
 //  4. scales to zero when enabled for the model, every variant has minReplicas 0 and no
 //     request finished, waited or ran for the retention period (a cycle without complete
 //     metrics, or a gap between cycles longer than the activity window, counts as activity);
 //  5. stabilizes: a recommendation above the current replicas applies at once (or after
 //     the scale-up window), one below applies only as the highest recommendation seen
-//     during the scale-down window (default 5m), as the HPA does;
+//     during the scale-down window (default 5m), as the HPA does; a capacity scale-down
+//     then removes at most scaleDownMaxFraction (default half) of the highest current
+//     replicas of the last minute (ScaleDownPolicyPeriod), so shrinking goes step by step
+//     and each step is checked again on fresh metrics;
 //  6. clamps to minReplicas/maxReplicas.
 //
 // It must not query Prometheus, read the clock, or talk to the API server.

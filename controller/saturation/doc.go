@@ -15,19 +15,35 @@
 //     non-saturated replicas), the most expensive variant above one replica gets ready-1;
 //     while any variant is transitioning (desired != current, or replicas reporting
 //     metrics != current) nothing moves.
-//   - "capacity" (NewCapacity, saturn's default) sizes the pool in one decision. KV demand
-//     is the tokens in use on every ready pod (usage x capacity, capacity being
+//   - "capacity" (NewCapacity, saturn's default) sizes the pool in one decision from two
+//     demands. KV: the tokens in use on every ready pod (usage x capacity, capacity being
 //     num_gpu_blocks x block_size from vllm:cache_config_info) plus the tokens the waiting
-//     requests will need (waiting x mean prompt length); the pool must hold it at
-//     kvCacheThreshold-kvSpareTrigger utilisation, and hold the waiting requests at no more
-//     than queueLengthThreshold-queueSpareTrigger per replica. Replicas that are starting
-//     (current - ready, minus those the caller marks Stuck) count as supply. The missing
-//     replicas go to the cheapest variant with headroom (maxReplicas), spilling to the
-//     next; without vllm:cache_config_info the same sums run in KV fractions of a replica,
-//     and the waiting requests count through the queue rule only. Surplus replicas are removed from
-//     the most expensive variant only while the pool without them still passes the same
-//     check (N-1), never while replicas are starting and never below a variant's minimum
-//     (at least one replica: only the planner's scale-to-zero empties a variant).
+//     requests will need (waiting x mean prompt length) must fit at
+//     kvCacheThreshold-kvSpareTrigger utilisation. Concurrency: the running requests plus
+//     the waiting ones must fit at concurrencyTarget (default 0.15) of the saturation
+//     concurrency per replica, the running requests at which the variant's replicas were
+//     seen queueing with KV to spare (remembered by the planner, or the ConfigMap's
+//     saturationConcurrency); a variant that never saturated borrows the model's lowest
+//     target. A replica saturates on compute or batch size long before its KV cache in
+//     many workloads, and its running requests (rate x latency) grow much faster than its
+//     load near saturation, hence a target well below the saturation point. Waiting
+//     requests are the sustained value the planner passes (else the 1-minute peak) and a
+//     pod's queue counts at most queueLengthThreshold: a backlog stays on its pod and
+//     does not size the pool. Until a saturation concurrency is known, the waiting
+//     requests also need one replica per queueLengthThreshold, at most doubling the pool
+//     per decision. Replicas that are starting (current - ready, minus those the caller
+//     marks Stuck) count as supply. The missing replicas go to the cheapest variant with
+//     headroom (maxReplicas), spilling to the next; without vllm:cache_config_info the KV
+//     sums run in KV fractions of a replica. Surplus replicas are removed from the most
+//     expensive variant only while the pool without them still holds the KV demand and
+//     keeps the concurrency under 80% of what the remaining replicas are sized for (KV
+//     in use shrinks when a pool grows and explodes when it is cut: KV alone never
+//     justifies a removal), and never while replicas are starting, while a replica holds
+//     a sustained queue of queueLengthThreshold, or below a variant's minimum (at least
+//     one replica: only the planner's scale-to-zero empties a variant). Until saturation
+//     is observed, a replica is trusted with no more than the highest concurrency one was
+//     seen to carry without queueing (VariantInput.HealthyConcurrency). The planner bounds
+//     how many replicas one decision removes (scaleDownMaxFraction).
 //
 // The package must not query Prometheus, read the clock, keep state between calls or
 // start goroutines: stabilization windows, scale-to-zero and the never-blind hold live in
