@@ -300,3 +300,24 @@ func TestJoinNargs(t *testing.T) {
 		assert.Equal(t, tt.want, joinNargs(tt.in, "--served-model-name"), "%v", tt.in)
 	}
 }
+
+func TestSharedSystemPromptHitsThePrefixCache(t *testing.T) {
+	o := NewOptions()
+	r := startServe(t, o)
+	system := strings.Repeat("You are a careful assistant that answers briefly and politely. ", 20)
+	for _, q := range []string{"What is the capital of France?", "How tall is Mount Everest?"} {
+		status, body := post(t, r.url+"/v1/chat/completions",
+			`{"messages":[{"role":"system","content":"`+system+`"},{"role":"user","content":"`+q+`"}],"max_tokens":2,"ignore_eos":true}`)
+		require.Equal(t, http.StatusOK, status, body)
+	}
+	families, err := r.gatherer.Gather()
+	require.NoError(t, err)
+	values := map[string]float64{}
+	for _, f := range families {
+		if m := f.GetMetric(); len(m) > 0 && m[0].GetCounter() != nil {
+			values[f.GetName()] = m[0].GetCounter().GetValue()
+		}
+	}
+	assert.Positive(t, values["vllm:prefix_cache_queries_total"])
+	assert.GreaterOrEqual(t, values["vllm:prefix_cache_hits_total"], 200.0, "the second request hits the shared system prompt's blocks")
+}

@@ -144,6 +144,7 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 		Logger:              log,
 		Ready:               ready.Load,
 		ReplicaName:         o.ReplicaName,
+		PrefixBlockSize:     prefixBlockSize(cfg, o.NoLatency),
 		Faults: server.Faults{
 			ErrorRate:  o.FaultErrorRate,
 			CrashAfter: o.FaultCrashAfter,
@@ -213,4 +214,13 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// prefixBlockSize is the block size prompts are hashed in to find shared
+// prefixes: the engine's, when it caches prefixes.
+func prefixBlockSize(cfg engine.Config, noLatency bool) int {
+	if noLatency || !cfg.EnablePrefixCaching {
+		return 0
+	}
+	return cfg.BlockSize
 }

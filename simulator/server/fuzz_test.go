@@ -35,7 +35,7 @@ func FuzzCompletionRequest(f *testing.F) {
 	for _, s := range completionSeeds {
 		f.Add([]byte(s))
 	}
-	l := limits{maxModelLen: 4096, seed: 1}
+	l := limits{maxModelLen: 4096, seed: 1, prefix: newPrefixIndex(16, 1024)}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req, apiErr := DecodeCompletion(body)
 		if apiErr == nil {
@@ -55,7 +55,7 @@ func FuzzChatRequest(f *testing.F) {
 	for _, s := range chatSeeds {
 		f.Add([]byte(s))
 	}
-	l := limits{maxModelLen: 4096, seed: 1}
+	l := limits{maxModelLen: 4096, seed: 1, prefix: newPrefixIndex(16, 1024)}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req, apiErr := DecodeChat(body)
 		if apiErr == nil {
@@ -77,6 +77,11 @@ func checkJob(t *testing.T, j *job, l limits) {
 		require.Positive(t, s.outputTokens)
 		require.LessOrEqual(t, s.promptTokens+s.outputTokens, l.maxModelLen)
 		require.Contains(t, []string{"stop", "length"}, s.finishReason)
+		require.LessOrEqual(t, s.prefixTokens, s.promptTokens)
+		require.Zero(t, s.prefixTokens%16, "only full blocks are shared")
+		if s.prefixTokens > 0 {
+			require.NotEmpty(t, s.prefixGroup)
+		}
 		if j.maxTokens > 0 {
 			require.LessOrEqual(t, s.outputTokens, j.maxTokens)
 		}

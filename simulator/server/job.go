@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"strconv"
 
 	"github.com/saturn-autoscaler/saturn/simulator/tokenize"
 )
@@ -45,6 +44,7 @@ type sequence struct {
 type limits struct {
 	maxModelLen int
 	seed        int64
+	prefix      *prefixIndex // nil: no prefix groups
 }
 
 type sampling struct {
@@ -133,18 +133,13 @@ func (l limits) buildJob(chat bool, model string, s sampling, prompts []prompt) 
 			if !s.ignoreEOS {
 				out, reason = drawOutputLength(seed, max(minTokens, 1), limit)
 			}
-			group, groupTokens := p.prefixGroup, p.prefixTokens
-			if n > 1 && group == "" {
-				// The n samples of one prompt share its KV blocks.
-				group, groupTokens = "p"+strconv.FormatUint(p.hash, 16), p.tokens
-			}
 			j.seqs = append(j.seqs, sequence{
 				index:        pi*n + k,
 				promptTokens: p.tokens,
 				outputTokens: out,
 				finishReason: reason,
-				prefixGroup:  group,
-				prefixTokens: groupTokens,
+				prefixGroup:  p.prefixGroup,
+				prefixTokens: p.prefixTokens,
 				textSeed:     seed,
 			})
 		}
@@ -251,6 +246,13 @@ func (l limits) completionJob(req *CompletionRequest, model string) (*job, *APIE
 				}
 			}
 			prompts[i] = prompt{tokens: len(in.ids), hash: hashIDs(in.ids)}
+			if l.prefix != nil {
+				hashes := make([]uint64, len(in.ids))
+				for k, id := range in.ids {
+					hashes[k] = tokenize.HashID(id)
+				}
+				prompts[i].prefixGroup, prompts[i].prefixTokens = l.prefix.assign(hashes)
+			}
 			continue
 		}
 		tokens := tokenize.Count(in.text)
@@ -258,14 +260,17 @@ func (l limits) completionJob(req *CompletionRequest, model string) (*job, *APIE
 			return nil, badRequest("prompt", "Prompt %d is empty; it must contain at least one token.", i)
 		}
 		prompts[i] = prompt{tokens: tokens, hash: hashText(in.text)}
+		if l.prefix != nil {
+			prompts[i].prefixGroup, prompts[i].prefixTokens = l.prefix.assign(tokenize.AppendHashes(make([]uint64, 0, tokens), in.text))
+		}
 	}
 	return l.buildJob(false, model, s, prompts)
 }
 
 // chatJob validates a chat request. Prompt tokens are counted with the chat
-// template rule of package tokenize; a leading system message forms a prefix
-// group, so requests sharing a system prompt share its KV blocks when prefix
-// caching is on.
+// template rule of package tokenize; with prefix caching, requests sharing
+// leading messages (a system prompt, a conversation so far) share their KV
+// blocks.
 func (l limits) chatJob(req *ChatRequest, model string) (*job, *APIError) {
 	maxTokens, param := req.MaxCompletionTokens, "max_completion_tokens"
 	if maxTokens == nil {
@@ -284,6 +289,7 @@ func (l limits) chatJob(req *ChatRequest, model string) (*job, *APIError) {
 	}
 	p := prompt{tokens: tokenize.ReplyPrimer}
 	h := fnv.New64a()
+	var hashes []uint64 // the prompt's token hashes, for prefix groups
 	for i, m := range req.Messages {
 		switch m.Role {
 		case "system", "developer", "user", "assistant", "tool":
@@ -294,17 +300,31 @@ func (l limits) chatJob(req *ChatRequest, model string) (*job, *APIError) {
 		if apiErr != nil {
 			return nil, apiErr
 		}
-		n := tokenize.MessageOverhead + tokenize.Count(text)
-		p.tokens += n
+		p.tokens += tokenize.MessageOverhead + tokenize.Count(text)
 		_, _ = h.Write([]byte(m.Role))
 		_, _ = h.Write([]byte{0})
 		_, _ = h.Write([]byte(text))
 		_, _ = h.Write([]byte{0})
-		if i == 0 && (m.Role == "system" || m.Role == "developer") && len(req.Messages) > 1 {
-			p.prefixGroup = "s" + strconv.FormatUint(hashText(m.Role, text), 16)
-			p.prefixTokens = n
+		if l.prefix != nil {
+			hashes = appendTemplateTokens(hashes, m.Role, tokenize.MessageOverhead)
+			hashes = tokenize.AppendHashes(hashes, text)
 		}
+	}
+	if l.prefix != nil {
+		hashes = appendTemplateTokens(hashes, "assistant-header", tokenize.ReplyPrimer)
+		p.prefixGroup, p.prefixTokens = l.prefix.assign(hashes)
+		p.prefixTokens = min(p.prefixTokens, p.tokens) // len(hashes) == p.tokens; never declare more
 	}
 	p.hash = h.Sum64()
 	return l.buildJob(true, model, s, []prompt{p})
+}
+
+// appendTemplateTokens appends the hashes of n chat-template tokens (role
+// markers, the assistant header) standing for marker.
+func appendTemplateTokens(dst []uint64, marker string, n int) []uint64 {
+	base := hashText("template", marker)
+	for k := 0; k < n; k++ {
+		dst = append(dst, splitmix(base+uint64(k)))
+	}
+	return dst
 }

@@ -27,6 +27,9 @@ type Backend interface {
 	Abort(id string)
 }
 
+// maxPrefixRoots bounds the prefix groups the server remembers.
+const maxPrefixRoots = 1 << 16
+
 // DefaultMaxRequestBodyBytes bounds request bodies when Config leaves it 0.
 const DefaultMaxRequestBodyBytes = 16 << 20
 
@@ -59,6 +62,10 @@ type Config struct {
 	Ready func() bool
 	// Faults configure fault injection.
 	Faults Faults
+	// PrefixBlockSize > 0 derives prefix groups from prompt contents in
+	// blocks of this many tokens (the engine's block size, when prefix
+	// caching is on); 0 declares no sharing.
+	PrefixBlockSize int
 	// ReplicaName, if set, is sent as the X-Saturn-Replica header of every
 	// response, so load generators can attribute requests to pods.
 	ReplicaName string
@@ -139,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	for _, n := range cfg.ServedModelNames {
 		s.names[n] = true
+	}
+	if cfg.PrefixBlockSize > 0 {
+		s.limits.prefix = newPrefixIndex(cfg.PrefixBlockSize, maxPrefixRoots)
 	}
 	s.modelsBody = s.appendModels(nil)
 	s.mux = http.NewServeMux()

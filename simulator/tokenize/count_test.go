@@ -90,3 +90,26 @@ func BenchmarkCount(b *testing.B) {
 		Count(text)
 	}
 }
+
+func TestAppendHashesSplitsLikeCount(t *testing.T) {
+	for _, s := range []string{"", "hello world", "abcdefghi, 你好!", "a\xffb  c", "snake_case 123456789"} {
+		assert.Len(t, AppendHashes(nil, s), Count(s), "%q", s)
+	}
+	a := AppendHashes(nil, "The same system prompt. Then one question")
+	b := AppendHashes(nil, "The same system prompt. Then another question")
+	common := 0
+	for common < min(len(a), len(b)) && a[common] == b[common] {
+		common++
+	}
+	assert.Equal(t, Count("The same system prompt. Then "), common, "hashes agree exactly on the shared prefix")
+	assert.Equal(t, AppendHashes(nil, "x y"), AppendHashes(nil, "x   y"), "whitespace is free")
+}
+
+func FuzzAppendHashes(f *testing.F) {
+	for _, s := range []string{"", "hello world", "a\xffb", "你好, 世界"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		require.Len(t, AppendHashes(nil, s), Count(s))
+	})
+}
