@@ -17,19 +17,19 @@ import (
 // content; prompts that branch off elsewhere in the chain only lose sharing.
 type prefixIndex struct {
 	blockSize int
-	maxRoots  int
+	maxBlocks int // bound on the blocks remembered over all chains
 
 	mu     sync.Mutex
 	chains map[uint64][]uint64 // root block hash -> canonical chain of chained block hashes
-	order  []uint64            // roots in insertion order, for eviction
-	next   int                 // position in order of the next eviction
+	order  []uint64            // roots, oldest first, for eviction
+	total  int                 // blocks in chains
 }
 
 // maxChainBlocks bounds a canonical chain (blocks beyond are not shared).
 const maxChainBlocks = 1 << 14
 
-func newPrefixIndex(blockSize, maxRoots int) *prefixIndex {
-	return &prefixIndex{blockSize: blockSize, maxRoots: maxRoots, chains: make(map[uint64][]uint64)}
+func newPrefixIndex(blockSize, maxBlocks int) *prefixIndex {
+	return &prefixIndex{blockSize: blockSize, maxBlocks: max(maxBlocks, 1), chains: make(map[uint64][]uint64)}
 }
 
 // assign returns the prefix group and shared token count for a prompt given
@@ -68,18 +68,34 @@ func (x *prefixIndex) assign(tokens []uint64) (string, int) {
 		// This prompt continues the canonical chain (the next turn of a
 		// conversation): extend it so later prompts share the new blocks.
 		x.chains[root] = append(canonical, chain[shared:]...)
+		x.total += blocks - shared
 		shared = blocks
+		x.evict(root)
 	}
 	return group, shared * x.blockSize
 }
 
 func (x *prefixIndex) insert(root uint64, chain []uint64) {
-	if len(x.order) < x.maxRoots {
-		x.order = append(x.order, root)
-	} else {
-		delete(x.chains, x.order[x.next])
-		x.order[x.next] = root
-		x.next = (x.next + 1) % len(x.order)
-	}
 	x.chains[root] = chain
+	x.order = append(x.order, root)
+	x.total += len(chain)
+	x.evict(root)
+}
+
+// evict forgets the oldest chains, but never keep, until the remembered
+// blocks fit the bound.
+func (x *prefixIndex) evict(keep uint64) {
+	for x.total > x.maxBlocks && len(x.order) > 1 {
+		oldest := x.order[0]
+		x.order = x.order[1:]
+		if oldest == keep {
+			x.order = append(x.order, oldest)
+			continue
+		}
+		x.total -= len(x.chains[oldest])
+		delete(x.chains, oldest)
+	}
+	if len(x.order) > 0 && cap(x.order) > 4*len(x.order)+64 {
+		x.order = append([]uint64(nil), x.order...)
+	}
 }

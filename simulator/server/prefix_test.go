@@ -60,12 +60,25 @@ func TestPrefixIndex(t *testing.T) {
 }
 
 func TestPrefixIndexEvicts(t *testing.T) {
-	x := newPrefixIndex(2, 3)
+	x := newPrefixIndex(2, 6) // remembers 6 blocks: three 2-block chains
 	for i := 0; i < 10; i++ {
 		x.assign(seq(i*10, 4))
 	}
 	assert.Len(t, x.chains, 3)
 	assert.Len(t, x.order, 3)
+	assert.Equal(t, 6, x.total)
+	_, n := x.assign(seq(90, 4))
+	assert.Equal(t, 4, n, "the newest chain is remembered")
+	g, _ := x.assign(seq(0, 4))
+	assert.NotEmpty(t, g)
+	assert.LessOrEqual(t, x.total, 6)
+
+	// A single chain larger than the bound is kept (it is the newest).
+	big := newPrefixIndex(2, 3)
+	big.assign(seq(0, 20))
+	assert.Equal(t, 10, big.total)
+	big.assign(seq(100, 4))
+	assert.Equal(t, 2, big.total, "the old big chain goes when a new one comes")
 }
 
 func TestChatPrefixGroups(t *testing.T) {

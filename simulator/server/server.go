@@ -27,8 +27,9 @@ type Backend interface {
 	Abort(id string)
 }
 
-// maxPrefixRoots bounds the prefix groups the server remembers.
-const maxPrefixRoots = 1 << 16
+// maxPrefixBlocks bounds the block hashes the server remembers to find shared
+// prefixes (8 bytes each: 4 MiB).
+const maxPrefixBlocks = 1 << 19
 
 // DefaultMaxRequestBodyBytes bounds request bodies when Config leaves it 0.
 const DefaultMaxRequestBodyBytes = 16 << 20
@@ -148,7 +149,7 @@ func New(cfg Config) (*Server, error) {
 		s.names[n] = true
 	}
 	if cfg.PrefixBlockSize > 0 {
-		s.limits.prefix = newPrefixIndex(cfg.PrefixBlockSize, maxPrefixRoots)
+		s.limits.prefix = newPrefixIndex(cfg.PrefixBlockSize, maxPrefixBlocks)
 	}
 	s.modelsBody = s.appendModels(nil)
 	s.mux = http.NewServeMux()
