@@ -10,7 +10,7 @@ import (
 // removal. Concurrency rises as a pool shrinks (each replica's latency grows with its
 // load), so a linear projection underestimates it; the gap between the scale-up trigger
 // (the target) and this bound keeps the pool from flapping around the target.
-const scaleDownHeadroom = 0.8
+const scaleDownHeadroom = 0.7
 
 // exploreFactor: until a variant's saturation is observed, a replica is assumed to hold
 // this multiple of the highest concurrency one was seen to carry without queueing. With

@@ -38,7 +38,7 @@ func diurnalPool() VariantInput {
 
 // Capacity's concurrency model, by hand. Default concurrencyTarget 0.15: a replica is
 // sized for 15% of the saturation concurrency; a scale-down keeps the concurrency under
-// 80% of what the remaining replicas are sized for.
+// 70% of what the remaining replicas are sized for.
 func TestCapacityConcurrency(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -47,18 +47,18 @@ func TestCapacityConcurrency(t *testing.T) {
 		inReason string
 	}{
 		{
-			// 10 pods at 3 + 30 at 2 = 90 running. Saturation 240 -> 36 per replica, 28.8
-			// after headroom: 4 replicas hold 115 >= 90, 3 hold 86 < 90.
+			// 10 pods at 3 + 30 at 2 = 90 running. Saturation 240 -> 36 per replica, 25.2
+			// after headroom: 4 replicas hold 100.8 >= 90, 3 hold 75.6 < 90.
 			name: "would oscillate: 40 replicas at 1% KV keep 4, not 1, once saturation is known",
 			in:   model(1500, withSaturation(diurnalPool(), 240)),
 			want: map[string]int{"a100": 4}, inReason: "a100 36.0 per replica (15% of saturation at 240 running, observed)",
 		},
 		{
 			// Never saturated: a replica is trusted with the highest healthy concurrency
-			// seen (5), 4 after headroom: 90/4 -> 23 replicas.
+			// seen (5), 3.5 after headroom: 90/3.5 -> 26 replicas.
 			name: "would oscillate: saturation never seen, consolidate only to the healthy high-water mark",
 			in:   model(1500, withHealthy(diurnalPool(), 5)),
-			want: map[string]int{"a100": 23}, inReason: "saturation not observed yet",
+			want: map[string]int{"a100": 26}, inReason: "saturation not observed yet",
 		},
 		{
 			name: "operator-configured saturation concurrency is used until one is observed",
@@ -76,7 +76,7 @@ func TestCapacityConcurrency(t *testing.T) {
 			want: map[string]int{"h100": 8}, inReason: "needs 8 replicas",
 		},
 		{
-			// 120 per replica: 3 replicas hold 0.8 x 360 = 288 >= 240, 2 hold 192 < 240.
+			// 120 per replica: 3 replicas hold 0.7 x 360 = 252 >= 240, 2 hold 168 < 240.
 			name: "concurrencyTarget from the ConfigMap: at 60% the same pool needs 3",
 			in: func() ModelInput {
 				in := model(0, withSaturation(withRunning(variant("h100", 10, 0, uniform(4, pod{0.2, 0, 400000})...), 60), 200))

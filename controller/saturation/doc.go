@@ -36,7 +36,7 @@
 //     headroom (maxReplicas), spilling to the next; without vllm:cache_config_info the KV
 //     sums run in KV fractions of a replica. Surplus replicas are removed from the most
 //     expensive variant only while the pool without them still holds the KV demand and
-//     keeps the concurrency under 80% of what the remaining replicas are sized for (KV
+//     keeps the concurrency under 70% of what the remaining replicas are sized for (KV
 //     in use shrinks when a pool grows and explodes when it is cut: KV alone never
 //     justifies a removal), and never while replicas are starting, while a replica holds
 //     a sustained queue of queueLengthThreshold, or below a variant's minimum (at least
