@@ -165,7 +165,7 @@ const saturationRunningShare = 0.9
 // sustain records this cycle's peaks of the input's pods, fills their sustained waiting
 // (sizingCycles) and returns a copy of the input whose sustained waiting spans
 // learningCycles, for learn.
-func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) saturation.VariantInput {
+func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64) saturation.VariantInput {
 	learning := *in
 	learning.Replicas = append([]saturation.ReplicaMetrics(nil), in.Replicas...)
 	for j := range in.Replicas {
@@ -189,6 +189,10 @@ func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) saturation
 		}
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
+		if r.Waiting >= burstQueueFactor*queueLengthThreshold {
+			// A queue this long within one minute is no passing burst: size on it now.
+			r.SustainedWaiting = r.Waiting
+		}
 		learning.Replicas[j].SustainedKnown = true
 		learning.Replicas[j].SustainedWaiting = 0
 		if len(keep) >= learningCycles {
@@ -197,6 +201,11 @@ func (p *Planner) sustain(now time.Time, in *saturation.VariantInput) saturation
 	}
 	return learning
 }
+
+// burstQueueFactor: a pod whose 1-minute waiting peak reaches this multiple of
+// queueLengthThreshold sizes the pool on its peak at once instead of waiting for a second
+// cycle to confirm it (saturation learning still needs learningCycles).
+const burstQueueFactor = 4.0
 
 // lowest returns the lowest waiting peak of the last n entries.
 func lowest(peaks []peak, n int) float64 {
@@ -357,7 +366,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		a = p.analyzers[config.AnalyzerCapacity]
 	}
 	for i := range inputs {
-		learning := p.sustain(now, &inputs[i])
+		learning := p.sustain(now, &inputs[i], mc.QueueLengthThreshold)
 		p.learn(now, &inputs[i], learning, mc.Thresholds)
 		if inputs[i].Desired == 0 {
 			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
