@@ -89,3 +89,33 @@ func TestVAStatusSource(t *testing.T) {
 	assert.Equal(t, int64(3), list.Items[0].Value.Value())
 	assert.Equal(t, "L40S", list.Items[0].MetricLabels["accelerator_type"])
 }
+
+// FuzzGetExternalMetric: any selector, namespace or metric name yields a
+// list or an error, never a panic, and only matching entries.
+func FuzzGetExternalMetric(f *testing.F) {
+	f.Add("llm-d", "variant_name=qwen-l40s", MetricDesiredReplicas)
+	f.Add("", "accelerator_type in (L40S,H100),!model_id", MetricInfernoDesiredReplicas)
+	f.Add("x", "a!=b", "cpu")
+	s := NewStore()
+	s.Set(Entry{Variant: "qwen-l40s", Namespace: "llm-d", Accelerator: "L40S", ModelID: "m", Desired: 2})
+	s.Set(Entry{Variant: "qwen-h100", Namespace: "other", Accelerator: "H100", Desired: 5})
+	p := &Provider{Store: s}
+	f.Fuzz(func(t *testing.T, ns, selector, metric string) {
+		sel, err := labels.Parse(selector)
+		if err != nil {
+			return
+		}
+		list, err := p.GetExternalMetric(context.Background(), ns, sel, provider.ExternalMetricInfo{Metric: metric})
+		if err != nil {
+			return
+		}
+		for _, it := range list.Items {
+			if !sel.Matches(labels.Set(it.MetricLabels)) {
+				t.Fatalf("item %v does not match %q", it.MetricLabels, selector)
+			}
+			if ns != "" && it.MetricLabels["namespace"] != ns {
+				t.Fatalf("item of namespace %q served for %q", it.MetricLabels["namespace"], ns)
+			}
+		}
+	})
+}
