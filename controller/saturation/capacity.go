@@ -91,7 +91,7 @@ func buildPool(in ModelInput) pool {
 			}
 		}
 	}
-	p.conc = buildConcurrency(in)
+	p.conc = buildConcurrency(in, p.capacity, p.tokens)
 	for i, v := range in.Variants {
 		for _, r := range v.Replicas {
 			c := 1.0

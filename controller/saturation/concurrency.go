@@ -1,6 +1,7 @@
 package saturation
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
@@ -88,11 +89,15 @@ type concurrencyModel struct {
 // healthy high-water mark), never from this cycle's load, so that more load can never
 // raise a capacity and yield fewer replicas. The planner folds this cycle's observations
 // (ObservedSaturation, ObservedHealthy) into its memory before calling the analyzer.
-func buildConcurrency(in ModelInput) concurrencyModel {
+//
+// kvCapacity (per variant, tokens when kvTokens) scales a borrowed target: a replica with
+// more KV cache holds proportionally more running requests than the variant the target
+// comes from.
+func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concurrencyModel {
 	tune := in.Capacity.WithDefaults()
 	n := len(in.Variants)
 	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), source: make([]string, n)}
-	minTarget := math.Inf(1)
+	minTarget, minFrom := math.Inf(1), -1
 	for i, v := range in.Variants {
 		s, src := 0.0, ""
 		switch {
@@ -107,7 +112,9 @@ func buildConcurrency(in ModelInput) concurrencyModel {
 			m.learned[i] = true
 			m.anyLearned = true
 			m.source[i] = src
-			minTarget = math.Min(minTarget, m.capacity[i])
+			if m.capacity[i] < minTarget {
+				minTarget, minFrom = m.capacity[i], i
+			}
 		}
 	}
 	for i, v := range in.Variants {
@@ -115,9 +122,15 @@ func buildConcurrency(in ModelInput) concurrencyModel {
 			continue
 		}
 		if m.anyLearned {
-			// Another variant of the model saturated: assume this one holds no more.
+			// Another variant of the model saturated: assume this one holds no more, in
+			// proportion to its KV cache when both are known.
 			m.capacity[i] = minTarget
 			m.source[i] = "saturation not seen on this variant, lowest target of the model"
+			if kvTokens && minFrom >= 0 && minFrom < len(kvCapacity) && i < len(kvCapacity) &&
+				kvCapacity[minFrom] > 0 && kvCapacity[i] > 0 && finite(kvCapacity[i]/kvCapacity[minFrom]) {
+				m.capacity[i] = math.Max(minTarget*kvCapacity[i]/kvCapacity[minFrom], minConcurrencyCapacity)
+				m.source[i] = fmt.Sprintf("saturation not seen on this variant, lowest target of the model x %.2f KV capacity ratio", kvCapacity[i]/kvCapacity[minFrom])
+			}
 			continue
 		}
 		h := 0.0

@@ -108,12 +108,22 @@ func TestCapacityConcurrency(t *testing.T) {
 		},
 		{
 			// Variant "dear" saturated at 100 (15 per replica); "cheap" never did and borrows
-			// the model's lowest target. 4 x 40 = 160 running need 11: +7 on cheap.
+			// the model's lowest target (same KV cache: ratio 1). 4 x 40 = 160 running need
+			// 11: +7 on cheap.
 			name: "a variant without its own saturation borrows the model's lowest target",
 			in: model(0,
 				withSaturation(withRunning(variant("dear", 20, 0, uniform(2, pod{0.1, 0, 100000})...), 40), 100),
 				withRunning(variant("cheap", 5, 0, uniform(2, pod{0.1, 0, 100000})...), 40)),
 			want: map[string]int{"dear": 2, "cheap": 9}, inReason: "saturation not seen on this variant, lowest target of the model",
+		},
+		{
+			// "big" borrows 15 per replica x 300000/100000 KV tokens = 45: 160 running need
+			// 2 x 15 + n x 45 >= 160 -> n = 3, +1 on big (the cheapest).
+			name: "a borrowed target scales with the variant's KV cache",
+			in: model(0,
+				withSaturation(withRunning(variant("dear", 20, 0, uniform(2, pod{0.1, 0, 100000})...), 40), 100),
+				withRunning(variant("big", 5, 0, uniform(2, pod{0.02, 0, 300000})...), 40)),
+			want: map[string]int{"dear": 2, "big": 3}, inReason: "x 3.00 KV capacity ratio",
 		},
 	}
 	for _, tc := range tests {

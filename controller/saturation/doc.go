@@ -24,9 +24,10 @@
 //     concurrency per replica, the running requests at which the variant's replicas were
 //     seen queueing with KV to spare (remembered by the planner, or the ConfigMap's
 //     saturationConcurrency); a variant that never saturated borrows the model's lowest
-//     target. A replica saturates on compute or batch size long before its KV cache in
-//     many workloads, and its running requests (rate x latency) grow much faster than its
-//     load near saturation, hence a target well below the saturation point. Waiting
+//     target, scaled by its KV cache relative to the lender's when both are known. A
+//     replica saturates on compute or batch size long before its KV cache in many
+//     workloads, and its running requests (rate x latency) grow much faster than its load
+//     near saturation, hence a target well below the saturation point. Waiting
 //     requests are the sustained value the planner passes (else the 1-minute peak) and a
 //     pod's queue counts at most queueLengthThreshold: a backlog stays on its pod and
 //     does not size the pool. Until a saturation concurrency is known, the waiting

@@ -11,8 +11,9 @@ import (
 // waiting each; an H100 variant costs more. L40S replicas were seen saturating at 24
 // running requests (the planner remembers it), and this model is tuned to size replicas
 // at half of that. The capacity analyzer sizes the pool in one decision: the KV demand
-// and the concurrency (60 requests at 12 per replica: each pod's queue counts up to
-// queueLengthThreshold) both need more replicas.
+// and the concurrency (60 requests: each pod's queue counts up to queueLengthThreshold;
+// 12 per L40S replica, 30 per H100 replica, whose KV cache is 2.5 times larger) both need
+// one more replica.
 func ExampleCapacity_Analyze() {
 	in := saturation.ModelInput{
 		Namespace: "prod", ModelID: "meta-llama/Llama-3.1-8B-Instruct",
@@ -40,9 +41,9 @@ func ExampleCapacity_Analyze() {
 	}
 	fmt.Println(res.Reason)
 	// Output:
-	// llama-l40s -> 4
+	// llama-l40s -> 3
 	// llama-h100 -> 1
-	// scale up +2 on llama-l40s: KV demand 70000 tokens (61000 in use + 10 waiting x 900 mean prompt tokens) needs 100000 tokens at 70% utilisation; supply 3 replicas = 90000 tokens; concurrency 60 (50 running + 10 of 12 waiting), llama-l40s 12.0 per replica (50% of saturation at 24 running, observed), llama-h100 12.0 per replica (saturation not seen on this variant, lowest target of the model): needs 5 replicas; 2 replicas queueing >= 5
+	// scale up +1 on llama-l40s: KV demand 70000 tokens (61000 in use + 10 waiting x 900 mean prompt tokens) needs 100000 tokens at 70% utilisation; supply 3 replicas = 90000 tokens; concurrency 60 (50 running + 10 of 12 waiting), llama-l40s 12.0 per replica (50% of saturation at 24 running, observed), llama-h100 30.0 per replica (saturation not seen on this variant, lowest target of the model x 2.50 KV capacity ratio): needs 4 replicas; 2 replicas queueing >= 5
 }
 
 // The same pool under WVA v0.5.1's rule: both L40S replicas are saturated, so only the
