@@ -192,8 +192,19 @@ func (p pool) describe(in ModelInput) string {
 	return b.String()
 }
 
-// Analyze implements Analyzer.
+// Analyze implements Analyzer. Result.Inputs holds finite numbers only (records encode
+// them as JSON): unknown figures such as a NaN mean prompt length are left out.
 func (c Capacity) Analyze(in ModelInput) Result {
+	res := c.analyze(in)
+	for k, v := range res.Inputs {
+		if !finite(v) {
+			delete(res.Inputs, k)
+		}
+	}
+	return res
+}
+
+func (c Capacity) analyze(in ModelInput) Result {
 	if err := validateInput(in); err != nil {
 		return hold(c.Name(), in, "holding current replicas: "+err.Error())
 	}

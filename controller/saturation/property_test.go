@@ -2,6 +2,7 @@ package saturation
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -12,8 +13,11 @@ import (
 // replicas, random bounds and costs.
 func randomModel(r *rand.Rand) ModelInput {
 	in := model(float64(r.IntN(4000)))
-	if r.IntN(5) == 0 {
+	switch r.IntN(8) {
+	case 0:
 		in.MeanPromptTokens = 0
+	case 1:
+		in.MeanPromptTokens = math.NaN() // unknown: no prompt histogram yet
 	}
 	if r.IntN(3) == 0 {
 		in.Capacity.ConcurrencyTarget = 0.05 + 0.95*r.Float64()
@@ -123,6 +127,9 @@ func TestAnalyzersInvariants(t *testing.T) {
 			res := a.Analyze(in)
 			require.Len(t, res.Targets, len(in.Variants))
 			require.NotEmpty(t, res.Reason)
+			for k, v := range res.Inputs {
+				require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s: input %s = %v is not finite (records encode inputs as JSON)", a.Name(), k, v)
+			}
 			for i, tg := range res.Targets {
 				v := in.Variants[i]
 				require.Equal(t, v.Name, tg.Variant)
