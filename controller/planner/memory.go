@@ -1,0 +1,115 @@
+package planner
+
+import (
+	"math"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// What the planner remembers for the capacity analyzer: each pod's recent waiting peaks
+// (sustained waiting) and each variant's saturation and healthy concurrency.
+
+// podKey identifies a pod across cycles.
+type podKey struct{ namespace, pod string }
+
+// peak is one cycle's 1-minute peak of a pod's waiting requests.
+type peak struct {
+	at      time.Time
+	waiting float64
+}
+
+type podMemory struct {
+	peaks    []peak
+	lastSeen time.Time
+}
+
+// A pod's sustained waiting is the lowest 1-minute peak of its last few cycles no older
+// than sustainWindow: sizingCycles (2) for sizing, so that a queue sizes the pool only
+// when two consecutive cycles see it, and learningCycles (3) before a queue teaches the
+// planner a saturation concurrency, which it keeps: with the default 30 s cycle and 1 m
+// peak window, one burst of arrivals cannot reach three consecutive windows.
+const (
+	sizingCycles   = 2
+	learningCycles = 3
+	sustainWindow  = 3 * time.Minute
+)
+
+// saturationRunningShare: a queueing replica counts as a saturation observation only
+// when it runs at least this share of the most requests seen on one replica.
+const saturationRunningShare = 0.9
+
+// sustain records this cycle's peaks of the input's pods, fills their sustained waiting
+// (sizingCycles) and returns a copy of the input whose sustained waiting spans
+// learningCycles, for learn.
+func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64) saturation.VariantInput {
+	learning := *in
+	learning.Replicas = append([]saturation.ReplicaMetrics(nil), in.Replicas...)
+	for j := range in.Replicas {
+		r := &in.Replicas[j]
+		k := podKey{in.Namespace, r.Pod}
+		m := p.pods[k]
+		if m == nil {
+			m = &podMemory{}
+			p.pods[k] = m
+		}
+		m.lastSeen = now
+		keep := m.peaks[:0]
+		for _, pk := range m.peaks {
+			if now.Sub(pk.at) <= sustainWindow && pk.at.Before(now) {
+				keep = append(keep, pk)
+			}
+		}
+		keep = append(keep, peak{now, r.Waiting})
+		if len(keep) > learningCycles {
+			keep = keep[len(keep)-learningCycles:]
+		}
+		m.peaks = keep
+		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
+		if r.Waiting >= burstQueueFactor*queueLengthThreshold {
+			// A queue this long within one minute is no passing burst: size on it now.
+			r.SustainedWaiting = r.Waiting
+		}
+		learning.Replicas[j].SustainedKnown = true
+		learning.Replicas[j].SustainedWaiting = 0
+		if len(keep) >= learningCycles {
+			learning.Replicas[j].SustainedWaiting = lowest(keep, learningCycles)
+		}
+	}
+	return learning
+}
+
+// burstQueueFactor: a pod whose 1-minute waiting peak reaches this multiple of
+// queueLengthThreshold sizes the pool on its peak at once instead of waiting for a second
+// cycle to confirm it (saturation learning still needs learningCycles).
+const burstQueueFactor = 4.0
+
+// lowest returns the lowest waiting peak of the last n entries.
+func lowest(peaks []peak, n int) float64 {
+	low := math.Inf(1)
+	for _, pk := range peaks[max(len(peaks)-n, 0):] {
+		low = math.Min(low, pk.waiting)
+	}
+	return low
+}
+
+// learn folds this cycle's saturation observations (from learning, whose waiting is
+// sustained over learningCycles) and healthy observations of a variant into the planner's
+// memory and hands them to the analyzer in in.
+func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning saturation.VariantInput, t config.Thresholds) {
+	m := p.variantMem(now, in.VariantState)
+	for _, r := range in.Replicas {
+		if r.Running > m.maxRunning && !math.IsInf(r.Running, 0) {
+			m.maxRunning = r.Running
+		}
+	}
+	if s, ok := saturation.ObservedSaturation(learning, t, saturationRunningShare*m.maxRunning); ok && s > m.saturation {
+		m.saturation = s
+	}
+	if h, ok := saturation.ObservedHealthy(*in, t); ok && h > m.healthy {
+		m.healthy = h
+	}
+	in.SaturationConcurrency = m.saturation
+	in.HealthyConcurrency = m.healthy
+}
