@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,7 @@ func sampleRecord() *Record {
 	}
 	rec.Timeline = []TimelinePoint{{Time: 0, Variant: "a", Desired: 1, Ready: 0}, {Time: 60 * s, Variant: "a", Desired: 2, Ready: 1}, {Time: 120 * s, Variant: "a", Desired: 2, Ready: 2}}
 	rec.Scales = []ScaleEvent{{Time: 60 * s, Variant: "a", From: 1, To: 2, Source: "hpa"}, {Time: 90 * s, Variant: "a", From: 2, To: 3}, {Time: 120 * s, Variant: "a", From: 3, To: 2}, {Time: 150 * s, Variant: "a", From: 2, To: 3}}
-	rec.Decisions = []Decision{{Time: 1500 * time.Millisecond, Variant: "a", Current: 1, Desired: 2, Reason: "kv", Inputs: map[string]float64{"z": 1, "a": 2}}}
+	rec.Decisions = []Decision{{Time: 1500 * time.Millisecond, Variant: "a", Current: 1, Desired: 2, Reason: "kv", Inputs: map[string]float64{"z": 1, "a": 2, "nan": math.NaN(), "inf": math.Inf(1)}}}
 	rec.Oracle = &Oracle{GPUHours: 2, Cost: 10}
 	return rec
 }

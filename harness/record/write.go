@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -256,11 +257,29 @@ func WriteDecisionsJSONL(w io.Writer, rec *Record) error {
 	for i := range rec.Decisions {
 		d := rec.Decisions[i]
 		d.TimeSeconds = roundMillis(d.Time)
+		d.Inputs = finiteInputs(d.Inputs)
 		if err := enc.Encode(&d); err != nil {
 			return fmt.Errorf("encoding decision %d: %w", i, err)
 		}
 	}
 	return nil
+}
+
+// finiteInputs drops NaN and infinite inputs (JSON cannot hold them: an
+// unknown figure is simply absent).
+func finiteInputs(in map[string]float64) map[string]float64 {
+	for _, v := range in {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out := make(map[string]float64, len(in))
+			for k, v := range in {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					out[k] = v
+				}
+			}
+			return out
+		}
+	}
+	return in
 }
 
 func roundMillis(d time.Duration) float64 {
