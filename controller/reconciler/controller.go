@@ -38,6 +38,9 @@ const DefaultInterval = 30 * time.Second
 // DefaultMinGap is the shortest time between two event-triggered cycles.
 const DefaultMinGap = 2 * time.Second
 
+// DefaultRetryInterval is the next-cycle delay after metrics were missing.
+const DefaultRetryInterval = 10 * time.Second
+
 // cycleKey is the single work item every trigger maps to.
 var cycleKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "saturn-cycle"}}
 
@@ -52,6 +55,9 @@ type Options struct {
 	Interval time.Duration
 	// MinGap between triggered cycles (DefaultMinGap when zero).
 	MinGap time.Duration
+	// RetryInterval replaces Interval after a cycle that held a variant for
+	// missing metrics, when shorter (DefaultRetryInterval when zero).
+	RetryInterval time.Duration
 	// ConfigNamespace holds the two WVA ConfigMaps.
 	ConfigNamespace string
 	// ScaleToZero is the global scale-to-zero default (chart wva.scaleToZero).
@@ -118,6 +124,9 @@ func New(d Deps, opts Options) (*Controller, error) {
 	if opts.MinGap <= 0 {
 		opts.MinGap = DefaultMinGap
 	}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = DefaultRetryInterval
+	}
 	if err := opts.Collector.WithDefaults().Validate(); err != nil {
 		return nil, fmt.Errorf("reconciler: collector options: %w", err)
 	}
@@ -175,10 +184,20 @@ func (c *Controller) Reconcile(ctx context.Context, _ reconcile.Request) (reconc
 	if !c.lastCycleZero() && since < c.opts.MinGap {
 		return reconcile.Result{RequeueAfter: c.opts.MinGap - since}, nil
 	}
-	if err := c.Cycle(ctx); err != nil {
+	res, err := c.RunCycle(ctx)
+	if err != nil {
 		c.Log.Error(err, "cycle failed")
 	}
-	return reconcile.Result{RequeueAfter: c.opts.Interval}, nil
+	// A held variant (metrics missing) is retried sooner than the interval:
+	// pod metrics are not watched, so only a cycle notices they came back.
+	next := c.opts.Interval
+	for _, d := range res.Decisions {
+		if !d.MetricsAvailable {
+			next = min(next, c.opts.RetryInterval)
+			break
+		}
+	}
+	return reconcile.Result{RequeueAfter: next}, nil
 }
 
 func (c *Controller) lastCycleZero() bool {

@@ -158,7 +158,7 @@ func TestReconcileCoalescesAndSchedulesTheNextCycle(t *testing.T) {
 	ctx := context.Background()
 	res, err := h.c.Reconcile(ctx, reconcile.Request{})
 	require.NoError(t, err)
-	assert.Equal(t, 30*time.Second, res.RequeueAfter)
+	assert.Equal(t, DefaultRetryInterval, res.RequeueAfter, "metrics are missing: retry before the 30s interval")
 	first := h.q.count()
 	require.Positive(t, first)
 
@@ -173,6 +173,12 @@ func TestReconcileCoalescesAndSchedulesTheNextCycle(t *testing.T) {
 	_, err = h.c.Reconcile(ctx, reconcile.Request{})
 	require.NoError(t, err)
 	assert.Equal(t, 2*first, h.q.count())
+
+	// Without variants nothing is held: the full interval applies.
+	empty := newHarness(t)
+	res, err = empty.c.Reconcile(ctx, reconcile.Request{})
+	require.NoError(t, err)
+	assert.Equal(t, 30*time.Second, res.RequeueAfter)
 }
 
 func TestConfigMapHotReload(t *testing.T) {

@@ -19,12 +19,14 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/promclient"
 	"github.com/saturn-autoscaler/saturn/controller/promclient/promtest"
 )
 
@@ -156,7 +158,8 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 		"--prometheus-url", prom.URL,
 		"--prometheus-ca-file", prom.CA.CertFile,
 		"--actuation", "direct",
-		"--interval", "2s",
+		// A long interval: every cycle below is triggered by a watch.
+		"--interval", "1h",
 		"--config-namespace", "saturn-system",
 		"--leader-elect",
 		"--leader-election-namespace", "saturn-system",
@@ -171,7 +174,16 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, code)
 
-	// The VAs are created after start: the watch (not only the tick) picks them up.
+	// Both pods of each namespace are scraped before the VAs exist, so the
+	// first (watch-triggered) cycle sees complete metrics.
+	q, err := promclient.New(promclient.Config{URL: prom.URL, CAFile: prom.CA.CertFile})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		v, err := q.Query(context.Background(), `count(vllm:kv_cache_usage_perc)`, time.Now())
+		return err == nil && len(v) == 1 && v[0].Value == 4
+	}, 30*time.Second, 200*time.Millisecond, "Prometheus never scraped the four pods")
+
+	// The VAs are created after start: the watch (not the 1h tick) picks them up.
 	createVA(t, satNS, "qwen-l40s", "qwen-l40s", model, "L40S")
 	createVA(t, simNS, "qwen-sim", "qwen-sim", model, "L40S")
 
@@ -206,11 +218,20 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 		return c != nil && c.Status == metav1.ConditionTrue
 	}, 30*time.Second, 250*time.Millisecond, "metrics of the saturn-sim pods never became available")
 
-	// The gauges are on the metrics endpoint with WVA's labels.
-	_, body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
-	require.NoError(t, err)
-	want := fmt.Sprintf(`wva_desired_replicas{accelerator_type="L40S",namespace=%q,variant_name="qwen-l40s"} %d`, satNS, va.Status.DesiredOptimizedAlloc.NumReplicas)
-	assert.True(t, containsLine(body, want), "missing %q in /metrics", want)
+	// The gauges are on the metrics endpoint with WVA's labels and agree with
+	// the status (read both until a cycle is not in between).
+	require.Eventually(t, func() bool {
+		var cur v1alpha1.VariantAutoscaling
+		if err := env.client.Get(ctx, client.ObjectKey{Namespace: satNS, Name: "qwen-l40s"}, &cur); err != nil {
+			return false
+		}
+		_, body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+		if err != nil {
+			return false
+		}
+		want := fmt.Sprintf(`wva_desired_replicas{accelerator_type="L40S",namespace=%q,variant_name="qwen-l40s"} %d`, satNS, cur.Status.DesiredOptimizedAlloc.NumReplicas)
+		return containsLine(body, want)
+	}, 20*time.Second, 250*time.Millisecond, "wva_desired_replicas on /metrics never matched the VA status")
 
 	// Events on the VA went through the events.k8s.io API.
 	require.Eventually(t, func() bool {
@@ -225,6 +246,20 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 		}
 		return false
 	}, 30*time.Second, 250*time.Millisecond, "no ScaledUp Event on the VA")
+
+	// Hot reload: a new saturation ConfigMap takes effect without a restart
+	// (and, with a 1h interval, through the ConfigMap watch).
+	require.NoError(t, env.client.Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "saturn-system", Name: "wva-saturation-scaling-config"},
+		Data:       map[string]string{"default": "kvCacheThreshold: 0.8\nqueueLengthThreshold: 5\nkvSpareTrigger: 0.1\nqueueSpareTrigger: 3\nanalyzer: wva-v1\n"},
+	}))
+	require.Eventually(t, func() bool {
+		var sim v1alpha1.VariantAutoscaling
+		if err := env.client.Get(ctx, client.ObjectKey{Namespace: simNS, Name: "qwen-sim"}, &sim); err != nil {
+			return false
+		}
+		return sim.Status.DesiredOptimizedAlloc.Analyzer == "wva-v1"
+	}, 30*time.Second, 250*time.Millisecond, "the ConfigMap change never reached the decisions")
 
 	// Leader election took the Lease.
 	var lease coordinationv1.Lease
