@@ -36,7 +36,12 @@ func NewServer(store Source, opts ServerOptions) (*Server, error) {
 	fs := pflag.NewFlagSet("metrics-api", pflag.ContinueOnError)
 	a := &basecmd.AdapterBase{Name: "saturn-external-metrics", FlagSet: fs}
 	a.InstallFlags()
-	args := []string{"--secure-port=" + strconv.Itoa(opts.Port)}
+	args := []string{
+		"--secure-port=" + strconv.Itoa(opts.Port),
+		// API priority and fairness would watch the flowcontrol API (more
+		// RBAC) to protect a server answering one HPA query per target.
+		"--enable-priority-and-fairness=false",
+	}
 	if opts.CertDir != "" {
 		args = append(args, "--cert-dir="+opts.CertDir)
 	}

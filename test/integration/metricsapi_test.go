@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/saturn-autoscaler/saturn/controller/metricsapi"
@@ -24,9 +26,25 @@ import (
 // queries it as the HPA would (client certificate of a system:masters user).
 func TestExternalMetricsAPIServer(t *testing.T) {
 	requireEnv(t)
-	user, err := env.testEnv.AddUser(envtest.User{Name: "metrics-api", Groups: []string{"system:masters"}}, nil)
+	// The server runs as a user holding only what the chart grants it:
+	// system:auth-delegator and extension-apiserver-authentication-reader.
+	server, err := env.testEnv.AddUser(envtest.User{Name: "saturn-metrics-api"}, nil)
 	require.NoError(t, err)
-	kc, err := user.KubeConfig()
+	ctx0 := context.Background()
+	require.NoError(t, env.client.Create(ctx0, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "saturn-metrics-api-auth-delegator"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "system:auth-delegator"},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: "saturn-metrics-api"}},
+	}))
+	require.NoError(t, env.client.Create(ctx0, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "saturn-metrics-api-auth-reader"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "extension-apiserver-authentication-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: "saturn-metrics-api"}},
+	}))
+	// The caller plays the HPA controller (here: a cluster admin).
+	user, err := env.testEnv.AddUser(envtest.User{Name: "hpa", Groups: []string{"system:masters"}}, nil)
+	require.NoError(t, err)
+	kc, err := server.KubeConfig()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	kubeconfig := filepath.Join(dir, "kubeconfig")
