@@ -1,4 +1,3 @@
-// Command saturn-controller is saturn's WVA-compatible saturation autoscaler.
 package main
 
 import (
