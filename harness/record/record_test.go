@@ -150,3 +150,14 @@ func TestWriteDir(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buf.String(), string(got))
 }
+
+func TestOracleNeedPerPhase(t *testing.T) {
+	rec := sampleRecord()
+	rec.Oracle = &Oracle{GPUHours: 2, Variant: "a", CapacityRPS: 0.5}
+	sum := Summarize(rec)
+	ph := sum.Variants[0].Phases[0]
+	// Busiest minute of "warm": arrivals at 1..59 s -> 59/60 req/s -> 2 replicas at 0.5 req/s each.
+	assert.Equal(t, 2, ph.OracleNeed)
+	assert.InDelta(t, 120, ph.ReadyForNeedSeconds, 1e-9, "2 ready at 120 s")
+	assert.Equal(t, 0, sum.Variants[0].Phases[1].OracleNeed, "no arrivals in peak")
+}

@@ -105,6 +105,12 @@ type VariantPhase struct {
 	ScaleUpAfterSeconds float64 `json:"scale_up_after_seconds"`
 	ReadyMax            int     `json:"ready_max"`
 	ReadyMean           float64 `json:"ready_mean"`
+	// OracleNeed is the most replicas the oracle needs in the phase (its
+	// peak minute), set for the oracle's variant only; ReadyForNeedSeconds is
+	// the time from the phase start until that many replicas were ready (-1
+	// when never; 0 when already).
+	OracleNeed          int     `json:"oracle_need,omitempty"`
+	ReadyForNeedSeconds float64 `json:"ready_for_need_seconds,omitempty"`
 }
 
 // RunStats are wall-clock figures of a run.
@@ -223,6 +229,17 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 				break
 			}
 		}
+		if o := rec.Oracle; o != nil && o.Variant == v.Name && o.CapacityRPS > 0 {
+			vp.OracleNeed = oracleNeed(rec, ph, o.CapacityRPS)
+			vp.ReadyForNeedSeconds = -1
+			for i := range rec.Timeline {
+				p := &rec.Timeline[i]
+				if p.Variant == v.Name && p.Time >= ph.Start && p.Time < ph.End && p.Ready >= vp.OracleNeed {
+					vp.ReadyForNeedSeconds = round((p.Time - ph.Start).Seconds())
+					break
+				}
+			}
+		}
 		vs.Phases = append(vs.Phases, vp)
 	}
 	lastDir := 0
@@ -249,6 +266,23 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 		}
 	}
 	return vs
+}
+
+// oracleNeed is the replicas needed by the busiest minute of the phase at
+// the oracle's per-replica capacity.
+func oracleNeed(rec *Record, ph Phase, capRPS float64) int {
+	counts := map[int64]int{}
+	peak := 0
+	for i := range rec.Requests {
+		a := rec.Requests[i].Arrival
+		if a < ph.Start || a >= ph.End {
+			continue
+		}
+		m := int64((a - ph.Start) / time.Minute)
+		counts[m]++
+		peak = max(peak, counts[m])
+	}
+	return int(math.Ceil(float64(peak) / 60 / capRPS))
 }
 
 // ReplicaHours integrates, per variant, the time replicas held their

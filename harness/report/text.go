@@ -172,6 +172,9 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 				ph = pb.Phase
 			}
 			row(fmt.Sprintf("%s in %s: scale-up after / ready max", name, ph), phaseCell(pa), phaseCell(pb))
+			if pa.OracleNeed > 0 || pb.OracleNeed > 0 {
+				row(fmt.Sprintf("%s in %s: ready for the oracle's need after", name, ph), needCell(pa), needCell(pb))
+			}
 		}
 	}
 	row("scale events", fmt.Sprint(a.ScaleEvents), fmt.Sprint(b.ScaleEvents))
@@ -219,6 +222,18 @@ func phaseCell(p record.VariantPhase) string {
 		}
 	}
 	return fmt.Sprintf("%s / %d", up, p.ReadyMax)
+}
+
+func needCell(p record.VariantPhase) string {
+	switch {
+	case p.OracleNeed == 0:
+		return "-"
+	case p.ReadyForNeedSeconds < 0:
+		return fmt.Sprintf("never (%d)", p.OracleNeed)
+	case p.ReadyForNeedSeconds == 0:
+		return fmt.Sprintf("already (%d)", p.OracleNeed)
+	}
+	return fmt.Sprintf("+%s (%d)", fmtSeconds(p.ReadyForNeedSeconds), p.OracleNeed)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
