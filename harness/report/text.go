@@ -27,8 +27,8 @@ func Text(w io.Writer, sum *record.Summary) error {
 			passed++
 		}
 	}
-	ew.printf("saturn %s: %s (%s, seed %d) | analyzer %s, actuation %s, %s simulated\n",
-		sum.Mode, sum.Scenario, sum.Mode, sum.Seed, sum.Analyzer, sum.Actuation, fmtSeconds(sum.DurationSeconds))
+	ew.printf("saturn: %s (%s run, seed %d) | analyzer %s, actuation %s, %s simulated\n",
+		sum.Scenario, sum.Mode, sum.Seed, sum.Analyzer, sum.Actuation, fmtSeconds(sum.DurationSeconds))
 	ew.printf("verdict: %s (%d/%d assertions hold)\n\n", strings.ToUpper(verdictOr(sum.Verdict)), passed, len(sum.Assertions))
 
 	if len(sum.Assertions) > 0 {
