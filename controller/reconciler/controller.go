@@ -41,6 +41,9 @@ const DefaultMinGap = 2 * time.Second
 // DefaultRetryInterval is the next-cycle delay after metrics were missing.
 const DefaultRetryInterval = 10 * time.Second
 
+// targetNameField indexes VariantAutoscalings by spec.scaleTargetRef.name.
+const targetNameField = "spec.scaleTargetRef.name"
+
 // cycleKey is the single work item every trigger maps to.
 var cycleKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "saturn-cycle"}}
 
@@ -144,19 +147,17 @@ func (c *Controller) Register(mgr ctrl.Manager) error {
 		return o.GetNamespace() == c.opts.ConfigNamespace &&
 			(o.GetName() == config.SaturationConfigMapName || o.GetName() == config.ScaleToZeroConfigMapName)
 	})
-	// A Deployment matters only when a VA in its namespace targets it; its
-	// replica counts live in status, so status changes count too.
+	// A Deployment matters only when a VA targets it (field index lookup);
+	// its replica counts live in status, so status changes count too.
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.VariantAutoscaling{}, targetNameField, func(o client.Object) []string {
+		return []string{o.(*v1alpha1.VariantAutoscaling).Spec.ScaleTargetRef.Name}
+	}); err != nil {
+		return fmt.Errorf("indexing VariantAutoscalings by target: %w", err)
+	}
 	targeted := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		var vas v1alpha1.VariantAutoscalingList
-		if err := mgr.GetCache().List(context.Background(), &vas, client.InNamespace(o.GetNamespace())); err != nil {
-			return false
-		}
-		for i := range vas.Items {
-			if vas.Items[i].Spec.ScaleTargetRef.Name == o.GetName() {
-				return true
-			}
-		}
-		return false
+		err := mgr.GetCache().List(context.Background(), &vas, client.InNamespace(o.GetNamespace()), client.MatchingFields{targetNameField: o.GetName()})
+		return err == nil && len(vas.Items) > 0
 	})
 	kick := make(chan event.GenericEvent, 1)
 	kick <- event.GenericEvent{Object: &v1alpha1.VariantAutoscaling{}}

@@ -303,3 +303,30 @@ func BenchmarkCycle1000VAs(b *testing.B) {
 	b.ReportMetric(float64(h.q.count())/float64(b.N), "queries/cycle")
 	b.ReportMetric(float64(cs.patches)/float64(b.N), "status-patches/cycle")
 }
+
+// recorder counts Events by reason.
+type recorder struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *recorder) Eventf(_, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int{}
+	}
+	r.n[reason]++
+}
+
+func TestMetricsUnavailableEventOnTransitionOnly(t *testing.T) {
+	h := newHarness(t, variantObjects("ns", 0)...)
+	rec := &recorder{}
+	h.c.Recorder = rec
+	for range 3 {
+		h.clk.Step(time.Minute)
+		_, err := h.c.RunCycle(context.Background())
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, rec.n[v1alpha1.ReasonMetricsUnavailable], "one Warning when metrics go missing, not one per cycle")
+}

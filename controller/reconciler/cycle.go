@@ -221,9 +221,16 @@ func (c *Controller) apply(ctx context.Context, now time.Time, v *variant, d pla
 		va.SetCondition(mnow, v1alpha1.TypeOptimizationReady, metav1.ConditionTrue, v1alpha1.ReasonOptimizationSucceeded, truncate(d.Reason, 4096))
 	} else {
 		msg := nonEmpty(d.MetricsMessage, "metrics unavailable")
+		// One Warning Event when metrics become unavailable, not one per cycle.
+		wasAvailable := true
+		if prev := orig.GetCondition(v1alpha1.TypeMetricsAvailable); prev != nil && prev.Status == metav1.ConditionFalse {
+			wasAvailable = false
+		}
 		va.SetCondition(mnow, v1alpha1.TypeMetricsAvailable, metav1.ConditionFalse, nonEmpty(d.MetricsReason, v1alpha1.ReasonMetricsMissing), truncate(msg, 4096))
 		va.SetCondition(mnow, v1alpha1.TypeOptimizationReady, metav1.ConditionFalse, v1alpha1.ReasonMetricsUnavailable, truncate(fmt.Sprintf("holding %d replicas: %s", d.Desired, msg), 4096))
-		c.Recorder.Eventf(va, nil, corev1.EventTypeWarning, v1alpha1.ReasonMetricsUnavailable, "Hold", "holding %d replicas: %s", d.Desired, truncate(msg, 512))
+		if wasAvailable {
+			c.Recorder.Eventf(va, nil, corev1.EventTypeWarning, v1alpha1.ReasonMetricsUnavailable, "Hold", "holding %d replicas: %s", d.Desired, truncate(msg, 512))
+		}
 		log.Info("metrics unavailable, holding", "replicas", d.Desired, "reason", d.MetricsReason, "message", msg)
 	}
 	va.Status.ObservedGeneration = va.Generation
