@@ -146,7 +146,6 @@ func TestOptionalObjects(t *testing.T) {
 	objs := render(t,
 		"--set", "wva.metricsAPI.enabled=true",
 		"--set", "wva.serviceMonitor.enabled=true",
-		"--set", "wva.actuation=direct",
 		"--set", "wva.prometheus.caCert=-----BEGIN CERTIFICATE-----",
 		"--set", "wva.prometheus.monitoringNamespace=openshift-monitoring",
 		"--set", "hpa.enabled=false", "--set", "keda.enabled=true",
@@ -175,8 +174,10 @@ func TestOptionalObjects(t *testing.T) {
 	args := strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
 	assert.Contains(t, args, "--metrics-api")
 	assert.Contains(t, args, "--prometheus-ca-file=/etc/ssl/certs/prometheus-ca.crt")
-	assert.Contains(t, args, "--actuation=direct")
+	assert.Contains(t, args, "--actuation=metrics")
 
+	// Direct actuation grants write access to the scale subresource.
+	objs = render(t, "--set", "wva.actuation=direct", "--set", "hpa.enabled=false")
 	role := find(objs, "ClusterRole", "rel-saturn")
 	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
 	found := false
@@ -190,11 +191,21 @@ func TestOptionalObjects(t *testing.T) {
 	assert.True(t, found)
 }
 
-func TestHPAAndKEDAAreExclusive(t *testing.T) {
+func TestConflictingActuatorsAreRefused(t *testing.T) {
 	helm := helmBinary(t)
-	out, err := exec.Command(helm, "template", "rel", chartDir(), "--set", "keda.enabled=true").CombinedOutput()
-	require.Error(t, err)
-	assert.Contains(t, string(out), "exclusive")
+	tests := []struct {
+		set  []string
+		want string
+	}{
+		{[]string{"--set", "keda.enabled=true"}, "exclusive"},
+		{[]string{"--set", "wva.actuation=direct"}, "hpa.enabled=false"},
+		{[]string{"--set", "wva.actuation=direct", "--set", "hpa.enabled=false", "--set", "keda.enabled=true"}, "keda.enabled=false"},
+	}
+	for _, tt := range tests {
+		out, err := exec.Command(helm, append([]string{"template", "rel", chartDir()}, tt.set...)...).CombinedOutput()
+		require.Error(t, err, "%v", tt.set)
+		assert.Contains(t, string(out), tt.want)
+	}
 }
 
 func TestGuideValuesKeys(t *testing.T) {

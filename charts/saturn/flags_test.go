@@ -16,7 +16,7 @@ import (
 func TestDeploymentArgsParse(t *testing.T) {
 	for _, set := range [][]string{
 		nil,
-		{"--set", "wva.metricsAPI.enabled=true", "--set", "wva.actuation=direct", "--set", "wva.prometheus.caCert=x",
+		{"--set", "wva.metricsAPI.enabled=true", "--set", "wva.actuation=direct", "--set", "hpa.enabled=false", "--set", "wva.prometheus.caCert=x",
 			"--set", "wva.namespaceScoped=true", "--set", "wva.prometheus.useServiceAccountToken=true"},
 	} {
 		objs := render(t, set...)
