@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 )
@@ -41,6 +43,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// In-process controllers log nowhere; failures are asserted, not logged.
+	ctrllog.SetLogger(logr.Discard())
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		env.skipMsg = "KUBEBUILDER_ASSETS is not set: run `make test` (it builds kube-apiserver and etcd with hack/envtest.sh and exports KUBEBUILDER_ASSETS)"
 		return m.Run()
