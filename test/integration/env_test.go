@@ -16,6 +16,7 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	// In-process controllers log nowhere; failures are asserted, not logged.
 	ctrllog.SetLogger(logr.Discard())
+	klog.SetLogger(logr.Discard()) // the in-process external metrics API server logs through klog
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		env.skipMsg = "KUBEBUILDER_ASSETS is not set: run `make test` (it builds kube-apiserver and etcd with hack/envtest.sh and exports KUBEBUILDER_ASSETS)"
 		return m.Run()
