@@ -3,9 +3,12 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,6 +36,20 @@ type Observation struct {
 	Deployment *appsv1.Deployment
 	HPA        *autoscalingv2.HorizontalPodAutoscaler
 	VA         *v1alpha1.VariantAutoscaling
+	// Pods are the variant's replicas as Prometheus saw them (nil without a querier).
+	Pods []PodMetrics
+}
+
+// PodMetrics is what Prometheus last scraped from one replica.
+type PodMetrics struct {
+	Pod              string
+	KVUsage          float64
+	Running, Waiting int
+}
+
+// Querier runs an instant PromQL query (controller/promclient over HTTPS).
+type Querier interface {
+	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
 }
 
 // Sampler turns periodic observations of the cluster into record rows: a timeline point
@@ -40,6 +57,7 @@ type Observation struct {
 // a VariantAutoscaling's desiredOptimizedAlloc.lastRunTime moves.
 type Sampler struct {
 	c        client.Reader
+	prom     Querier
 	clock    clock.WithTicker
 	start    time.Time
 	variants []Variant
@@ -50,6 +68,7 @@ type Sampler struct {
 	timeline  []record.TimelinePoint
 	scales    []record.ScaleEvent
 	decisions []record.Decision
+	samples   []record.MetricSample
 }
 
 // NewSampler returns a sampler whose record offsets count from start.
@@ -58,6 +77,12 @@ func NewSampler(c client.Reader, clk clock.WithTicker, start time.Time, variants
 		c: c, clock: clk, start: start, variants: variants,
 		desired: map[string]int{}, lastRun: map[string]time.Time{},
 	}
+}
+
+// WithPrometheus makes every sample also read the replicas' vLLM gauges from q.
+func (s *Sampler) WithPrometheus(q Querier) *Sampler {
+	s.prom = q
+	return s
 }
 
 // Run samples every interval until ctx is done; a failed sample is retried at the next tick.
@@ -105,8 +130,67 @@ func (s *Sampler) Sample(ctx context.Context) error {
 		}
 		obs = append(obs, o)
 	}
+	if s.prom != nil {
+		pods, err := s.podMetrics(ctx, now)
+		if err != nil {
+			s.Observe(now, obs)
+			return err
+		}
+		for i := range obs {
+			obs[i].Pods = podsOf(obs[i].Variant, pods)
+		}
+	}
 	s.Observe(now, obs)
 	return nil
+}
+
+// podMetrics reads the vLLM gauges of every pod of the sampled namespaces.
+func (s *Sampler) podMetrics(ctx context.Context, now time.Time) (map[string]*PodMetrics, error) {
+	namespaces := map[string]bool{}
+	for _, v := range s.variants {
+		namespaces[v.Namespace] = true
+	}
+	pods := map[string]*PodMetrics{}
+	for ns := range namespaces {
+		for _, q := range []struct {
+			metric string
+			set    func(*PodMetrics, float64)
+		}{
+			{"vllm:kv_cache_usage_perc", func(p *PodMetrics, v float64) { p.KVUsage = v }},
+			{"vllm:num_requests_running", func(p *PodMetrics, v float64) { p.Running = int(v) }},
+			{"vllm:num_requests_waiting", func(p *PodMetrics, v float64) { p.Waiting = int(v) }},
+		} {
+			query := fmt.Sprintf("max by (pod) (%s{namespace=%q})", q.metric, ns)
+			vec, err := s.prom.Query(ctx, query, now)
+			if err != nil {
+				return nil, fmt.Errorf("sampling %s: %w", q.metric, err)
+			}
+			for _, smp := range vec {
+				pod := string(smp.Metric["pod"])
+				if pod == "" {
+					continue
+				}
+				if pods[pod] == nil {
+					pods[pod] = &PodMetrics{Pod: pod}
+				}
+				q.set(pods[pod], float64(smp.Value))
+			}
+		}
+	}
+	return pods, nil
+}
+
+// podsOf keeps the pods of variant v: Deployment pods are named <deployment>-<hash>-<suffix>.
+func podsOf(v Variant, pods map[string]*PodMetrics) []PodMetrics {
+	var out []PodMetrics
+	for name, p := range pods {
+		rest, ok := strings.CutPrefix(name, v.Deployment+"-")
+		if ok && strings.Count(rest, "-") == 1 { // <replicaset hash>-<suffix>, not a longer Deployment name
+			out = append(out, *p)
+		}
+	}
+	slices.SortFunc(out, func(a, b PodMetrics) int { return strings.Compare(a.Pod, b.Pod) })
+	return out
 }
 
 // Observe records one set of observations made at now. It is the sampler's pure core.
@@ -122,11 +206,21 @@ func (s *Sampler) Observe(now time.Time, obs []Observation) {
 			desired = int(*d.Spec.Replicas)
 		}
 		ready := int(d.Status.ReadyReplicas)
-		s.timeline = append(s.timeline, record.TimelinePoint{
+		point := record.TimelinePoint{
 			Time: at, Variant: name, Desired: desired, Ready: ready,
 			Starting: max(0, min(int(d.Status.Replicas), desired)-ready),
 			Draining: max(0, int(d.Status.Replicas)-desired),
-		})
+		}
+		for _, p := range o.Pods {
+			s.samples = append(s.samples, record.MetricSample{
+				Time: at, Variant: name, Replica: p.Pod, KVUsage: p.KVUsage, Running: p.Running, Waiting: p.Waiting,
+			})
+			point.KVMean += p.KVUsage / float64(len(o.Pods))
+			point.KVMax = max(point.KVMax, p.KVUsage)
+			point.Running += p.Running
+			point.Waiting += p.Waiting
+		}
+		s.timeline = append(s.timeline, point)
 		if prev, seen := s.desired[name]; seen && prev != desired {
 			source := record.ScaleEvent{Time: at, Variant: name, From: prev, To: desired, Source: "direct"}
 			if o.HPA != nil {
@@ -172,4 +266,5 @@ func (s *Sampler) Fill(rec *record.Record) {
 	rec.Timeline = append(rec.Timeline, s.timeline...)
 	rec.Scales = append(rec.Scales, s.scales...)
 	rec.Decisions = append(rec.Decisions, s.decisions...)
+	rec.Samples = append(rec.Samples, s.samples...)
 }

@@ -1,9 +1,13 @@
 package cluster
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/harness/record"
@@ -72,4 +77,52 @@ func TestSamplerDirectScaleAndDraining(t *testing.T) {
 	assert.Equal(t, "direct", rec.Scales[0].Source)
 	assert.Equal(t, 2, rec.Timeline[1].Draining)
 	assert.Equal(t, 0, rec.Timeline[1].Starting)
+}
+
+// fakeQuerier answers each metric with fixed per-pod values.
+type fakeQuerier map[string]map[string]float64
+
+func (f fakeQuerier) Query(_ context.Context, q string, _ time.Time) (model.Vector, error) {
+	for metric, pods := range f {
+		if strings.Contains(q, metric+"{") {
+			var v model.Vector
+			for pod, val := range pods {
+				v = append(v, &model.Sample{Metric: model.Metric{"pod": model.LabelValue(pod)}, Value: model.SampleValue(val)})
+			}
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("unexpected query %q", q)
+}
+
+func TestSamplerReadsReplicaGaugesFromPrometheus(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	d := deployment(2, 2, 2)
+	d.Name, d.Namespace = "m-h100", "e2e"
+	other := deployment(1, 1, 1)
+	other.Name, other.Namespace = "m-h100-big", "e2e"
+	c := fake.NewClientBuilder().WithObjects(d, other).Build()
+	q := fakeQuerier{
+		"vllm:kv_cache_usage_perc":  {"m-h100-abc12-x1": 0.2, "m-h100-abc12-x2": 0.6, "m-h100-big-def34-y1": 0.9},
+		"vllm:num_requests_running": {"m-h100-abc12-x1": 3, "m-h100-abc12-x2": 5, "m-h100-big-def34-y1": 8},
+		"vllm:num_requests_waiting": {"m-h100-abc12-x1": 0, "m-h100-abc12-x2": 2},
+	}
+	s := NewSampler(c, testingclock.NewFakeClock(t0.Add(3*time.Second)), t0, []Variant{{Name: "h100", Namespace: "e2e", Deployment: "m-h100"}}).WithPrometheus(q)
+	require.NoError(t, s.Sample(context.Background()))
+	var rec record.Record
+	s.Fill(&rec)
+	require.Len(t, rec.Timeline, 1)
+	p := rec.Timeline[0]
+	assert.Equal(t, 3*time.Second, p.Time)
+	assert.InDelta(t, 0.4, p.KVMean, 1e-9)
+	assert.InDelta(t, 0.6, p.KVMax, 1e-9)
+	assert.Equal(t, 8, p.Running, "the longer Deployment's pod is not counted")
+	assert.Equal(t, 2, p.Waiting)
+	require.Len(t, rec.Samples, 2)
+	assert.Equal(t, "m-h100-abc12-x1", rec.Samples[0].Replica)
+
+	bad := NewSampler(c, testingclock.NewFakeClock(t0), t0, []Variant{{Name: "h100", Namespace: "e2e", Deployment: "m-h100"}}).WithPrometheus(fakeQuerier{})
+	require.ErrorContains(t, bad.Sample(context.Background()), "sampling vllm:kv_cache_usage_perc")
+	bad.Fill(&rec)
+	assert.Len(t, rec.Timeline, 2, "replica counts are still recorded when Prometheus fails")
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/rand"
 	"context"
 	"os"
 	"os/exec"
@@ -184,4 +185,24 @@ func TestComparison(t *testing.T) {
 	require.NoError(t, WriteComparison(&b, Figures{TimeToScaleUp: -1}, f))
 	assert.Contains(t, b.String(), "never")
 	assert.Contains(t, b.String(), "n/a")
+}
+
+func TestHostPrometheusUsesTheGeneratedCA(t *testing.T) {
+	e := &Env{PrometheusHostURL: "https://127.0.0.1:39090"}
+	_, err := e.HostPrometheus(t.TempDir())
+	require.ErrorContains(t, err, "SetupPrometheus has not run")
+
+	bundle, err := cluster.NewTLSBundle(rand.Reader, time.Now(), time.Hour, []string{"localhost"}, nil)
+	require.NoError(t, err)
+	e.TLS = bundle
+	dir := t.TempDir()
+	_, err = e.HostPrometheus(dir)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(dir, "prometheus-ca.crt"))
+	require.NoError(t, err)
+	assert.Equal(t, bundle.CACert, got)
+
+	e.PrometheusHostURL = "http://127.0.0.1:39090"
+	_, err = e.HostPrometheus(t.TempDir())
+	require.ErrorContains(t, err, "plain http", "the harness never talks plain HTTP to Prometheus")
 }

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/promclient"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 )
 
@@ -50,6 +51,9 @@ type Env struct {
 	TLS *cluster.TLSBundle
 	// Namespace holds the simulated model servers; ControllerNamespace the controller.
 	Namespace, ControllerNamespace string
+	// PrometheusHostURL reaches Prometheus from the host through the Kind port mapping
+	// (kind/cluster.yaml maps NodePort 30090 to 127.0.0.1:39090).
+	PrometheusHostURL string
 	// ImageTag of the saturn images (SATURN_IMAGE_TAG, default DefaultImageTag).
 	ImageTag string
 	Log      *slog.Logger
@@ -93,7 +97,8 @@ func NewEnv(root, kubeconfig, helm string, logOut io.Writer) (*Env, error) {
 		Helm:       cluster.Helm{Binary: helm, Kubeconfig: kubeconfig},
 		Prometheus: cluster.DefaultPrometheusOptions(),
 		Namespace:  "llm-d", ControllerNamespace: "saturn-system",
-		ImageTag: imageTag(), Log: slog.New(slog.NewTextHandler(logOut, nil)),
+		PrometheusHostURL: "https://127.0.0.1:39090",
+		ImageTag:          imageTag(), Log: slog.New(slog.NewTextHandler(logOut, nil)),
 	}
 	e.Prometheus.Image = e.image(PrometheusImage)
 	return e, nil
@@ -125,6 +130,19 @@ func (e *Env) image(repo string) string {
 		tag = DefaultImageTag
 	}
 	return repo + ":" + tag
+}
+
+// HostPrometheus returns a client of Prometheus through PrometheusHostURL that verifies
+// its certificate with the generated CA (written to a file under dir for the client).
+func (e *Env) HostPrometheus(dir string) (*promclient.Client, error) {
+	if e.TLS == nil {
+		return nil, fmt.Errorf("connecting to Prometheus: SetupPrometheus has not run")
+	}
+	ca := filepath.Join(dir, "prometheus-ca.crt")
+	if err := os.WriteFile(ca, e.TLS.CACert, 0o600); err != nil {
+		return nil, fmt.Errorf("writing the Prometheus CA: %w", err)
+	}
+	return promclient.New(promclient.Config{URL: e.PrometheusHostURL, CAFile: ca})
 }
 
 // chart is the path of one of the repository's charts.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -33,6 +34,16 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	}
 	samplerStart := clk.Now()
 	sampler := cluster.NewSampler(e.Client, clk, samplerStart, e.Variants(sc))
+	dir, err := os.MkdirTemp("", "saturn-e2e-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a temporary directory: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if prom, err := e.HostPrometheus(dir); err != nil {
+		e.Log.Warn("replica metrics will not be sampled", "err", err)
+	} else {
+		sampler.WithPrometheus(prom)
+	}
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -64,6 +75,10 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	for _, s := range sampled.Scales {
 		s.Time -= shift
 		rec.Scales = append(rec.Scales, s)
+	}
+	for _, m := range sampled.Samples {
+		m.Time -= shift
+		rec.Samples = append(rec.Samples, m)
 	}
 	for _, d := range sampled.Decisions {
 		d.Time -= shift
