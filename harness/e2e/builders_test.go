@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
