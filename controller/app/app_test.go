@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestRunOptionsValidate(t *testing.T) {
@@ -65,4 +67,28 @@ func TestHelpListsCommands(t *testing.T) {
 	assert.Contains(t, out.String(), "explain")
 	assert.Contains(t, out.String(), "run")
 	assert.Contains(t, out.String(), "--prometheus-ca-file")
+}
+
+func TestSlimPodKeepsWhatReadinessNeeds(t *testing.T) {
+	now := metav1.Now()
+	in := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"app": "x"}, Annotations: map[string]string{"big": "x"}, DeletionTimestamp: &now},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i"}}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}, PodIP: "10.0.0.1"},
+	}
+	out, err := slimPod(in)
+	require.NoError(t, err)
+	p := out.(*corev1.Pod)
+	assert.Equal(t, "p", p.Name)
+	assert.Equal(t, in.Labels, p.Labels)
+	assert.Equal(t, in.DeletionTimestamp, p.DeletionTimestamp)
+	assert.Equal(t, corev1.PodRunning, p.Status.Phase)
+	assert.Equal(t, in.Status.Conditions, p.Status.Conditions)
+	assert.Empty(t, p.Spec.Containers)
+	assert.Empty(t, p.Annotations)
+	assert.Empty(t, p.Status.PodIP)
+
+	other, err := slimPod("not a pod")
+	require.NoError(t, err)
+	assert.Equal(t, "not a pod", other)
 }

@@ -21,6 +21,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
@@ -80,10 +81,15 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		return err
 	}
 
-	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		// Only the two ConfigMaps' namespace: no cluster-wide ConfigMap watch.
-		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.ConfigNamespace: {}}},
-	}}
+	cacheOpts := cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			// Only the two ConfigMaps' namespace: no cluster-wide ConfigMap watch.
+			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.ConfigNamespace: {}}},
+			// Pods: keep only what readiness needs, not their specs.
+			&corev1.Pod{}: {Transform: slimPod},
+		},
+	}
 	if o.WatchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{o.WatchNamespace: {}}
 	}
@@ -158,6 +164,23 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		return fmt.Errorf("running the controller manager: %w", err)
 	}
 	return nil
+}
+
+// slimPod drops everything of a cached Pod but its identity, labels and
+// readiness, which is all the reconciler reads.
+func slimPod(obj any) (any, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Pod{
+		TypeMeta: p.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion,
+			Labels: p.Labels, DeletionTimestamp: p.DeletionTimestamp,
+		},
+		Status: corev1.PodStatus{Phase: p.Status.Phase, Conditions: p.Status.Conditions},
+	}, nil
 }
 
 // nonLeader runs a runnable on every replica.
