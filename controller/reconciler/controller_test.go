@@ -330,3 +330,33 @@ func TestMetricsUnavailableEventOnTransitionOnly(t *testing.T) {
 	}
 	assert.Equal(t, 1, rec.n[v1alpha1.ReasonMetricsUnavailable], "one Warning when metrics go missing, not one per cycle")
 }
+
+func TestAcceleratorChangeReplacesSeries(t *testing.T) {
+	h := newHarness(t, variantObjects("ns", 0)...)
+	ctx := context.Background()
+	_, err := h.c.RunCycle(ctx)
+	require.NoError(t, err)
+	var va v1alpha1.VariantAutoscaling
+	require.NoError(t, h.cl.Get(ctx, client.ObjectKey{Namespace: "ns", Name: "v0"}, &va))
+	va.Labels[v1alpha1.AcceleratorLabel] = "A100"
+	require.NoError(t, h.cl.Update(ctx, &va))
+	h.clk.Step(time.Minute)
+	_, err = h.c.RunCycle(ctx)
+	require.NoError(t, err)
+	mfs, err := h.reg.Gather()
+	require.NoError(t, err)
+	var accs []string
+	for _, mf := range mfs {
+		if mf.GetName() != "wva_desired_replicas" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "accelerator_type" {
+					accs = append(accs, l.GetValue())
+				}
+			}
+		}
+	}
+	assert.Equal(t, []string{"A100"}, accs, "one series, with the new accelerator")
+}

@@ -189,6 +189,10 @@ func (c *Controller) apply(ctx context.Context, now time.Time, v *variant, d pla
 	}
 
 	mv := metrics.Variant{Name: va.Name, Namespace: va.Namespace, Accelerator: d.Accelerator}
+	if prevAcc := orig.Status.DesiredOptimizedAlloc.Accelerator; prevAcc != "" && prevAcc != d.Accelerator {
+		// The accelerator label changed: drop the series carrying the old one.
+		c.Metrics.Forget(va.Name, va.Namespace)
+	}
 	c.Metrics.Set(mv, d.Current, d.Desired)
 	from := prevDesired
 	if from < 0 {
