@@ -191,6 +191,36 @@ func TestOptionalObjects(t *testing.T) {
 	assert.True(t, found)
 }
 
+func TestMetricsAPIWithCertManager(t *testing.T) {
+	objs := render(t, "--set", "wva.metricsAPI.enabled=true",
+		"--set", "wva.metricsAPI.certManager.enabled=true", "--set", "wva.metricsAPI.certManager.issuerRef.name=ca-issuer")
+	cert := find(objs, "Certificate", "rel-saturn-metrics-api")
+	require.NotNil(t, cert)
+	dns, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+	assert.Equal(t, []string{"rel-saturn-metrics-api.saturn-system.svc"}, dns)
+	api := find(objs, "APIService", "")
+	require.NotNil(t, api)
+	assert.Equal(t, "saturn-system/rel-saturn-metrics-api", api.GetAnnotations()["cert-manager.io/inject-ca-from"])
+	_, found, _ := unstructured.NestedBool(api.Object, "spec", "insecureSkipTLSVerify")
+	assert.False(t, found, "no insecureSkipTLSVerify with a cert-manager CA")
+	d := find(objs, "Deployment", "")
+	c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	args := strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+	assert.Contains(t, args, "--metrics-api-cert-file=/etc/saturn/metrics-api-tls/tls.crt")
+	vols, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+	names := []string{}
+	for _, v := range vols {
+		names = append(names, v.(map[string]any)["name"].(string))
+	}
+	assert.Contains(t, names, "metrics-api-tls")
+
+	helm := helmBinary(t)
+	out, err := exec.Command(helm, "template", "rel", chartDir(), "--set", "wva.metricsAPI.enabled=true",
+		"--set", "wva.metricsAPI.certManager.enabled=true").CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "issuerRef.name is required")
+}
+
 func TestConflictingActuatorsAreRefused(t *testing.T) {
 	helm := helmBinary(t)
 	tests := []struct {

@@ -17,7 +17,8 @@ func TestDeploymentArgsParse(t *testing.T) {
 	for _, set := range [][]string{
 		nil,
 		{"--set", "wva.metricsAPI.enabled=true", "--set", "wva.actuation=direct", "--set", "hpa.enabled=false", "--set", "wva.prometheus.caCert=x",
-			"--set", "wva.namespaceScoped=true", "--set", "wva.prometheus.useServiceAccountToken=true"},
+			"--set", "wva.namespaceScoped=true", "--set", "wva.prometheus.useServiceAccountToken=true",
+			"--set", "wva.metricsAPI.certManager.enabled=true", "--set", "wva.metricsAPI.certManager.issuerRef.name=x"},
 	} {
 		objs := render(t, set...)
 		d := find(objs, "Deployment", "")

@@ -26,6 +26,7 @@ func TestRunOptionsValidate(t *testing.T) {
 		{"short interval", func(o *RunOptions) { o.Interval = 10 * time.Millisecond }, "--interval"},
 		{"bad metrics api port", func(o *RunOptions) { o.MetricsAPI = true; o.MetricsAPIPort = 70000 }, "--metrics-api-port"},
 		{"no config namespace", func(o *RunOptions) { o.ConfigNamespace = "" }, "--config-namespace"},
+		{"cert without key", func(o *RunOptions) { o.MetricsAPICertFile = "tls.crt" }, "--metrics-api-key-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,6 +49,8 @@ type RunOptions struct {
 	MetricsAPI              bool
 	MetricsAPIPort          int
 	MetricsAPICertDir       string
+	MetricsAPICertFile      string
+	MetricsAPIKeyFile       string
 	Verbosity               int
 }
 
@@ -83,6 +85,8 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.MetricsAPI, "metrics-api", o.MetricsAPI, "serve wva_desired_replicas as an external metrics API (external.metrics.k8s.io)")
 	fs.IntVar(&o.MetricsAPIPort, "metrics-api-port", o.MetricsAPIPort, "HTTPS port of the external metrics API")
 	fs.StringVar(&o.MetricsAPICertDir, "metrics-api-cert-dir", o.MetricsAPICertDir, "directory for the external metrics API's self-signed serving certificate")
+	fs.StringVar(&o.MetricsAPICertFile, "metrics-api-cert-file", o.MetricsAPICertFile, "serving certificate of the external metrics API (default: self-signed in --metrics-api-cert-dir)")
+	fs.StringVar(&o.MetricsAPIKeyFile, "metrics-api-key-file", o.MetricsAPIKeyFile, "serving key of the external metrics API")
 	fs.IntVar(&o.Verbosity, "v", o.Verbosity, "log verbosity (0 info, 1 debug, ...)")
 }
 
@@ -100,6 +104,9 @@ func (o *RunOptions) Validate() error {
 	}
 	if o.MetricsAPI && (o.MetricsAPIPort <= 0 || o.MetricsAPIPort > 65535) {
 		errs = append(errs, fmt.Errorf("--metrics-api-port %d: want 1..65535", o.MetricsAPIPort))
+	}
+	if (o.MetricsAPICertFile == "") != (o.MetricsAPIKeyFile == "") {
+		errs = append(errs, errors.New("--metrics-api-cert-file and --metrics-api-key-file must be given together"))
 	}
 	if o.ConfigNamespace == "" {
 		errs = append(errs, errors.New("--config-namespace must not be empty"))

@@ -137,6 +137,7 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 	if o.MetricsAPI {
 		srv, err := metricsapi.NewServer(metricsapi.VAStatus{Reader: mgr.GetCache()}, metricsapi.ServerOptions{
 			Port: o.MetricsAPIPort, CertDir: o.MetricsAPICertDir, Kubeconfig: o.Kubeconfig,
+			CertFile: o.MetricsAPICertFile, KeyFile: o.MetricsAPIKeyFile,
 		})
 		if err != nil {
 			return err
