@@ -108,6 +108,10 @@ func Run(ctx context.Context, file string, o Options, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Leave the cluster as the next run expects it: no simulator or VariantAutoscaling left.
+	if err := env.Teardown(ctx, sc); err != nil {
+		env.Log.Warn("removing the scenario's objects failed", "err", err)
+	}
 	if err := record.WriteDir(filepath.Join(o.Out, record.ModeKind), kind.Record, &kind.Summary); err != nil {
 		return err
 	}
