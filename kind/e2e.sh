@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SATURN_ROOT"
 
-focus="${1:-${FOCUS:-}}"
+focus="${*:-${FOCUS:-}}"
 start=$SECONDS
 kind/docker.sh start
 use_docker || die "no docker engine answers"
