@@ -162,6 +162,11 @@ func TestReplayerStops(t *testing.T) {
 		<-s.sent
 		got := <-done
 		require.NoError(t, got.err) // equal arrivals are in order
+		// A fresh clock: the first replay's drain timer is still registered on fc, so
+		// fc.HasWaiters would not tell that the second replay waits on its first arrival.
+		fc = testingclock.NewFakeClock(time.Unix(0, 0))
+		s = &blockingSender{clock: fc, release: make(chan struct{}), sent: make(chan time.Time, 10)}
+		close(s.release)
 		done = startReplay(NewReplayer(s, fc, 0, time.Minute), context.Background(),
 			func(yield func(scenario.Request) bool) {
 				_ = yield(scenario.Request{ID: 0, Arrival: time.Second}) && yield(scenario.Request{ID: 1})
