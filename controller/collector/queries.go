@@ -51,6 +51,15 @@ type Options struct {
 	ScaleFromZeroModelLabel string
 }
 
+// ActivityWindowFor is the finished-requests window a controller cycling every interval
+// should use: three cycles, and at least a minute so that increase() spans several scrapes.
+// A longer window only delays scale to zero: the planner knows nothing finished within
+// the window once a quiet cycle shows none, so zero comes at most window+retention after
+// the last request.
+func ActivityWindowFor(interval time.Duration) time.Duration {
+	return max(time.Minute, 3*interval)
+}
+
 // WithDefaults fills unset fields.
 func (o Options) WithDefaults() Options {
 	if o.KVWindow <= 0 {

@@ -246,6 +246,12 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	_, activityFailed := snap.Failed[collector.QueryActivity]
 	if activeNow || (!activityFailed && mm.FinishedRequests > 0) || mm.ScaleFromZeroWaiting > 0 {
 		mem.lastActive = now
+	} else if !activityFailed && snap.ActivityWindow > 0 {
+		// A quiet cycle: nothing runs or waits now and nothing finished within the
+		// activity window, so the last activity was before the window began.
+		if quietSince := now.Add(-snap.ActivityWindow); quietSince.Before(mem.lastActive) {
+			mem.lastActive = quietSince
+		}
 	}
 
 	// 3. Scale from zero.

@@ -223,13 +223,33 @@ func TestScaleToZero(t *testing.T) {
 	}
 	p.Decide(t0, gap(0), st, cfg)
 	p.Decide(t0.Add(time.Minute), gap(time.Minute), st, cfg)
-	p.Decide(t0.Add(8*time.Minute), gap(8*time.Minute), st, cfg) // 7m gap: activity unknown, restart
-	for m := 9; m < 18; m++ {
+	// 7m gap: what happened between 1m and 6m is unknown; the 8m cycle's window shows
+	// nothing finished in 6m..8m, so the last activity may have been as late as 6m.
+	p.Decide(t0.Add(8*time.Minute), gap(8*time.Minute), st, cfg)
+	for m := 9; m < 16; m++ {
 		at := time.Duration(m) * time.Minute
-		require.Equal(t, 1, p.Decide(t0.Add(at), gap(at), st, cfg)[0].Desired, "%v: within 10m of the gap", at)
+		require.Equal(t, 1, p.Decide(t0.Add(at), gap(at), st, cfg)[0].Desired, "%v: within 10m of the unseen part of the gap", at)
 	}
-	d = p.Decide(t0.Add(18*time.Minute), gap(18*time.Minute), st, cfg)[0]
-	assert.Equal(t, 0, d.Desired, "10m of one-minute cycles after the gap: %s", d.Reason)
+	d = p.Decide(t0.Add(16*time.Minute), gap(16*time.Minute), st, cfg)[0]
+	assert.Equal(t, 0, d.Desired, "10m after the gap's unseen part ended: %s", d.Reason)
+
+	// Quiet cycles date the last activity to the start of the activity window: with a
+	// 2m window and a 3m retention, zero comes 3m after the last finish, not 2m+3m.
+	cfg3 := cfgWith(nil, map[string]string{"default": "enable_scale_to_zero: true\nretention_period: 3m\n"})
+	p = NewPlanner(Options{})
+	busy := gap(0)
+	busy.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].FinishedRequests = 3
+	p.Decide(t0, busy, st, cfg3)
+	for _, sec := range []int{30, 60, 90, 120, 150} { // the finishes stay inside the window until 2m
+		at := time.Duration(sec) * time.Second
+		s := gap(at)
+		if at < 2*time.Minute {
+			s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].FinishedRequests = 3
+		}
+		require.Equal(t, 1, p.Decide(t0.Add(at), s, st, cfg3)[0].Desired, "%v", at)
+	}
+	d = p.Decide(t0.Add(3*time.Minute), gap(3*time.Minute), st, cfg3)[0]
+	assert.Equal(t, 0, d.Desired, "3m after the last finish: %s", d.Reason)
 
 	// Not when the activity query fails, not with minReplicas, not when disabled.
 	p = NewPlanner(Options{})

@@ -130,6 +130,9 @@ func New(d Deps, opts Options) (*Controller, error) {
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = DefaultRetryInterval
 	}
+	if opts.Collector.ActivityWindow <= 0 {
+		opts.Collector.ActivityWindow = collector.ActivityWindowFor(opts.Interval)
+	}
 	if err := opts.Collector.WithDefaults().Validate(); err != nil {
 		return nil, fmt.Errorf("reconciler: collector options: %w", err)
 	}

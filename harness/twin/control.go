@@ -25,6 +25,7 @@ type controller struct {
 	mode          string
 	actuators     []hpa.Actuator
 	actuatePeriod time.Duration
+	collect       collector.Options // as the controller binary derives them from its interval
 }
 
 func newController(t *twin) (*controller, error) {
@@ -32,6 +33,7 @@ func newController(t *twin) (*controller, error) {
 	c := &controller{
 		t:       t,
 		planner: planner.NewPlanner(planner.Options{}),
+		collect: collector.Options{ActivityWindow: collector.ActivityWindowFor(a.Interval)},
 		cfg:     controllerConfig(a),
 		targets: []collector.Target{{Namespace: t.namespace, ModelID: t.spec.Model.Name}},
 		mode:    a.Actuation.Mode,
@@ -138,7 +140,7 @@ func rules(r *scenario.HPAScalingRules) *hpa.Rules {
 func (c *controller) cycle() {
 	t := c.t
 	now := at(t.now)
-	snap, err := collector.Collect(context.Background(), t.store, now, c.targets, collector.Options{})
+	snap, err := collector.Collect(context.Background(), t.store, now, c.targets, c.collect)
 	states := make([]saturation.VariantState, len(t.variants))
 	for i, v := range t.variants {
 		ready, stuck := 0, 0
