@@ -84,12 +84,11 @@ func variantObjects(ns string, i int) []client.Object {
 }
 
 type harness struct {
-	c     *Controller
-	q     *countingQuerier
-	clk   *clocktesting.FakeClock
-	reg   *prometheus.Registry
-	cl    client.Client
-	cycle int
+	c   *Controller
+	q   *countingQuerier
+	clk *clocktesting.FakeClock
+	reg *prometheus.Registry
+	cl  client.Client
 }
 
 func newHarness(t testing.TB, objs ...client.Object) *harness {

@@ -44,7 +44,7 @@ func WaitDeploymentReady(ctx context.Context, c client.Client, ns, name string, 
 		var d appsv1.Deployment
 		if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &d); err != nil {
 			last = err.Error()
-			return false, nil
+			return false, nil //nolint:nilerr // polling: a failed read is retried until the timeout
 		}
 		target := want
 		if target == 0 && d.Spec.Replicas != nil {

@@ -91,7 +91,7 @@ func (e *Env) RunLoadJob(ctx context.Context, j LoadJob, timeout time.Duration) 
 	err := wait.PollUntilContextTimeout(ctx, 2*time.Second, timeout, false, func(ctx context.Context) (bool, error) {
 		var got batchv1.Job
 		if err := e.Client.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: j.Name}, &got); err != nil {
-			return false, nil
+			return false, nil //nolint:nilerr // polling: a failed read is retried until the timeout
 		}
 		for _, c := range got.Status.Conditions {
 			if c.Status != corev1.ConditionTrue {

@@ -63,7 +63,7 @@ func (m *MooncakeReader) Next() (Record, error) {
 func (m *MooncakeReader) parse(b []byte) (Record, error) {
 	var l mooncakeLine
 	if err := json.Unmarshal(b, &l); err != nil {
-		return Record{}, fmt.Errorf("expected a JSON object {\"timestamp\", \"input_length\", \"output_length\", \"hash_ids\"}: %v", err)
+		return Record{}, fmt.Errorf("expected a JSON object {\"timestamp\", \"input_length\", \"output_length\", \"hash_ids\"}: %w", err)
 	}
 	switch {
 	case l.Timestamp == nil:

@@ -203,15 +203,4 @@ func (v *variant) counts() (ready, starting, draining int) {
 	return
 }
 
-// readyPods lists the names of the variant's ready pods.
-func (v *variant) readyPods() []string {
-	var out []string
-	for _, r := range v.alive {
-		if r.state == record.ReplicaReady {
-			out = append(out, r.name)
-		}
-	}
-	return out
-}
-
 func newEngine(v *variant) (*engine.Engine, error) { return engine.New(v.engCfg) }

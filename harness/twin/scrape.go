@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
 	"github.com/saturn-autoscaler/saturn/controller/collector"
@@ -68,17 +69,12 @@ func newMetricNames() *metricNames { return &metricNames{} }
 // addVariant registers vLLM's families for the variant on a scratch registry
 // and keeps the label sets of the families the twin scrapes.
 func (m *metricNames) addVariant(v *variant, model string) error {
-	cc := vllmmetrics.CacheConfig{
-		BlockSize: v.engCfg.BlockSize, GPUMemoryUtilization: v.engCfg.GPUMemoryUtilization,
-		EnablePrefixCaching: v.engCfg.EnablePrefixCaching,
-	}
 	// The block count needs an engine; build one to read its cache config.
-	if eng, err := newEngine(v); err == nil {
-		ec := eng.CacheConfig()
-		cc = vllmmetrics.FromEngineCache(ec)
-	} else {
+	eng, err := newEngine(v)
+	if err != nil {
 		return fmt.Errorf("%w: variant %s: %w", ErrInvalidScenario, v.name, err)
 	}
+	cc := vllmmetrics.FromEngineCache(eng.CacheConfig())
 	reg := prometheus.NewPedanticRegistry()
 	if _, err := vllmmetrics.Register(reg, model, v.maxLen, cc); err != nil {
 		return fmt.Errorf("registering vLLM metrics for variant %s: %w", v.name, err)
@@ -125,7 +121,7 @@ func (m *metricNames) seriesFor(r *replica, namespace string) *replicaSeries {
 	rs := &replicaSeries{}
 	for _, f := range m.byVariant[r.v.idx] {
 		b := labels.NewBuilder(f.lbls)
-		b.Set(labels.MetricName, f.name)
+		b.Set(model.MetricNameLabel, f.name)
 		b.Set("namespace", namespace)
 		b.Set("pod", r.name)
 		b.Set("job", scrapeJob)
@@ -261,7 +257,7 @@ func (t *twin) scrape() {
 		t.metrics.retired = t.metrics.retired[:0]
 		if t.metrics.eppQueue == nil {
 			t.metrics.eppQueue = promstore.NewSeries(labels.FromStrings(
-				labels.MetricName, famEPPQueue, "namespace", t.namespace, collector.DefaultScaleFromZeroModelLabel, t.spec.Model.Name,
+				model.MetricNameLabel, famEPPQueue, "namespace", t.namespace, collector.DefaultScaleFromZeroModelLabel, t.spec.Model.Name,
 				"job", "epp", "instance", "epp:9090", "pod", "epp-0"))
 		}
 		add(t.metrics.eppQueue, float64(len(t.queue)))

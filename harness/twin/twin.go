@@ -106,7 +106,6 @@ type twin struct {
 	batchBuf []sample
 	// lastTruncate is when the TSDB head was last truncated.
 	lastTruncate time.Duration
-	finalized    bool
 }
 
 func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {

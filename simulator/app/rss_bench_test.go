@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,7 +23,10 @@ var listenAddr = regexp.MustCompile(`msg=listening address=(\S+)`)
 // Run with -benchtime=1x; each iteration starts a fresh process.
 func BenchmarkIdleRSS(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "saturn-sim")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		b.Fatalf("the benchmark builds saturn-sim and needs go on PATH: %v", err)
+	}
 	build := exec.Command(gobin, "build", "-trimpath", "-o", bin, "../cmd/saturn-sim")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

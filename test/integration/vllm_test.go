@@ -29,12 +29,6 @@ func newVLLMPod(t *testing.T, ns, name, model string, kv float64, waiting, runni
 	return p
 }
 
-func (p *vllmPod) set(kv float64, waiting, running int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.kv, p.waiting, p.running = kv, waiting, running
-}
-
 func (p *vllmPod) serve(w http.ResponseWriter, _ *http.Request) {
 	p.mu.Lock()
 	kv, waiting, running := p.kv, p.waiting, p.running
