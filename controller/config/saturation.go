@@ -81,13 +81,10 @@ func ParseSaturation(data map[string]string) (SaturationSettings, error) {
 			errs = append(errs, entryError(SaturationConfigMapName, key, err))
 			continue
 		}
-		id := [2]string{e.Namespace, e.ModelID}
-		if prev, dup := seen[id]; dup {
-			errs = append(errs, entryError(SaturationConfigMapName, key,
-				fmt.Errorf("model_id %q namespace %q is already configured by key %q; keep one entry", e.ModelID, e.Namespace, prev)))
+		if err := claim(seen, SaturationConfigMapName, key, e.Namespace, e.ModelID); err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		seen[id] = key
 		if out.Overrides == nil {
 			out.Overrides = map[string]SaturationEntry{}
 		}
@@ -249,6 +246,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// claim records that key configures the (namespace, model) pair; a second entry for
+// the same pair is an error naming both keys.
+func claim(seen map[[2]string]string, cm, key, namespace, modelID string) error {
+	id := [2]string{namespace, modelID}
+	if prev, dup := seen[id]; dup {
+		return entryError(cm, key, fmt.Errorf("model_id %q namespace %q is already configured by key %q; keep one entry", modelID, namespace, prev))
+	}
+	seen[id] = key
+	return nil
 }
 
 func entryError(cm, key string, err error) error {

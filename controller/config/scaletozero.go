@@ -75,13 +75,10 @@ func ParseScaleToZero(data map[string]string, globalEnabled bool) (ScaleToZeroSe
 			errs = append(errs, entryError(ScaleToZeroConfigMapName, key, err))
 			continue
 		}
-		id := [2]string{e.Namespace, e.ModelID}
-		if prev, dup := seen[id]; dup {
-			errs = append(errs, entryError(ScaleToZeroConfigMapName, key,
-				fmt.Errorf("model_id %q namespace %q is already configured by key %q; keep one entry", e.ModelID, e.Namespace, prev)))
+		if err := claim(seen, ScaleToZeroConfigMapName, key, e.Namespace, e.ModelID); err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		seen[id] = key
 		if out.Overrides == nil {
 			out.Overrides = map[string]ScaleToZeroEntry{}
 		}
