@@ -96,21 +96,7 @@ func ParseSaturation(data map[string]string) (SaturationSettings, error) {
 // match finds the override for (namespace, model): an exact namespace match first, then
 // an entry without namespace.
 func (s SaturationSettings) match(namespace, modelID string) (SaturationEntry, string, bool) {
-	var fallback SaturationEntry
-	fallbackKey, found := "", false
-	for _, key := range sortedKeys(s.Overrides) {
-		e := s.Overrides[key]
-		if e.ModelID != modelID {
-			continue
-		}
-		if e.Namespace == namespace {
-			return e, key, true
-		}
-		if e.Namespace == "" && !found {
-			fallback, fallbackKey, found = e, key, true
-		}
-	}
-	return fallback, fallbackKey, found
+	return matchOverride(s.Overrides, namespace, modelID, func(e SaturationEntry) (string, string) { return e.Namespace, e.ModelID })
 }
 
 func (e *SaturationEntry) merge(o SaturationEntry) {
@@ -238,6 +224,27 @@ func (e SaturationEntry) validate(isDefault bool, base Thresholds) error {
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 func ptr[T any](v T) *T { return &v }
+
+// matchOverride finds the override for (namespace, model) in keys order: an exact
+// namespace match first, then the first entry without namespace.
+func matchOverride[E any](overrides map[string]E, namespace, modelID string, id func(E) (ns, model string)) (E, string, bool) {
+	var fallback E
+	fallbackKey, found := "", false
+	for _, key := range sortedKeys(overrides) {
+		e := overrides[key]
+		ns, model := id(e)
+		if model != modelID {
+			continue
+		}
+		if ns == namespace {
+			return e, key, true
+		}
+		if ns == "" && !found {
+			fallback, fallbackKey, found = e, key, true
+		}
+	}
+	return fallback, fallbackKey, found
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

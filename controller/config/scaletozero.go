@@ -103,21 +103,7 @@ func (e ScaleToZeroEntry) validate(isDefault bool) error {
 }
 
 func (s ScaleToZeroSettings) match(namespace, modelID string) (ScaleToZeroEntry, string, bool) {
-	var fallback ScaleToZeroEntry
-	fallbackKey, found := "", false
-	for _, key := range sortedKeys(s.Overrides) {
-		e := s.Overrides[key]
-		if e.ModelID != modelID {
-			continue
-		}
-		if e.Namespace == namespace {
-			return e, key, true
-		}
-		if e.Namespace == "" && !found {
-			fallback, fallbackKey, found = e, key, true
-		}
-	}
-	return fallback, fallbackKey, found
+	return matchOverride(s.Overrides, namespace, modelID, func(e ScaleToZeroEntry) (string, string) { return e.Namespace, e.ModelID })
 }
 
 func (e ScaleToZeroEntry) applyTo(mc *ModelConfig) {
