@@ -17,6 +17,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/load"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/report"
+	"github.com/saturn-autoscaler/saturn/harness/router"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	"github.com/saturn-autoscaler/saturn/harness/twin"
 	"github.com/saturn-autoscaler/saturn/scenarios"
@@ -43,9 +44,9 @@ func NewRootCommand(stdout, stderr io.Writer, extras ...Extra) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCommand(stdout, stderr), newValidateCommand(stdout), newCompareCommand(stdout, stderr))
-	// Real-cluster subcommands live in their own packages: `e2e` (harness/e2e)
-	// and `load` (harness/load).
-	root.AddCommand(e2e.NewCommand(stdout, stderr), load.NewCommand(stdout, stderr))
+	// Real-cluster subcommands live in their own packages: `e2e` (harness/e2e),
+	// `load` (harness/load) and `router` (harness/router).
+	root.AddCommand(e2e.NewCommand(stdout, stderr), load.NewCommand(stdout, stderr), router.NewCommand(stdout, stderr))
 	for _, e := range extras {
 		root.AddCommand(e(stdout, stderr))
 	}

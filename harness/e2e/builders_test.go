@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,10 +15,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/router"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
@@ -92,7 +97,35 @@ func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 	h := strings.Join(SimulatorObjects(sc, sc.Spec.Variants[0], "llm-d", "x", 1).Spec.Template.Spec.Containers[0].Args, " ")
 	assert.Contains(t, h, "--max-num-seqs 64")
 	assert.Contains(t, h, "--startup-delay 10s")
-	assert.Equal(t, "http://llama-3-1-8b-instruct.llm-d.svc:8000", ServiceURL(sc, "llm-d"))
+}
+
+func TestRouterObjectsFrontTheModelService(t *testing.T) {
+	sc := loadScenario(t, twoVariants)
+	w := 2.5
+	sc.Spec.Router.Weights.PrefixCache = &w
+	objs := RouterObjects(sc, "llm-d", "saturn.local/saturn:k1")
+	require.Len(t, objs, 5)
+	role := objs[1].(*rbacv1.Role)
+	require.Len(t, role.Rules, 1, "least privilege: one rule")
+	assert.Equal(t, []string{"endpointslices"}, role.Rules[0].Resources)
+	assert.Equal(t, []string{"get", "list", "watch"}, role.Rules[0].Verbs)
+	d := objs[3].(*appsv1.Deployment)
+	c := d.Spec.Template.Spec.Containers[0]
+	assert.Equal(t, "saturn.local/saturn:k1", c.Image)
+	args := strings.Join(c.Args, " ")
+	assert.Contains(t, args, "router --service llama-3-1-8b-instruct --namespace llm-d --model meta-llama/Llama-3.1-8B-Instruct")
+	assert.Contains(t, args, "--policy kv-queue-scorer", "the scenario's defaulted policy")
+	assert.Contains(t, args, "--prefix-weight 2.5")
+	assert.Equal(t, RouterName(sc), d.Spec.Template.Spec.ServiceAccountName)
+	assert.Equal(t, "true", d.Spec.Template.Annotations["prometheus.io/scrape"], "Prometheus scrapes the flow-control queue gauge")
+	assert.True(t, *d.Spec.Template.Spec.SecurityContext.RunAsNonRoot)
+	svc := objs[4].(*corev1.Service)
+	assert.Equal(t, int32(RouterNodePort), svc.Spec.Ports[0].NodePort)
+	assert.Equal(t, "http://llama-3-1-8b-instruct-gateway.llm-d.svc:8000", RouterURL(sc, "llm-d"))
+
+	// The flags the harness passes are the router's own.
+	cmd := router.NewCommand(io.Discard, io.Discard)
+	require.NoError(t, cmd.ParseFlags(c.Args[1:]))
 }
 
 func TestChartValues(t *testing.T) {

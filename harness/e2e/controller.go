@@ -147,7 +147,8 @@ func (e *Env) InstallController(ctx context.Context, sc *scenario.Scenario) erro
 }
 
 // DeployVariants applies the simulator Deployments and Service, then each variant's
-// VariantAutoscaling (and HPA) release, and waits for the initial replicas.
+// VariantAutoscaling (and HPA) release, waits for the initial replicas, and
+// deploys the router in front of them.
 func (e *Env) DeployVariants(ctx context.Context, sc *scenario.Scenario) error {
 	if err := cluster.Apply(ctx, e.Client, cluster.NamespaceObject(e.Namespace), ServiceObject(sc, e.Namespace)); err != nil {
 		return err
@@ -172,7 +173,7 @@ func (e *Env) DeployVariants(ctx context.Context, sc *scenario.Scenario) error {
 			return err
 		}
 	}
-	return nil
+	return e.DeployRouter(ctx, sc)
 }
 
 // Variants maps the scenario's variants to their cluster objects for the sampler.
@@ -191,6 +192,9 @@ func (e *Env) Variants(sc *scenario.Scenario) []cluster.Variant {
 
 // Teardown removes what DeployVariants created for the scenario.
 func (e *Env) Teardown(ctx context.Context, sc *scenario.Scenario) error {
+	if err := e.deleteRouter(ctx, sc); err != nil {
+		return err
+	}
 	for _, v := range sc.Spec.Variants {
 		if err := e.Helm.Uninstall(ctx, VariantRelease(v), e.Namespace); err != nil {
 			return err

@@ -52,7 +52,7 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	}()
 	drain := 90 * time.Second
 	replay, err := e.RunLoadJob(ctx, LoadJob{
-		Name: "saturn-load-" + sc.Metadata.Name, Scenario: raw, Target: ServiceURL(sc, e.Namespace), Drain: drain,
+		Name: "saturn-load-" + sc.Metadata.Name, Scenario: raw, Target: RouterURL(sc, e.Namespace), Drain: drain,
 		Image: e.image(LoadImage),
 	}, sc.Spec.Duration+drain+5*time.Minute)
 	stop()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -142,9 +141,4 @@ func ServiceObject(sc *scenario.Scenario, ns string) *corev1.Service {
 			Ports:    []corev1.ServicePort{{Name: "http", Port: SimulatorPort, TargetPort: intstr.FromString("http")}},
 		},
 	}
-}
-
-// ServiceURL is the in-cluster base URL of the model's Service.
-func ServiceURL(sc *scenario.Scenario, ns string) string {
-	return fmt.Sprintf("http://%s.%s.svc:%d", ServiceName(sc), ns, SimulatorPort)
 }

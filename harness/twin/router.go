@@ -3,6 +3,8 @@ package twin
 import (
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/harness/route"
+
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
@@ -11,26 +13,30 @@ import (
 // prefix group (its blocks are likely still cached).
 const prefixMemory = 10 * time.Minute
 
-// router places requests on ready replicas.
+// router places requests on ready replicas with the policy the in-cluster
+// router (harness/router) also uses.
 type router struct {
-	policy             string
-	wQueue, wKV, wPref float64
-	rr                 int
-	lastRefresh        time.Duration
-	refreshed          bool
+	picker      *route.Picker
+	cands       []route.Candidate // reused by pick
+	lastRefresh time.Duration
+	refreshed   bool
 }
 
-func newRouter(r scenario.Router) router {
+func newRouter(r scenario.Router) (router, error) {
 	w := func(p *float64, def float64) float64 {
 		if p == nil {
 			return def
 		}
 		return *p
 	}
-	return router{
-		policy: r.Policy,
-		wQueue: w(r.Weights.Queue, 1), wKV: w(r.Weights.KVCache, 1), wPref: w(r.Weights.PrefixCache, 0),
+	d := route.DefaultWeights
+	p, err := route.NewPicker(r.Policy, route.Weights{
+		Queue: w(r.Weights.Queue, d.Queue), KVCache: w(r.Weights.KVCache, d.KVCache), PrefixCache: w(r.Weights.PrefixCache, d.PrefixCache),
+	})
+	if err != nil {
+		return router{}, err
 	}
+	return router{picker: p}, nil
 }
 
 // routable reports whether the router may send a request to r.
@@ -63,82 +69,31 @@ func (t *twin) refreshRouter() {
 // pick chooses a replica for req, or nil when none is routable.
 func (t *twin) pick(req *scenario.Request) *replica {
 	ro := &t.router
-	n := len(t.serving)
-	if n == 0 {
+	if len(t.serving) == 0 {
 		return nil
 	}
-	switch ro.policy {
-	case scenario.RouterRoundRobin:
-		for k := 0; k < n; k++ {
-			r := t.serving[(ro.rr+k)%n]
-			if routable(r) {
-				ro.rr = (ro.rr + k + 1) % n
-				return r
-			}
-		}
-		return nil
-	case scenario.RouterKVQueueScorer:
+	scored := ro.picker.Policy == route.KVQueueScorer
+	if scored {
 		t.refreshRouter()
-		return t.pickScored(req)
-	default: // least-queue: fewest requests in flight, ties in rotation
-		var best *replica
-		start := ro.rr % n
-		for k := 0; k < n; k++ {
-			r := t.serving[(start+k)%n]
-			if routable(r) && (best == nil || r.inflight < best.inflight) {
-				best = r
-			}
-		}
-		ro.rr++
-		return best
 	}
-}
-
-// pickScored is llm-d's endpoint picker in miniature: a queue scorer (fewer
-// waiting requests is better, min-max normalised), a KV-cache scorer (1 -
-// usage) and a prefix scorer (1 when the replica recently served the
-// request's prefix group), weighted; the best score wins, ties in rotation.
-func (t *twin) pickScored(req *scenario.Request) *replica {
-	ro := &t.router
-	n := len(t.serving)
-	minQ, maxQ := int(^uint(0)>>1), -1
+	prefix := scored && ro.picker.Weights.PrefixCache > 0 && req.PrefixGroup != ""
+	ro.cands = ro.cands[:0]
 	for _, r := range t.serving {
-		if !routable(r) {
-			continue
+		c := route.Candidate{Routable: routable(r), Inflight: r.inflight, Waiting: r.viewWaiting + r.assigned, KVUsage: r.viewKV}
+		if prefix {
+			last, ok := r.prefixes[req.PrefixGroup]
+			c.PrefixHit = ok && t.now-last < prefixMemory
 		}
-		q := r.viewWaiting + r.assigned
-		minQ, maxQ = min(minQ, q), max(maxQ, q)
+		ro.cands = append(ro.cands, c)
 	}
-	if maxQ < 0 {
+	i := ro.picker.Pick(ro.cands)
+	if i < 0 {
 		return nil
 	}
-	var best *replica
-	bestScore := -1.0
-	start := ro.rr % n
-	for k := 0; k < n; k++ {
-		r := t.serving[(start+k)%n]
-		if !routable(r) {
-			continue
-		}
-		q := r.viewWaiting + r.assigned
-		qs := 1.0
-		if maxQ > minQ {
-			qs = float64(maxQ-q) / float64(maxQ-minQ)
-		}
-		score := ro.wQueue*qs + ro.wKV*(1-r.viewKV)
-		if ro.wPref > 0 && req.PrefixGroup != "" {
-			if last, ok := r.prefixes[req.PrefixGroup]; ok && t.now-last < prefixMemory {
-				score += ro.wPref
-			}
-		}
-		if score > bestScore {
-			best, bestScore = r, score
-		}
-	}
-	ro.rr++
-	if best != nil {
+	best := t.serving[i]
+	if scored {
 		best.assigned++
-		if req.PrefixGroup != "" && ro.wPref > 0 {
+		if prefix {
 			best.prefixes[req.PrefixGroup] = t.now
 		}
 	}

@@ -160,7 +160,9 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 			return nil, err
 		}
 	}
-	t.router = newRouter(sp.Router)
+	if t.router, err = newRouter(sp.Router); err != nil {
+		return nil, fmt.Errorf("spec.router: %w", err)
+	}
 	store, err := promstore.New(promstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("starting the embedded Prometheus: %w", err)

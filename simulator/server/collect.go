@@ -21,7 +21,7 @@ func (g *generation) collect(w http.ResponseWriter, r *http.Request) {
 			if u.err != nil {
 				g.abort(-1)
 				g.record(updates, g.s.clk.Now())
-				writeError(w, streamError(u.err))
+				WriteError(w, streamError(u.err))
 				return
 			}
 		}

@@ -73,7 +73,8 @@ func appendError(dst []byte, e *APIError) []byte {
 	return append(dst, "}}"...)
 }
 
-func writeError(w http.ResponseWriter, e *APIError) {
+// WriteError answers e to the client in vLLM's error shape.
+func WriteError(w http.ResponseWriter, e *APIError) {
 	body := appendError(make([]byte, 0, 256), e)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

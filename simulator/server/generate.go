@@ -52,18 +52,18 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bool) {
 	arrival := s.clk.Now()
 	if r.Method != http.MethodPost {
-		writeError(w, newError(http.StatusMethodNotAllowed, "", "Method %s is not allowed on %s; use POST.", r.Method, r.URL.Path))
+		WriteError(w, newError(http.StatusMethodNotAllowed, "", "Method %s is not allowed on %s; use POST.", r.Method, r.URL.Path))
 		return
 	}
 	if !s.ready() {
-		writeError(w, newError(http.StatusServiceUnavailable, "", "The model is still loading (--startup-delay); retry when /health answers 200."))
+		WriteError(w, newError(http.StatusServiceUnavailable, "", "The model is still loading (--startup-delay); retry when /health answers 200."))
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
 	body, apiErr := s.readBody(w, r, (*bp)[:0])
 	if apiErr != nil {
 		bufPool.Put(bp)
-		writeError(w, apiErr)
+		WriteError(w, apiErr)
 		return
 	}
 	j, apiErr := s.decodeJob(body, chat)
@@ -72,11 +72,11 @@ func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bo
 	}
 	bufPool.Put(bp)
 	if apiErr != nil {
-		writeError(w, apiErr)
+		WriteError(w, apiErr)
 		return
 	}
 	if apiErr := s.injectFault(); apiErr != nil {
-		writeError(w, apiErr)
+		WriteError(w, apiErr)
 		if s.crashPending.CompareAndSwap(true, false) && s.cfg.Faults.Crash != nil {
 			_ = http.NewResponseController(w).Flush()
 			s.cfg.Faults.Crash()
@@ -92,7 +92,7 @@ func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bo
 	}
 	g := &generation{s: s, job: j, id: s.newID(chat), arrival: arrival, notify: make(chan struct{}, 1)}
 	if apiErr := g.submit(r.Context()); apiErr != nil {
-		writeError(w, apiErr)
+		WriteError(w, apiErr)
 		return
 	}
 	if j.stream {

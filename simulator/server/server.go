@@ -162,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 		s.mux.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newError(http.StatusNotFound, "", "Not Found: %s", r.URL.Path))
+		WriteError(w, newError(http.StatusNotFound, "", "Not Found: %s", r.URL.Path))
 	})
 	return s, nil
 }
@@ -177,7 +177,7 @@ func (s *Server) Handler() http.Handler {
 					panic(v)
 				}
 				s.log.Error("request handler panicked", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeError(w, newError(http.StatusInternalServerError, "", "Internal server error."))
+				WriteError(w, newError(http.StatusInternalServerError, "", "Internal server error."))
 			}
 		}()
 		if s.cfg.ReplicaName != "" {
@@ -206,7 +206,7 @@ func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writeError(w, newError(http.StatusMethodNotAllowed, "", "Method %s is not allowed on %s; use GET.", r.Method, r.URL.Path))
+		WriteError(w, newError(http.StatusMethodNotAllowed, "", "Method %s is not allowed on %s; use GET.", r.Method, r.URL.Path))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
