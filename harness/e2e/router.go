@@ -24,6 +24,12 @@ import (
 // 127.0.0.1:38080, so `saturn load --target http://127.0.0.1:38080` reaches the model.
 const RouterNodePort = 30080
 
+// RouterRules are everything the router may do: read the EndpointSlices of its
+// namespace.
+var RouterRules = []rbacv1.PolicyRule{{
+	APIGroups: []string{discoveryv1.GroupName}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"},
+}}
+
 // RouterName is the router's Deployment, Service and ServiceAccount for the
 // scenario's model.
 func RouterName(sc *scenario.Scenario) string { return ServiceName(sc) + "-gateway" }
@@ -62,7 +68,7 @@ func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
 		&corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: meta},
 		&rbacv1.Role{
 			TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}, ObjectMeta: meta,
-			Rules: []rbacv1.PolicyRule{{APIGroups: []string{discoveryv1.GroupName}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}}},
+			Rules:    RouterRules,
 		},
 		&rbacv1.RoleBinding{
 			TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}, ObjectMeta: meta,

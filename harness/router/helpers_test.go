@@ -82,3 +82,13 @@ func post(t *testing.T, url, body string) (int, string) {
 func completion(model string) string {
 	return `{"model":"` + model + `","prompt":"hello there","max_tokens":4}`
 }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}

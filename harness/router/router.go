@@ -58,6 +58,10 @@ func New(o Options, reg prometheus.Registerer, log *slog.Logger, clk clock.WithT
 		scrape: &http.Client{Timeout: max(o.RefreshInterval, time.Second)},
 	}
 	r.proxy = r.newProxy(upstreamTransport())
+	for _, model := range o.Models {
+		// An explicit 0 from the start: "nothing waits" rather than "no signal".
+		m.queueSize.WithLabelValues(model, model).Set(0)
+	}
 	if len(o.Endpoints) > 0 {
 		r.SetEndpoints(o.Endpoints)
 	}

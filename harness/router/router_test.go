@@ -224,14 +224,13 @@ func TestHealthWaitsForTheFirstEndpointRead(t *testing.T) {
 func TestMetricsPageNamesTheQueueGauge(t *testing.T) {
 	r, srv, _ := testRouter(t, nil)
 	r.SetEndpoints(nil)
+	_, page := get(t, srv.URL+"/metrics")
+	assert.Contains(t, page, QueueSizeMetric+`{model_name="`+testModel+`",target_model_name="`+testModel+`"} 0`,
+		"the queue gauge exists before any request: an explicit 0, not a missing signal")
 	go func() { _, _ = post(t, srv.URL, completion(testModel)) }()
 	require.Eventually(t, func() bool { return r.Queued() == 1 }, 5*time.Second, 5*time.Millisecond)
-	resp, err := http.Get(srv.URL + "/metrics")
-	require.NoError(t, err)
-	defer func() { _ = resp.Body.Close() }()
-	page, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	assert.Contains(t, string(page), QueueSizeMetric+`{model_name="`+testModel+`",target_model_name="`+testModel+`"} 1`)
+	_, page = get(t, srv.URL+"/metrics")
+	assert.Contains(t, page, QueueSizeMetric+`{model_name="`+testModel+`",target_model_name="`+testModel+`"} 1`)
 	r.SetEndpoints([]string{newBackend(t, "a").addr()})
 	require.Eventually(t, func() bool { return r.Queued() == 0 }, 5*time.Second, 5*time.Millisecond)
 }
