@@ -17,7 +17,7 @@ focus="${*:-${FOCUS:-}}"
 start=$SECONDS
 kind/docker.sh start
 use_docker || die "no docker engine answers"
-make --no-print-directory build bin/helm >/dev/null
+make --no-print-directory build "$SATURN_BIN/helm" >/dev/null
 kind/images.sh
 kubeconfig="$(kind/cluster.sh create | tail -1)"
 kind/images.sh --load

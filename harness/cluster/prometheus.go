@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -166,12 +165,11 @@ func PrometheusObjects(o PrometheusOptions, tls *TLSBundle) []client.Object {
 }
 
 func prometheusPodSpec(o PrometheusOptions, sa, secret, config string) corev1.PodSpec {
+	pod := RestrictedPod()
+	pod.FSGroup = ptr.To[int64](NonRootUser)
 	return corev1.PodSpec{
 		ServiceAccountName: sa,
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532), RunAsGroup: ptr.To[int64](65532),
-			FSGroup: ptr.To[int64](65532), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
+		SecurityContext:    pod,
 		Containers: []corev1.Container{{
 			Name:            "prometheus",
 			Image:           o.Image,
@@ -190,13 +188,8 @@ func prometheusPodSpec(o PrometheusOptions, sa, secret, config string) corev1.Po
 				}},
 				PeriodSeconds: 2, FailureThreshold: 3,
 			},
-			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-				corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("128Mi"),
-			}},
-			SecurityContext: &corev1.SecurityContext{
-				AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			},
+			Resources:       Requests("50m", "128Mi"),
+			SecurityContext: RestrictedContainer(),
 			VolumeMounts: []corev1.VolumeMount{
 				{Name: "config", MountPath: "/etc/prometheus/config", ReadOnly: true},
 				{Name: "tls", MountPath: "/etc/prometheus/tls", ReadOnly: true},

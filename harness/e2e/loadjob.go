@@ -47,17 +47,14 @@ func LoadJobObjects(j LoadJob, ns string) (*corev1.ConfigMap, *batchv1.Job) {
 				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": "saturn-load", "job-name": j.Name}},
 				Spec: corev1.PodSpec{
 					RestartPolicy:   corev1.RestartPolicyNever,
-					SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
+					SecurityContext: cluster.RestrictedPod(),
 					Containers: []corev1.Container{{
 						Name:            "load",
 						Image:           j.Image,
 						ImagePullPolicy: corev1.PullNever,
 						Args:            []string{"load", "--target", j.Target, "--drain", j.Drain.String(), "/scenario/scenario.yaml"},
 						VolumeMounts:    []corev1.VolumeMount{{Name: "scenario", MountPath: "/scenario", ReadOnly: true}},
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-						},
+						SecurityContext: cluster.RestrictedContainer(),
 					}},
 					Volumes: []corev1.Volume{{Name: "scenario", VolumeSource: corev1.VolumeSource{
 						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: j.Name}},

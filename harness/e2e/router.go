@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -87,7 +86,7 @@ func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
 					Spec: corev1.PodSpec{
 						ServiceAccountName:            name,
 						TerminationGracePeriodSeconds: ptr.To[int64](10),
-						SecurityContext:               &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
+						SecurityContext:               cluster.RestrictedPod(),
 						Containers: []corev1.Container{{
 							Name: "router", Image: image, ImagePullPolicy: corev1.PullNever,
 							Args:  routerArgs(sc, ns),
@@ -96,13 +95,8 @@ func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
 								ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromString("http")}},
 								PeriodSeconds: 1, FailureThreshold: 2,
 							},
-							Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-								corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("32Mi"),
-							}},
-							SecurityContext: &corev1.SecurityContext{
-								AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-								Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-							},
+							Resources:       cluster.Requests("50m", "32Mi"),
+							SecurityContext: cluster.RestrictedContainer(),
 						}},
 					},
 				},

@@ -7,11 +7,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
@@ -103,7 +103,7 @@ func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image strin
 				}},
 				Spec: corev1.PodSpec{
 					TerminationGracePeriodSeconds: ptr.To[int64](5),
-					SecurityContext:               &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532)},
+					SecurityContext:               cluster.RestrictedPod(),
 					Containers: []corev1.Container{{
 						Name:            "vllm",
 						Image:           image,
@@ -117,13 +117,8 @@ func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image strin
 							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromString("http")}},
 							PeriodSeconds: 1, FailureThreshold: 2,
 						},
-						Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-							corev1.ResourceCPU: resource.MustParse("20m"), corev1.ResourceMemory: resource.MustParse("32Mi"),
-						}},
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
-							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-						},
+						Resources:       cluster.Requests("20m", "32Mi"),
+						SecurityContext: cluster.RestrictedContainer(),
 					}},
 				},
 			},
