@@ -27,7 +27,7 @@ type backend struct {
 	srv     *httptest.Server
 }
 
-func newBackend(t *testing.T, name string) *backend {
+func newBackend(t testing.TB, name string) *backend {
 	t.Helper()
 	b := &backend{name: name}
 	mux := http.NewServeMux()
@@ -54,7 +54,7 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // testRouter starts a router (no discovery: tests set the endpoints) behind an
 // HTTP server and returns both.
-func testRouter(t *testing.T, mutate func(*Options)) (*Router, *httptest.Server, *prometheus.Registry) {
+func testRouter(t testing.TB, mutate func(*Options)) (*Router, *httptest.Server, *prometheus.Registry) {
 	t.Helper()
 	o := DefaultOptions()
 	o.Service, o.Models = "sim", []string{testModel}
