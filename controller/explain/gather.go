@@ -112,7 +112,7 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 		}
 		st := saturation.VariantState{
 			Name: va.Name, Namespace: va.Namespace, ModelID: va.Spec.ModelID, Accelerator: va.Accelerator(),
-			TargetName: va.Spec.ScaleTargetRef.Name, Cost: cost,
+			TargetName: va.Spec.ScaleTargetRef.Name, Cost: cost, Created: va.CreationTimestamp.Time,
 		}
 		if va.Spec.MinReplicas != nil {
 			st.Min = int(*va.Spec.MinReplicas)

@@ -248,8 +248,14 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		mem.lastActive = now
 	} else if !activityFailed && snap.ActivityWindow > 0 {
 		// A quiet cycle: nothing runs or waits now and nothing finished within the
-		// activity window, so the last activity was before the window began.
-		if quietSince := now.Add(-snap.ActivityWindow); quietSince.Before(mem.lastActive) {
+		// activity window, so the last activity was before the window began, but
+		// not before the model's oldest variant existed (a variant created seconds
+		// ago has not been idle for the whole window).
+		quietSince := now.Add(-snap.ActivityWindow)
+		if born := oldestCreated(vs); quietSince.Before(born) {
+			quietSince = born
+		}
+		if quietSince.Before(mem.lastActive) {
 			mem.lastActive = quietSince
 		}
 	}
@@ -393,6 +399,18 @@ func (p *Planner) holdAll(now time.Time, vs []saturation.VariantState, ds []Deci
 		p.finish(now, v, &ds[i], t, t, AnalyzerHold, "holding current target: "+msg, mc, false)
 	}
 	return ds
+}
+
+// oldestCreated is the earliest known creation time of the variants (zero when
+// none is known).
+func oldestCreated(vs []saturation.VariantState) time.Time {
+	var oldest time.Time
+	for _, v := range vs {
+		if !v.Created.IsZero() && (oldest.IsZero() || v.Created.Before(oldest)) {
+			oldest = v.Created
+		}
+	}
+	return oldest
 }
 
 // fromZero handles a model whose variants are all at zero replicas.

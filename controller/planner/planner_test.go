@@ -251,6 +251,27 @@ func TestScaleToZero(t *testing.T) {
 	d = p.Decide(t0.Add(3*time.Minute), gap(3*time.Minute), st, cfg3)[0]
 	assert.Equal(t, 0, d.Desired, "3m after the last finish: %s", d.Reason)
 
+	// A quiet window does not date the last activity before the variants existed: a
+	// model created 1m ago waits the whole retention from its creation, while one
+	// that existed long before the window goes at once to its end.
+	fresh := []saturation.VariantState{state("a", 10, 1, 1), state("b", 20, 0, 0)}
+	fresh[0].Created, fresh[1].Created = t0.Add(time.Minute), t0.Add(30*time.Second)
+	p = NewPlanner(Options{})
+	p.Decide(t0.Add(time.Minute), gap(time.Minute), fresh, cfg3)
+	for _, sec := range []int{90, 120, 180} {
+		at := time.Duration(sec) * time.Second
+		d := p.Decide(t0.Add(at), gap(at), fresh, cfg3)[0]
+		require.Equal(t, 1, d.Desired, "%v after a creation at 30s: %s", at, d.Reason)
+	}
+	d = p.Decide(t0.Add(210*time.Second), gap(210*time.Second), fresh, cfg3)[0]
+	assert.Equal(t, 0, d.Desired, "3m after the oldest variant's creation: %s", d.Reason)
+	old := []saturation.VariantState{state("a", 10, 1, 1), state("b", 20, 0, 0)}
+	old[0].Created = t0.Add(-time.Hour)
+	p = NewPlanner(Options{})
+	p.Decide(t0.Add(time.Minute), gap(time.Minute), old, cfg3)
+	d = p.Decide(t0.Add(2*time.Minute), gap(2*time.Minute), old, cfg3)[0]
+	assert.Equal(t, 0, d.Desired, "idle for the whole window and retention: %s", d.Reason)
+
 	// Not when the activity query fails, not with minReplicas, not when disabled.
 	p = NewPlanner(Options{})
 	p.Decide(t0, idleSnap(0), st, cfg)

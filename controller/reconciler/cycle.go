@@ -154,6 +154,7 @@ func (c *Controller) prepare(ctx context.Context, now time.Time, va *v1alpha1.Va
 		Current:     t.Current,
 		Ready:       t.Ready,
 		Pods:        t.ReadyPods,
+		Created:     va.CreationTimestamp.Time,
 	}
 	if !va.Status.DesiredOptimizedAlloc.LastRunTime.IsZero() {
 		st.Desired = int(va.Status.DesiredOptimizedAlloc.NumReplicas)

@@ -2,6 +2,7 @@ package saturation
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
 )
@@ -56,6 +57,9 @@ type VariantState struct {
 	// Pods lists the names of the variant's ready pods, each of which must report metrics.
 	// nil means: every pod in the metrics whose name starts with TargetName+"-".
 	Pods []string
+	// Created is when the variant came to exist (the VariantAutoscaling's creation); a
+	// model's last activity is never dated before its oldest variant's. Zero = unknown.
+	Created time.Time
 }
 
 // Pending is the number of replicas asked for but not ready yet (stuck ones included).

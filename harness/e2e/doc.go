@@ -1,7 +1,8 @@
 // Package e2e runs scenarios for real on a Kubernetes cluster (Kind in `make e2e`):
 // it deploys simulated accelerators (saturn-sim Deployments) and saturn's chart for each
-// variant, replays the scenario's traffic from a Job running `saturn load` inside the
-// cluster, samples the cluster meanwhile, and assembles the same harness/record.Record the
+// variant, puts `saturn router` (harness/router: llm-d's gateway and endpoint picker in
+// miniature, holding requests while no replica is ready) in front of them, replays the
+// scenario's traffic through it from a Job running `saturn load` inside the cluster, samples the cluster meanwhile, and assembles the same harness/record.Record the
 // twin writes, so harness/assert and harness/report judge both runs with the same code.
 // It also holds the shared builders of the test/e2e suite and `saturn e2e FILE [--twin]`.
 //

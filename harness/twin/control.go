@@ -162,7 +162,7 @@ func (c *controller) cycle() {
 		states[i] = saturation.VariantState{
 			Name: v.name, Namespace: t.namespace, ModelID: t.spec.Model.Name, Accelerator: v.spec.Accelerator,
 			TargetName: v.name, Cost: v.spec.Cost, Current: v.desired, Ready: ready, Stuck: stuck,
-			Min: v.min, Max: v.max, Pods: pods,
+			Min: v.min, Max: v.max, Pods: pods, Created: at(0),
 		}
 		if v.decided {
 			states[i].Desired = v.decision
