@@ -28,8 +28,8 @@ type endpoint struct {
 	prefixes          map[uint64]time.Time
 }
 
-// setEndpoints replaces the set of ready pods, keeping what is known of the
-// ones that stay. Called with r.mu held.
+// setEndpointsLocked replaces the set of ready pods, keeping what is known of the
+// ones that stay, and reports whether the set changed. Called with r.mu held.
 func (r *Router) setEndpointsLocked(addrs []string) bool {
 	next := make(map[string]*endpoint, len(addrs))
 	for _, a := range addrs {

@@ -3,6 +3,8 @@ package scenario
 import (
 	"io/fs"
 	"time"
+
+	"github.com/saturn-autoscaler/saturn/harness/route"
 )
 
 // APIVersion and Kind identify a scenario file; both are required and checked first.
@@ -270,9 +272,9 @@ type Prometheus struct {
 
 // Router policies.
 const (
-	RouterRoundRobin    = "round-robin"
-	RouterLeastQueue    = "least-queue"
-	RouterKVQueueScorer = "kv-queue-scorer"
+	RouterRoundRobin    = route.RoundRobin
+	RouterLeastQueue    = route.LeastQueue
+	RouterKVQueueScorer = route.KVQueueScorer
 )
 
 // Router picks a ready replica for each request.
