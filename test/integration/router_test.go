@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,6 +47,23 @@ func userKubeconfig(t *testing.T, dir, name, ns string, rules []rbacv1.PolicyRul
 	path := filepath.Join(dir, name+".kubeconfig")
 	require.NoError(t, os.WriteFile(path, kc, 0o600))
 	return path
+}
+
+// ownAddress is a non-loopback IPv4 address of this host's own interfaces.
+func ownAddress(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
+			return n.IP.String()
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("this host has no non-loopback IPv4 address, which an EndpointSlice needs")
+	}
+	t.Skip("this host has no non-loopback IPv4 address, which an EndpointSlice needs")
+	return ""
 }
 
 // TestRouterWakesAModelFromZero runs the scale-from-zero chain with real
@@ -148,15 +166,20 @@ func TestRouterWakesAModelFromZero(t *testing.T) {
 	default:
 	}
 
-	// The new replica becomes ready: the held requests go to it.
-	sim := startSims(t, dir, ns, []string{name + "-5d9c-aaaaa"})[0]
-	host, port, ok := strings.Cut(sim.Address, ":")
-	require.True(t, ok)
-	var portNum int32
-	_, err = fmt.Sscan(port, &portNum)
-	require.NoError(t, err)
-	eps.Ports = []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To(portNum)}}
-	eps.Endpoints = []discoveryv1.Endpoint{{Addresses: []string{host}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}}
+	// The new replica becomes ready: the held requests go to it. The API server
+	// refuses loopback addresses in EndpointSlices, so the pod listens on one of
+	// this host's own non-loopback addresses (the traffic stays on the host).
+	hostIP := ownAddress(t)
+	simPort := freePort(t)
+	process(t, goBuild(t, dir, "./simulator/cmd/saturn-sim", "saturn-sim"), "--host", hostIP, "--port", fmt.Sprint(simPort),
+		"--accelerator", "L40S", "--model", model, "--log-level", "warn")
+	simAddr := net.JoinHostPort(hostIP, fmt.Sprint(simPort))
+	require.Eventually(t, func() bool {
+		code, _, err := httpGet("http://" + simAddr + "/health")
+		return err == nil && code == http.StatusOK
+	}, 20*time.Second, 100*time.Millisecond, "saturn-sim never became healthy")
+	eps.Ports = []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To(int32(simPort))}}
+	eps.Endpoints = []discoveryv1.Endpoint{{Addresses: []string{hostIP}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}}
 	require.NoError(t, env.client.Update(ctx, eps))
 	for range 3 {
 		select {
