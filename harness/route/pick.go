@@ -1,6 +1,13 @@
 package route
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
+
+// PrefixMemory is how long a replica is taken to still hold, in its prefix
+// cache, the blocks of a prefix it served.
+const PrefixMemory = 10 * time.Minute
 
 // Policies, as named in a scenario's router.policy.
 const (

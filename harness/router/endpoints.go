@@ -8,8 +8,6 @@ import (
 )
 
 const (
-	// prefixMemory is how long a pod is taken to still hold a prefix it served.
-	prefixMemory = 10 * time.Minute
 	// maxPrefixes bounds each pod's prefix memory.
 	maxPrefixes = 4096
 	// downFor keeps a pod that refused a connection out of rotation briefly.
@@ -78,7 +76,7 @@ func (r *Router) pickLocked(now time.Time, prefix uint64) *endpoint {
 		}
 		if usePrefix {
 			last, ok := ep.prefixes[prefix]
-			c.PrefixHit = ok && now.Sub(last) < prefixMemory
+			c.PrefixHit = ok && now.Sub(last) < route.PrefixMemory
 		}
 		r.cands = append(r.cands, c)
 	}
@@ -98,7 +96,7 @@ func (r *Router) pickLocked(now time.Time, prefix uint64) *endpoint {
 func (ep *endpoint) rememberPrefix(now time.Time, prefix uint64) {
 	if len(ep.prefixes) >= maxPrefixes {
 		for k, t := range ep.prefixes {
-			if now.Sub(t) >= prefixMemory {
+			if now.Sub(t) >= route.PrefixMemory {
 				delete(ep.prefixes, k)
 			}
 		}

@@ -3,15 +3,10 @@ package twin
 import (
 	"time"
 
-	"github.com/saturn-autoscaler/saturn/harness/route"
-
 	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/route"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
-
-// prefixMemory is how long the router remembers that a replica served a
-// prefix group (its blocks are likely still cached).
-const prefixMemory = 10 * time.Minute
 
 // router places requests on ready replicas with the policy the in-cluster
 // router (harness/router) also uses.
@@ -82,7 +77,7 @@ func (t *twin) pick(req *scenario.Request) *replica {
 		c := route.Candidate{Routable: routable(r), Inflight: r.inflight, Waiting: r.viewWaiting + r.assigned, KVUsage: r.viewKV}
 		if prefix {
 			last, ok := r.prefixes[req.PrefixGroup]
-			c.PrefixHit = ok && t.now-last < prefixMemory
+			c.PrefixHit = ok && t.now-last < route.PrefixMemory
 		}
 		ro.cands = append(ro.cands, c)
 	}
