@@ -89,12 +89,9 @@ func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
 						SecurityContext:               cluster.RestrictedPod(),
 						Containers: []corev1.Container{{
 							Name: "router", Image: image, ImagePullPolicy: corev1.PullNever,
-							Args:  routerArgs(sc, ns),
-							Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
-							ReadinessProbe: &corev1.Probe{
-								ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromString("http")}},
-								PeriodSeconds: 1, FailureThreshold: 2,
-							},
+							Args:            routerArgs(sc, ns),
+							Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
+							ReadinessProbe:  cluster.HTTPReadiness("/health", "http"),
 							Resources:       cluster.Requests("50m", "32Mi"),
 							SecurityContext: cluster.RestrictedContainer(),
 						}},

@@ -112,11 +112,8 @@ func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image strin
 						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"},
 						}}},
-						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
-						ReadinessProbe: &corev1.Probe{
-							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromString("http")}},
-							PeriodSeconds: 1, FailureThreshold: 2,
-						},
+						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
+						ReadinessProbe:  cluster.HTTPReadiness("/health", "http"),
 						Resources:       cluster.Requests("20m", "32Mi"),
 						SecurityContext: cluster.RestrictedContainer(),
 					}},
