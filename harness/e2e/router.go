@@ -20,7 +20,8 @@ import (
 )
 
 // RouterNodePort exposes the router on the host: kind/cluster.yaml maps it to
-// 127.0.0.1:38080, so `saturn load --target http://127.0.0.1:38080` reaches the model.
+// 127.0.0.1:38080, so while a scenario runs `saturn load --target http://127.0.0.1:38080`
+// reaches its model from the host.
 const RouterNodePort = 30080
 
 // RouterRules are everything the router may do: read the EndpointSlices of its
