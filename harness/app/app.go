@@ -60,6 +60,7 @@ type RunOptions struct {
 	JUnit    string
 	Seed     uint64
 	Progress string // auto, always, never
+	Limits   LimitOptions
 }
 
 // AddFlags registers the options on a command.
@@ -70,6 +71,7 @@ func (o *RunOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.JUnit, "junit", "", "write the assertions as JUnit XML to this file")
 	f.Uint64Var(&o.Seed, "seed", 0, "override spec.seed (0 keeps the scenario's)")
 	f.StringVar(&o.Progress, "progress", "auto", "progress bar on stderr: auto (only on a terminal), always or never")
+	o.Limits.AddFlags(cmd)
 }
 
 // Validate checks flag values.
@@ -81,6 +83,26 @@ func (o *RunOptions) Validate() error {
 	case "auto", "always", "never":
 	default:
 		return invalid("--progress %q: must be auto, always or never", o.Progress)
+	}
+	return o.Limits.Validate()
+}
+
+// LimitOptions are the flags bounding the scenarios a command loads (see scenario.Limits).
+type LimitOptions struct {
+	scenario.Limits
+}
+
+// AddFlags registers --max-requests and --max-duration.
+func (o *LimitOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.Int64Var(&o.MaxRequests, "max-requests", scenario.DefaultMaxRequests, "refuse a scenario expected to generate more requests than this (trace replays: --max-duration only; 0 means the default)")
+	f.DurationVar(&o.MaxDuration, "max-duration", scenario.DefaultMaxDuration, "refuse a scenario whose spec.duration is longer than this (0 means the default, 31 days)")
+}
+
+// Validate checks flag values.
+func (o *LimitOptions) Validate() error {
+	if err := o.Limits.Validate(); err != nil {
+		return invalid("%w", err)
 	}
 	return nil
 }
@@ -98,7 +120,7 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			sc, err := loadArg(args)
+			sc, err := loadArg(args, o.Limits.Limits)
 			if err != nil {
 				return err
 			}
@@ -109,28 +131,37 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-// loadArg loads the scenario file, or the embedded quickstart.
-func loadArg(args []string) (*scenario.Scenario, error) {
+// loadArg loads the scenario file, or the embedded quickstart, within limits.
+func loadArg(args []string, limits scenario.Limits) (*scenario.Scenario, error) {
 	if len(args) == 0 {
 		sc, err := scenarios.Load("quickstart")
 		if err != nil {
 			return nil, invalid("loading the embedded quickstart scenario: %w", err)
 		}
-		return sc, nil
+		return withinLimits(sc, limits)
 	}
-	return loadFile(args[0])
+	return loadFile(args[0], limits)
 }
 
-func loadFile(path string) (*scenario.Scenario, error) {
+// loadFile loads a scenario file, or a library scenario by bare name, and refuses it when it
+// exceeds limits.
+func loadFile(path string, limits scenario.Limits) (*scenario.Scenario, error) {
 	if _, err := os.Stat(path); err != nil {
 		// A bare library name ("spike") is accepted too.
 		if sc, lerr := scenarios.Load(path); lerr == nil && filepath.Base(path) == path {
-			return sc, nil
+			return withinLimits(sc, limits)
 		}
 		return nil, invalid("reading scenario %s: %w", path, err)
 	}
 	sc, err := scenario.Load(path)
 	if err != nil {
+		return nil, invalid("%w", err)
+	}
+	return withinLimits(sc, limits)
+}
+
+func withinLimits(sc *scenario.Scenario, limits scenario.Limits) (*scenario.Scenario, error) {
+	if err := sc.CheckLimits(limits); err != nil {
 		return nil, invalid("%w", err)
 	}
 	return sc, nil
@@ -229,14 +260,18 @@ func writeFile(path string, write func(io.Writer) error) error {
 }
 
 func newValidateCommand(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	o := &LimitOptions{}
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check scenario files without running them (exit 2 when one is invalid)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
 			var errs []error
 			for _, path := range args {
-				if _, err := loadFile(path); err != nil {
+				if _, err := loadFile(path, o.Limits); err != nil {
 					errs = append(errs, err)
 					fmt.Fprintf(stdout, "%s: invalid\n", path)
 					continue
@@ -249,6 +284,8 @@ func newValidateCommand(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	o.AddFlags(cmd)
+	return cmd
 }
 
 // isTerminal reports whether w is a terminal.

@@ -18,6 +18,7 @@ type CompareOptions struct {
 	Format string
 	// Analyzer runs B as A with this analyzer when only one file is given.
 	Analyzer string
+	Limits   LimitOptions
 }
 
 // AddFlags registers the options.
@@ -25,6 +26,7 @@ func (o *CompareOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Out, "out", "", "write each run's outputs into DIR/a and DIR/b")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&o.Analyzer, "analyzer", "", "with one FILE: compare its analyzer against this one (capacity or wva-v1)")
+	o.Limits.AddFlags(cmd)
 }
 
 // Validate checks the flags.
@@ -38,7 +40,7 @@ func (o *CompareOptions) Validate(args []string) error {
 	if o.Analyzer != "" && o.Analyzer != scenario.AnalyzerCapacity && o.Analyzer != scenario.AnalyzerWVAv1 {
 		return invalid("--analyzer %q: must be %s or %s", o.Analyzer, scenario.AnalyzerCapacity, scenario.AnalyzerWVAv1)
 	}
-	return nil
+	return o.Limits.Validate()
 }
 
 func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -54,17 +56,17 @@ func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err := o.Validate(args); err != nil {
 				return err
 			}
-			a, err := loadFile(args[0])
+			a, err := loadFile(args[0], o.Limits.Limits)
 			if err != nil {
 				return err
 			}
 			var b *scenario.Scenario
 			if len(args) == 2 {
-				if b, err = loadFile(args[1]); err != nil {
+				if b, err = loadFile(args[1], o.Limits.Limits); err != nil {
 					return err
 				}
 			} else {
-				if b, err = loadFile(args[0]); err != nil {
+				if b, err = loadFile(args[0], o.Limits.Limits); err != nil {
 					return err
 				}
 				b.Spec.Autoscaler.Analyzer = o.Analyzer

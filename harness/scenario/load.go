@@ -49,7 +49,7 @@ func loadData(name string, data []byte, fsys fs.FS) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.FS = fsys
+	s.FS, s.positions = fsys, positions
 	s.Default()
 	sink := newErrorSink(name)
 	sink.positions = positions

@@ -30,6 +30,10 @@ type Scenario struct {
 	// FS, when set, is the file system Source and trace paths live in (e.g. the embedded
 	// library); nil means the operating system's. Not read from YAML.
 	FS fs.FS `yaml:"-"`
+
+	// positions locates the fields read from the file, for errors found after loading
+	// (CheckLimits); nil when the scenario was not loaded from a file.
+	positions map[string]position
 }
 
 // Metadata names and describes a scenario.
