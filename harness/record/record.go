@@ -26,6 +26,9 @@ type Record struct {
 	// Oracle is the lower bound on resources computed with perfect
 	// foresight; nil when the driver could not compute it.
 	Oracle *Oracle `json:"oracle,omitempty"`
+	// Floor is a provable lower bound on the resources of any autoscaler on
+	// the run; nil when the driver could not compute it.
+	Floor *Floor `json:"floor,omitempty"`
 }
 
 // Meta describes the run.
@@ -239,6 +242,36 @@ type Oracle struct {
 	// CapacityRPS is one replica's sustainable request rate at the SLO.
 	CapacityRPS float64 `json:"capacity_rps"`
 }
+
+// Floor is a lower bound on the GPU-hours and cost any autoscaler needs for a
+// run: the larger of the work bound (the run's tokens over the highest
+// saturated throughput per replica) and the replica-hours minReplicas force.
+type Floor struct {
+	GPUHours float64 `json:"gpu_hours"`
+	Cost     float64 `json:"cost"`
+	// Bound names the larger bound: FloorBoundWork or FloorBoundMinReplicas.
+	Bound              string  `json:"bound"`
+	WorkGPUHours       float64 `json:"work_gpu_hours"`
+	WorkCost           float64 `json:"work_cost"`
+	MinReplicaGPUHours float64 `json:"min_replica_gpu_hours"`
+	MinReplicaCost     float64 `json:"min_replica_cost"`
+	// Variant has the highest saturated throughput per GPU; MaxRPS is one of
+	// its replicas' request rate at saturation for the run's mix.
+	Variant string  `json:"variant,omitempty"`
+	MaxRPS  float64 `json:"max_rps,omitempty"`
+	// The work: requests, prompt tokens, the prompt tokens the prefix cache
+	// could serve at best, output tokens.
+	Requests     int64 `json:"requests"`
+	PromptTokens int64 `json:"prompt_tokens"`
+	CachedTokens int64 `json:"cached_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+}
+
+// Floor bounds.
+const (
+	FloorBoundWork        = "work"
+	FloorBoundMinReplicas = "min-replicas"
+)
 
 // PhaseAt returns the name of the phase containing offset t ("" if none).
 func (m *Meta) PhaseAt(t time.Duration) string {

@@ -28,6 +28,10 @@ type Summary struct {
 	Oracle          *Oracle           `json:"oracle,omitempty"`
 	// OracleRatio is GPUHours / Oracle.GPUHours (0 without an oracle).
 	OracleRatio float64 `json:"oracle_ratio"`
+	Floor       *Floor  `json:"floor,omitempty"`
+	// FloorRatio is GPUHours / Floor.GPUHours (0 without a floor); never
+	// below 1.
+	FloorRatio float64 `json:"floor_ratio,omitempty"`
 	// Run holds wall-clock figures; they differ between identical runs and
 	// are left out of golden files.
 	Run *RunStats `json:"run,omitempty"`
@@ -132,6 +136,7 @@ func Summarize(rec *Record) Summary {
 		DurationSeconds: round(rec.Meta.Duration.Seconds()),
 		Assertions:      []AssertionResult{},
 		Oracle:          rec.Oracle,
+		Floor:           rec.Floor,
 	}
 	s.Requests = summarizeRequests(rec.Requests, rec.Meta.SLO)
 	lat := Collect(rec.Requests, nil)
@@ -151,6 +156,9 @@ func Summarize(rec *Record) Summary {
 	s.ScaleEvents = len(rec.Scales)
 	if rec.Oracle != nil && rec.Oracle.GPUHours > 0 {
 		s.OracleRatio = round(s.GPUHours / rec.Oracle.GPUHours)
+	}
+	if rec.Floor != nil && rec.Floor.GPUHours > 0 {
+		s.FloorRatio = round(s.GPUHours / rec.Floor.GPUHours)
 	}
 	return s
 }

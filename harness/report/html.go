@@ -35,6 +35,7 @@ type view struct {
 	Events     []eventRow
 	MoreEvents int
 	OracleLine string
+	FloorLine  string
 	SLO        string
 	Run        string
 }
@@ -51,7 +52,7 @@ type eventRow struct {
 }
 
 func buildView(rec *record.Record, sum *record.Summary) view {
-	v := view{Sum: sum, Meta: &rec.Meta, Pass: sum.Verdict == record.VerdictPass, OracleLine: oracleLine(sum)}
+	v := view{Sum: sum, Meta: &rec.Meta, Pass: sum.Verdict == record.VerdictPass, OracleLine: oracleLine(sum), FloorLine: FloorLine(sum)}
 	for _, a := range sum.Assertions {
 		if a.Pass {
 			v.Passed++

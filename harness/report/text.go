@@ -71,6 +71,9 @@ func Text(w io.Writer, sum *record.Summary) error {
 	_ = tw.Flush()
 	ew.printf("scale events: %d\n", sum.ScaleEvents)
 	ew.printf("%s\n", oracleLine(sum))
+	if l := FloorLine(sum); l != "" {
+		ew.printf("%s\n", l)
+	}
 	if sum.Run != nil {
 		ew.printf("wall time %s, %.0f simulated s per wall s, %.0f requests per wall s\n",
 			fmtSeconds(sum.Run.WallSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
@@ -92,6 +95,23 @@ func oracleLine(sum *record.Summary) string {
 	o := sum.Oracle
 	return fmt.Sprintf("GPU-hours %.3f, cost %.2f | oracle %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO, peak %d) | %.2fx the oracle",
 		sum.GPUHours, sum.Cost, o.GPUHours, o.Cost, o.Variant, o.CapacityRPS, o.PeakReplicas, sum.OracleRatio)
+}
+
+// FloorLine says what the run's floor is and how far above it the run came
+// in ("" without a floor).
+func FloorLine(sum *record.Summary) string {
+	f := sum.Floor
+	if f == nil || f.GPUHours <= 0 {
+		return ""
+	}
+	var why string
+	if f.Bound == record.FloorBoundMinReplicas {
+		why = fmt.Sprintf("the replicas minReplicas force; the work needs %.3f", f.WorkGPUHours)
+	} else {
+		why = fmt.Sprintf("%d requests back to back on %s at its saturated %.2f req/s, %d of %d prompt tokens cached at best; minReplicas force %.3f",
+			f.Requests, f.Variant, f.MaxRPS, f.CachedTokens, f.PromptTokens, f.MinReplicaGPUHours)
+	}
+	return fmt.Sprintf("floor %.3f GPU-h, cost %.2f (%s) | %.2fx the floor", f.GPUHours, f.Cost, why, sum.FloorRatio)
 }
 
 // fmtSeconds prints seconds compactly: ms below a second, s below a
@@ -181,6 +201,7 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 	row("GPU-hours", fmt.Sprintf("%.3f", a.GPUHours), fmt.Sprintf("%.3f", b.GPUHours))
 	row("cost", fmt.Sprintf("%.2f", a.Cost), fmt.Sprintf("%.2f", b.Cost))
 	row("vs oracle (GPU-h)", ratio(a), ratio(b))
+	row("vs floor (GPU-h)", floorRatio(a), floorRatio(b))
 	for i := range max(len(a.Assertions), len(b.Assertions)) {
 		var x, y string
 		name := ""
@@ -196,6 +217,12 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 		row(name, x, y)
 	}
 	_ = tw.Flush()
+	if l := FloorLine(a); l != "" {
+		ew.printf("\nA: %s\n", l)
+	}
+	if l := FloorLine(b); l != "" {
+		ew.printf("B: %s\n", l)
+	}
 	if a.Oracle != nil && a.Oracle.GPUHours > 0 {
 		ew.printf("\noracle: %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO)\n", a.Oracle.GPUHours, a.Oracle.Cost, a.Oracle.Variant, a.Oracle.CapacityRPS)
 	}
@@ -243,6 +270,13 @@ func ratio(s *record.Summary) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2fx", s.OracleRatio)
+}
+
+func floorRatio(s *record.Summary) string {
+	if s.Floor == nil || s.Floor.GPUHours <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", s.FloorRatio)
 }
 
 func mark(a record.AssertionResult) string {

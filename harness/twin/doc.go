@@ -24,4 +24,10 @@
 // Oracle computes the fewest GPU-hours that could have served the same
 // traffic within the SLO with perfect foresight and instant start-up, from
 // each variant's sustainable request rate measured on the engine.
+//
+// Floor is a provable lower bound on the GPU-hours and cost of any
+// autoscaler on the run: the run's work (every generated request, with every
+// prefix hit the traffic allows) at the highest saturated throughput per GPU
+// among the variants, or the replica-hours minReplicas force, whichever is
+// larger. Work accumulates what it needs as requests are generated.
 package twin

@@ -34,6 +34,7 @@ func TestGolden(t *testing.T) {
 			rec, err := Run(context.Background(), sc, Options{})
 			require.NoError(t, err)
 			sum := record.Summarize(rec)
+			requireAboveFloor(t, &sum)
 			assert.Apply(&sum, sc.Spec.Assertions, rec)
 			var got bytes.Buffer
 			require.NoError(t, record.WriteSummaryJSON(&got, &sum))

@@ -148,6 +148,7 @@ func (t *twin) release(r *replica) {
 // arrive handles the next generated request.
 func (t *twin) arrive() {
 	q := t.next
+	t.work.Add(q)
 	id := int64(len(t.rec.Requests))
 	t.rec.Requests = append(t.rec.Requests, record.Request{
 		ID: id, Class: q.Class, Phase: q.Phase, Stream: q.Stream, Arrival: q.Arrival,

@@ -73,6 +73,11 @@ func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*record.Reco
 			return nil, fmt.Errorf("computing the oracle: %w", err)
 		}
 		t.rec.Oracle = o
+		f, err := Floor(sc, t.rec, t.work)
+		if err != nil {
+			return nil, fmt.Errorf("computing the floor: %w", err)
+		}
+		t.rec.Floor = f
 	}
 	return t.rec, nil
 }
@@ -91,6 +96,7 @@ type twin struct {
 	replicas  []*replica // every replica ever created, by id
 	serving   []*replica // replicas with an engine (ready or draining)
 	gen       *scenario.Generator
+	work      *Work // every generated request, for the floor
 	next      scenario.Request
 	hasNext   bool
 	inflight  int
@@ -118,7 +124,7 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	t := &twin{sc: sc, spec: sp, opts: opts, namespace: ns, end: sp.Duration}
+	t := &twin{sc: sc, spec: sp, opts: opts, namespace: ns, end: sp.Duration, work: NewWork(seed)}
 	if t.end <= 0 {
 		return nil, fmt.Errorf("%w: spec.duration must be > 0", ErrInvalidScenario)
 	}
