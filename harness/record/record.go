@@ -29,6 +29,9 @@ type Record struct {
 	// Floor is a provable lower bound on the resources of any autoscaler on
 	// the run; nil when the driver could not compute it.
 	Floor *Floor `json:"floor,omitempty"`
+	// Plan is the clairvoyant schedule replayed in the twin; nil when it was
+	// not computed.
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // Meta describes the run.
@@ -265,6 +268,30 @@ type Floor struct {
 	PromptTokens int64 `json:"prompt_tokens"`
 	CachedTokens int64 `json:"cached_tokens"`
 	OutputTokens int64 `json:"output_tokens"`
+}
+
+// Plan is a clairvoyant schedule of replicas, sized with perfect knowledge of
+// the arrivals and each change ordered ahead by the start-up time, then
+// replayed in the twin as a scripted autoscaler: an achievable schedule whose
+// GPU-hours and attainment are measured. It is the upper side of the bracket
+// whose lower side is the floor.
+type Plan struct {
+	GPUHours float64 `json:"gpu_hours"`
+	Cost     float64 `json:"cost"`
+	// Attainment is the SLO attainment the replay reached; Target is the
+	// attainment the plan was sized for.
+	Attainment     float64 `json:"attainment"`
+	Target         float64 `json:"target"`
+	P99TTFTSeconds float64 `json:"p99_ttft_seconds"`
+	// Variant is the variant the plan scales (the others stay at their
+	// minReplicas); Replicas is its schedule, one entry per Step.
+	Variant      string  `json:"variant"`
+	StepSeconds  float64 `json:"step_seconds"`
+	LeadSeconds  float64 `json:"lead_seconds"`
+	Replicas     []int   `json:"replicas"`
+	PeakReplicas int     `json:"peak_replicas"`
+	// Replays is how many times the schedule was replayed while it was sized.
+	Replays int `json:"replays"`
 }
 
 // Floor bounds.

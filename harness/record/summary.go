@@ -32,6 +32,14 @@ type Summary struct {
 	// FloorRatio is GPUHours / Floor.GPUHours (0 without a floor); never
 	// below 1.
 	FloorRatio float64 `json:"floor_ratio,omitempty"`
+	Plan       *Plan   `json:"plan,omitempty"`
+	// PlanRatio is GPUHours / Plan.GPUHours (0 without a plan).
+	PlanRatio float64 `json:"plan_ratio,omitempty"`
+	// TimeToPlanSeconds is the longest delay, over the traffic phases, from a
+	// phase's start until the plan's variant had as many ready replicas as the
+	// plan's peak in that phase (-1 when a phase never got there; 0 without a
+	// plan or when every phase started with enough).
+	TimeToPlanSeconds float64 `json:"time_to_plan_seconds,omitempty"`
 	// Run holds wall-clock figures; they differ between identical runs and
 	// are left out of golden files.
 	Run *RunStats `json:"run,omitempty"`
@@ -137,6 +145,7 @@ func Summarize(rec *Record) Summary {
 		Assertions:      []AssertionResult{},
 		Oracle:          rec.Oracle,
 		Floor:           rec.Floor,
+		Plan:            rec.Plan,
 	}
 	s.Requests = summarizeRequests(rec.Requests, rec.Meta.SLO)
 	lat := Collect(rec.Requests, nil)
@@ -156,6 +165,9 @@ func Summarize(rec *Record) Summary {
 	s.ScaleEvents = len(rec.Scales)
 	if rec.Oracle != nil && rec.Oracle.GPUHours > 0 {
 		s.OracleRatio = round(s.GPUHours / rec.Oracle.GPUHours)
+	}
+	if rec.Plan != nil && rec.Plan.GPUHours > 0 {
+		s.PlanRatio = round(s.GPUHours / rec.Plan.GPUHours)
 	}
 	if rec.Floor != nil && rec.Floor.GPUHours > 0 {
 		s.FloorRatio = round(s.GPUHours / rec.Floor.GPUHours)
