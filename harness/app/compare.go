@@ -16,23 +16,39 @@ import (
 type CompareOptions struct {
 	Out    string
 	Format string
-	// Analyzer runs B as A with this analyzer when only one file is given.
+	// Analyzer runs B as A with this analyzer when only one file is given;
+	// with Suite it is analyzer A (default: the scenarios' default analyzer).
 	Analyzer string
-	Limits   LimitOptions
+	// Suite is a folder whose *.yaml scenarios all run under Analyzer and
+	// Against (see suite.go).
+	Suite   string
+	Against string
+	Limits  LimitOptions
 }
 
 // AddFlags registers the options.
 func (o *CompareOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Out, "out", "", "write each run's outputs into DIR/a and DIR/b")
-	cmd.Flags().StringVar(&o.Format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&o.Analyzer, "analyzer", "", "with one FILE: compare its analyzer against this one (capacity or wva-v1)")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "text or json (with --suite also markdown)")
+	cmd.Flags().StringVar(&o.Analyzer, "analyzer", "", "with one FILE: compare its analyzer against this one (capacity or wva-v1); with --suite: analyzer A (default "+defaultAnalyzer()+")")
+	cmd.Flags().StringVar(&o.Suite, "suite", "", "run every scenario (*.yaml) of this folder under --analyzer and --against and print one table")
+	cmd.Flags().StringVar(&o.Against, "against", "", "with --suite: analyzer B (default "+scenario.AnalyzerWVAv1+")")
 	o.Limits.AddFlags(cmd)
 }
 
 // Validate checks the flags.
 func (o *CompareOptions) Validate(args []string) error {
+	if o.Suite != "" {
+		return o.validateSuite(args)
+	}
+	if o.Against != "" {
+		return invalid("--against %q: only with --suite DIR (with one FILE, --analyzer names run B's analyzer)", o.Against)
+	}
+	if len(args) == 0 {
+		return invalid("compare needs two scenario files, one file and --analyzer, or --suite DIR")
+	}
 	if o.Format != "text" && o.Format != "json" {
-		return invalid("--format %q: must be text or json", o.Format)
+		return invalid("--format %q: must be text or json (markdown with --suite)", o.Format)
 	}
 	if len(args) == 1 && o.Analyzer == "" {
 		return invalid("compare needs two scenario files, or one file and --analyzer")
@@ -46,15 +62,22 @@ func (o *CompareOptions) Validate(args []string) error {
 func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 	o := &CompareOptions{}
 	cmd := &cobra.Command{
-		Use:   "compare A [B]",
+		Use:   "compare A [B] | compare --suite DIR",
 		Short: "Run the same traffic under two autoscaler settings and show them side by side",
 		Long: "Run two scenarios that share their traffic (for example the same file with analyzer capacity and\n" +
 			"wva-v1) and print both runs side by side, each against the oracle. With one file, --analyzer\n" +
-			"names the analyzer of run B.",
-		Args: cobra.RangeArgs(1, 2),
+			"names the analyzer of run B.\n\n" +
+			"With --suite DIR, every scenario (*.yaml) of the folder runs under --analyzer and --against,\n" +
+			"spread over the cores, and one table shows each run's SLO attainment, p99 TTFT, GPU-hours against\n" +
+			"the floor and the plan, flaps and assertions, and which analyzer dominates. Exit code 0 when every\n" +
+			"scenario ran, whatever the verdicts.",
+		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(args); err != nil {
 				return err
+			}
+			if o.Suite != "" {
+				return runSuite(cmd.Context(), o, stdout, stderr)
 			}
 			a, err := loadFile(args[0], o.Limits.Limits)
 			if err != nil {

@@ -1,0 +1,120 @@
+package suite
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Formats are the table formats Write accepts.
+var Formats = []string{"text", "markdown", "json"}
+
+// Write writes the rows in format: "text", "markdown" or "json".
+func Write(w io.Writer, format string, rows []Row) error {
+	switch format {
+	case "text":
+		return Text(w, rows)
+	case "markdown":
+		return Markdown(w, rows)
+	case "json":
+		return JSON(w, rows)
+	}
+	return fmt.Errorf("unknown table format %q: must be one of %s", format, strings.Join(Formats, ", "))
+}
+
+var header = []string{"scenario", "analyzer", "SLO attainment", "p99 TTFT", "GPU-h", "x floor",
+	"x plan (plan attainment)", "time to plan", "flaps", "assertions", "dominates"}
+
+// cells formats a row for people.
+func cells(r Row) []string {
+	return []string{
+		r.Scenario,
+		r.Analyzer,
+		pct(r.Attainment),
+		seconds(r.P99TTFTSeconds),
+		fmt.Sprintf("%.3f", r.GPUHours),
+		ratio(r.GPUHours, r.FloorGPUHours),
+		planCell(r),
+		timeToPlan(r),
+		fmt.Sprint(r.Flaps),
+		fmt.Sprintf("%d/%d", r.AssertionsPassed, r.AssertionsTotal),
+		r.Dominates,
+	}
+}
+
+// Text writes the rows as aligned columns.
+func Text(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(cells(r), "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+// Markdown writes the rows as a GitHub table.
+func Markdown(w io.Writer, rows []Row) error {
+	var b strings.Builder
+	line := func(cs []string) { b.WriteString("| " + strings.Join(cs, " | ") + " |\n") }
+	line(header)
+	sep := make([]string, len(header))
+	for i := range sep {
+		sep[i] = "---:"
+	}
+	sep[0], sep[1], sep[len(sep)-1] = "---", "---", "---"
+	line(sep)
+	for _, r := range rows {
+		line(cells(r))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// JSON writes {"rows": [...]}, indented.
+func JSON(w io.Writer, rows []Row) error {
+	if rows == nil {
+		rows = []Row{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Rows []Row `json:"rows"`
+	}{rows})
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+func seconds(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0fms", s*1000)
+	}
+	return fmt.Sprintf("%.2fs", s)
+}
+
+// ratio is x/of as "1.23x", or n/a when of is not known.
+func ratio(x, of float64) string {
+	if of <= 0 {
+		return NotApplicable
+	}
+	return fmt.Sprintf("%.2fx", x/of)
+}
+
+func planCell(r Row) string {
+	if r.PlanGPUHours <= 0 {
+		return NotApplicable
+	}
+	return fmt.Sprintf("%s (%s)", ratio(r.GPUHours, r.PlanGPUHours), pct(r.PlanAttainment))
+}
+
+func timeToPlan(r Row) string {
+	switch {
+	case r.PlanGPUHours <= 0:
+		return NotApplicable
+	case r.TimeToPlanSeconds < 0:
+		return "never"
+	}
+	return (time.Duration(r.TimeToPlanSeconds * float64(time.Second))).Round(time.Second).String()
+}

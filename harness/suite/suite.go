@@ -1,0 +1,157 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+)
+
+// Entry is one scenario of a suite; Name (the file name without .yaml) labels
+// its rows.
+type Entry struct {
+	Name     string
+	Scenario *scenario.Scenario
+}
+
+// RunFunc runs one scenario and returns its summary with assertions applied.
+type RunFunc func(ctx context.Context, sc *scenario.Scenario) (record.Summary, error)
+
+// Row is one scenario under one analyzer. The JSON keys are stable.
+type Row struct {
+	Scenario string `json:"scenario"`
+	Analyzer string `json:"analyzer"`
+	// Attainment is the share of requests that met the SLO, in [0, 1].
+	Attainment float64 `json:"attainment"`
+	GPUHours   float64 `json:"gpuHours"`
+	// FloorGPUHours and PlanGPUHours are 0 when the run has no floor or plan.
+	FloorGPUHours  float64 `json:"floorGPUHours"`
+	PlanGPUHours   float64 `json:"planGPUHours"`
+	PlanAttainment float64 `json:"planAttainment"`
+	P99TTFTSeconds float64 `json:"p99TTFTSeconds"`
+	// Flaps counts scale reversals over every variant.
+	Flaps            int `json:"flaps"`
+	AssertionsPassed int `json:"assertionsPassed"`
+	AssertionsTotal  int `json:"assertionsTotal"`
+	// Dominates is the same on both rows of a scenario: the analyzer whose run
+	// has at least the other's attainment for at most its GPU-hours, Tie when
+	// each does, Neither when none does, NotApplicable when a run failed.
+	Dominates string `json:"dominates"`
+	// TimeToPlanSeconds is record.Summary's (-1: never; meaningful only with a
+	// plan). Not part of the JSON.
+	TimeToPlanSeconds float64 `json:"-"`
+}
+
+// Verdicts of Row.Dominates other than an analyzer name.
+const (
+	Tie           = "tie"
+	Neither       = "neither"
+	NotApplicable = "n/a"
+)
+
+// RowOf takes a run's figures from its summary.
+func RowOf(name, analyzer string, sum *record.Summary) Row {
+	r := Row{
+		Scenario:          name,
+		Analyzer:          analyzer,
+		Attainment:        sum.Requests.SLOAttainment,
+		GPUHours:          sum.GPUHours,
+		P99TTFTSeconds:    sum.TTFT.P99,
+		AssertionsTotal:   len(sum.Assertions),
+		TimeToPlanSeconds: sum.TimeToPlanSeconds,
+	}
+	if sum.Floor != nil {
+		r.FloorGPUHours = sum.Floor.GPUHours
+	}
+	if sum.Plan != nil {
+		r.PlanGPUHours = sum.Plan.GPUHours
+		r.PlanAttainment = sum.Plan.Attainment
+	}
+	for _, v := range sum.Variants {
+		r.Flaps += v.Reversals
+	}
+	for _, a := range sum.Assertions {
+		if a.Pass {
+			r.AssertionsPassed++
+		}
+	}
+	return r
+}
+
+// Dominance names the analyzer of the run that reaches at least the other's
+// attainment for at most its GPU-hours: a's or b's, Tie when both hold both
+// ways, Neither when each is better on one figure.
+func Dominance(a, b Row) string {
+	ab := a.Attainment >= b.Attainment && a.GPUHours <= b.GPUHours
+	ba := b.Attainment >= a.Attainment && b.GPUHours <= a.GPUHours
+	switch {
+	case ab && ba:
+		return Tie
+	case ab:
+		return a.Analyzer
+	case ba:
+		return b.Analyzer
+	}
+	return Neither
+}
+
+// Run runs every entry under analyzer a then b, on workers goroutines (at
+// least one), and returns two rows per entry in the entries' order (a's row
+// first) whatever the order the runs finish in. A run that fails leaves its
+// row out and its scenario's dominance NotApplicable; the other runs still
+// happen, and the error names every failed scenario and analyzer. The
+// entries' scenarios are not modified.
+func Run(ctx context.Context, entries []Entry, a, b string, workers int, run RunFunc) ([]Row, error) {
+	analyzers := [2]string{a, b}
+	type result struct {
+		row Row
+		err error
+	}
+	results := make([]result, 2*len(entries))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				e, analyzer := entries[i/2], analyzers[i%2]
+				sc := *e.Scenario // runs read their scenario; each gets its own analyzer
+				sc.Spec.Autoscaler.Analyzer = analyzer
+				sum, err := run(ctx, &sc)
+				if err != nil {
+					results[i].err = fmt.Errorf("scenario %s under %s: %w", e.Name, analyzer, err)
+					continue
+				}
+				results[i].row = RowOf(e.Name, analyzer, &sum)
+			}
+		}()
+	}
+	for i := range results {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	rows := make([]Row, 0, len(results))
+	var errs []error
+	for i := 0; i < len(results); i += 2 {
+		ra, rb := results[i], results[i+1]
+		verdict := NotApplicable
+		if ra.err == nil && rb.err == nil {
+			verdict = Dominance(ra.row, rb.row)
+		}
+		for _, r := range []result{ra, rb} {
+			if r.err != nil {
+				errs = append(errs, r.err)
+				continue
+			}
+			r.row.Dominates = verdict
+			rows = append(rows, r.row)
+		}
+	}
+	return rows, errors.Join(errs...)
+}
