@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/saturn-autoscaler/saturn/simulator/profiles"
@@ -220,6 +221,14 @@ type Stats struct {
 	Steps            int64 // engine steps executed
 	// BusyTime is the simulated time spent executing steps.
 	BusyTime time.Duration
+	// PromptTokensCached counts the prompt tokens served from the prefix
+	// cache, added with PromptTokens when a request's first token is emitted
+	// (vllm:prompt_tokens_cached_total). Unlike PrefixHits it does not count
+	// the re-admissions of preempted requests.
+	PromptTokensCached int64
+	// StepTokens counts engine steps by their number of tokens
+	// (vllm:iteration_tokens_total).
+	StepTokens StepTokenCounts
 }
 
 // CacheConfig is the replica's KV cache configuration, as vLLM reports it in
@@ -234,4 +243,42 @@ type CacheConfig struct {
 	MaxTokens int
 	// KVBytesPerTokenPerDevice is the KV footprint of one token on one device.
 	KVBytesPerTokenPerDevice float64
+}
+
+// StepTokenClasses is the number of classes of StepTokenCounts.
+const StepTokenClasses = 40
+
+// StepTokenCounts counts engine steps by their number of tokens, as vLLM's
+// vllm:iteration_tokens_total counts them: the prompt tokens of the requests
+// whose first token the step emits plus the tokens it generates (so the
+// tokens of all counted steps add up to PromptTokens + GenerationTokens). A
+// step that emits no token (only chunks of prefills in progress) is not
+// counted: vLLM records no iteration without outputs.
+//
+// Steps are counted in power-of-two classes: Count[0] counts steps of one
+// token, Count[c] steps of 2^(c-1)+1 to 2^c tokens (the last class also
+// everything above), so any histogram whose bucket bounds are powers of two,
+// as vLLM's are, is exact.
+type StepTokenCounts struct {
+	Count [StepTokenClasses]int64
+	// Sum is the number of tokens of the counted steps.
+	Sum int64
+}
+
+// StepTokenClass is the class of StepTokenCounts.Count that counts a step of
+// tokens tokens (tokens >= 1).
+func StepTokenClass(tokens int64) int {
+	if tokens <= 1 {
+		return 0
+	}
+	return min(bits.Len64(uint64(tokens-1)), StepTokenClasses-1)
+}
+
+// add counts steps steps of tokens tokens each.
+func (c *StepTokenCounts) add(tokens, steps int64) {
+	if tokens <= 0 || steps <= 0 {
+		return
+	}
+	c.Count[StepTokenClass(tokens)] += steps
+	c.Sum += tokens * steps
 }

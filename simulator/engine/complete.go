@@ -14,7 +14,11 @@ func (e *Engine) finishPlan(end float64) {
 	p := &e.plan
 	last := p.first + p.k - 1
 	e.allocateThrough(p.k)
+	// Steps before the last one not booked yet are pure decode steps; the
+	// last one also carries the prefill completions.
+	pure, nDec := p.k-1-p.done, int64(p.nDec)
 	e.account(p.k)
+	mark := e.st.PromptTokens + e.st.GenerationTokens
 	if e.cfg.TokenEvents && e.nDec > 0 {
 		for q := e.running.head; q != nil; q = q.next {
 			if q.state == stateDecode {
@@ -44,6 +48,8 @@ func (e *Engine) finishPlan(end float64) {
 	}
 	clear(e.prefilling[n:])
 	e.prefilling = e.prefilling[:n]
+	e.st.StepTokens.add(nDec, pure)
+	e.st.StepTokens.add(nDec+e.st.PromptTokens+e.st.GenerationTokens-mark, 1)
 	// Decoders that emitted their last token.
 	for len(e.heap) > 0 && e.heap[0].finishStep == last {
 		q := e.heap.removeAt(0)
@@ -81,6 +87,7 @@ func (e *Engine) prefillDone(q *req, s int64, end float64) {
 	if q.generated == 0 {
 		q.firstToken = end
 		e.st.PromptTokens += int64(q.prompt)
+		e.st.PromptTokensCached += int64(max(q.cached, 0))
 		e.emit(Event{Kind: EventFirstToken, ID: q.id, Time: e.at(end)})
 	} else {
 		q.maxITL = math.Max(q.maxITL, end-q.lastToken)

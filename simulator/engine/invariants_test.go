@@ -234,6 +234,9 @@ func TestFastForwardMatchesStepByStep(t *testing.T) {
 			assert.Equal(t, ss.Steps, fs.Steps)
 			assert.Equal(t, ss.Preemptions, fs.Preemptions)
 			assert.Equal(t, ss.PrefixHits, fs.PrefixHits)
+			assert.Equal(t, ss.PromptTokensCached, fs.PromptTokensCached)
+			assert.Equal(t, ss.StepTokens, fs.StepTokens, "steps by token count")
+			assert.Equal(t, fs.PromptTokens+fs.GenerationTokens, fs.StepTokens.Sum)
 			if tc.name == "preempting" {
 				assert.Positive(t, fs.Preemptions)
 			}

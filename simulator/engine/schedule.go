@@ -293,6 +293,7 @@ func (e *Engine) truncate(t float64) {
 func (e *Engine) progress(j int64) {
 	p := &e.plan
 	e.allocateThrough(min(j+1, p.k))
+	e.st.StepTokens.add(int64(p.nDec), j-p.done) // runs have no prefill
 	e.account(j)
 }
 

@@ -15,6 +15,12 @@ var (
 	}
 	// RequestLatencyBuckets are the buckets of the per-request phase
 	// histograms (e2e, queue, inference, prefill, decode).
+	// IterationTokensBuckets are the buckets of vllm:iteration_tokens_total.
+	// vLLM v1 uses this fixed list whatever --max-num-batched-tokens is; every
+	// bound is a power of two (engine.StepTokenCounts relies on it).
+	IterationTokensBuckets = []float64{1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}
+	// NBuckets are the buckets of vllm:request_params_n.
+	NBuckets              = []float64{1, 2, 5, 10, 20}
 	RequestLatencyBuckets = []float64{
 		0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0,
 		40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0,

@@ -26,6 +26,9 @@ func FromEngineStats(s engine.Stats) Scheduler {
 		GenerationTokens: s.GenerationTokens,
 		PrefixQueries:    s.PrefixQueries,
 		PrefixHits:       s.PrefixHits,
+
+		PromptTokensCached: s.PromptTokensCached,
+		StepTokens:         s.StepTokens,
 	}
 }
 
@@ -45,6 +48,8 @@ func FromEngineRequest(reason string, s engine.RequestStats, maxTokens int) Requ
 		PromptTokens:     s.PromptTokens,
 		GenerationTokens: s.OutputTokens,
 		MaxTokens:        maxTokens,
+
+		CachedPromptTokens: s.CachedPromptTokens,
 	}
 	if !s.Scheduled.IsZero() {
 		r.Queue = s.Scheduled.Sub(s.Arrival)

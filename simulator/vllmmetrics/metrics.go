@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
 )
 
 // Label names and values shared by every vLLM family.
@@ -41,6 +43,13 @@ const (
 	NameRequestGenerationTokens     = "vllm:request_generation_tokens"
 	NameRequestParamsMaxTokens      = "vllm:request_params_max_tokens"
 	NameCacheConfigInfo             = "vllm:cache_config_info"
+
+	NamePromptTokensCachedTotal          = "vllm:prompt_tokens_cached_total"
+	NameIterationTokensTotal             = "vllm:iteration_tokens_total"
+	NameRequestTimePerOutputTokenSeconds = "vllm:request_time_per_output_token_seconds"
+	NameRequestParamsN                   = "vllm:request_params_n"
+	NameRequestMaxNumGenerationTokens    = "vllm:request_max_num_generation_tokens"
+	NameRequestPrefillKVComputedTokens   = "vllm:request_prefill_kv_computed_tokens"
 )
 
 // FinishedReasons are the finished_reason values vLLM pre-creates.
@@ -68,6 +77,11 @@ type Scheduler struct {
 	GenerationTokens int64
 	PrefixQueries    int64 // in tokens
 	PrefixHits       int64 // in tokens
+	// PromptTokensCached counts prompt tokens served from the prefix cache.
+	PromptTokensCached int64
+	// StepTokens counts engine steps by their number of tokens
+	// (vllm:iteration_tokens_total).
+	StepTokens engine.StepTokenCounts
 }
 
 // Request is what is observed when a request finishes.
@@ -80,6 +94,14 @@ type Request struct {
 	PromptTokens     int
 	GenerationTokens int
 	MaxTokens        int // the request's max_tokens parameter; 0 when absent
+	// CachedPromptTokens are the prompt tokens served from the prefix cache.
+	CachedPromptTokens int
+	// N is the n parameter of the request this sequence belongs to; 0 means
+	// 1. ObserveFinished records vllm:request_params_n and
+	// vllm:request_max_num_generation_tokens for a request of n = 1; for
+	// n > 1 vLLM records them once per request, when its last sample
+	// finishes: call ObserveParallelSampling then.
+	N int
 }
 
 // Metrics are one vLLM engine's metric families, bound to a served model name.
@@ -92,9 +114,14 @@ type Metrics struct {
 	success                                     map[string]prometheus.Counter
 	successVec                                  *prometheus.CounterVec
 
+	promptTokensCached prometheus.Counter
+
 	ttft, itl, tpot                              prometheus.Observer
 	e2e, queue, inference, prefill, decode       prometheus.Observer
 	promptTokensReq, generationTokensReq, maxTok prometheus.Observer
+	tpotReq, nParam, maxGenTokens, prefillKV     prometheus.Observer
+
+	iteration *iterationTokens
 
 	mu   sync.Mutex // guards last
 	last Scheduler
@@ -146,6 +173,8 @@ func Register(reg prometheus.Registerer, modelName string, maxModelLen int, cc C
 		prefixQueries:    counter(NamePrefixCacheQueriesTotal, "Prefix cache queries, in terms of number of queried tokens."),
 		prefixHits:       counter(NamePrefixCacheHitsTotal, "Prefix cache hits, in terms of number of cached tokens."),
 
+		promptTokensCached: counter(NamePromptTokensCachedTotal, "Number of cached prompt tokens (local + external)."),
+
 		ttft:      histogram(NameTimeToFirstTokenSeconds, "Histogram of time to first token in seconds.", TTFTBuckets),
 		itl:       histogram(NameInterTokenLatencySeconds, "Histogram of inter-token latency in seconds.", ITLBuckets),
 		tpot:      histogram(NameTimePerOutputTokenSeconds, "Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.", ITLBuckets),
@@ -158,7 +187,15 @@ func Register(reg prometheus.Registerer, modelName string, maxModelLen int, cc C
 		promptTokensReq:     histogram(NameRequestPromptTokens, "Number of prefill tokens processed.", tokenBuckets),
 		generationTokensReq: histogram(NameRequestGenerationTokens, "Number of generation tokens processed.", tokenBuckets),
 		maxTok:              histogram(NameRequestParamsMaxTokens, "Histogram of the max_tokens request parameter.", tokenBuckets),
+
+		tpotReq:      histogram(NameRequestTimePerOutputTokenSeconds, "Histogram of time_per_output_token_seconds per request.", ITLBuckets),
+		nParam:       histogram(NameRequestParamsN, "Histogram of the n request parameter.", NBuckets),
+		maxGenTokens: histogram(NameRequestMaxNumGenerationTokens, "Histogram of maximum number of requested generation tokens.", tokenBuckets),
+		prefillKV:    histogram(NameRequestPrefillKVComputedTokens, "Histogram of new KV tokens computed during prefill (excluding cached tokens).", tokenBuckets),
+
+		iteration: newIterationTokens(modelName),
 	}
+	collectors = append(collectors, m.iteration)
 
 	m.successVec = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: NameRequestSuccessTotal,
@@ -251,6 +288,8 @@ func (m *Metrics) SetScheduler(s Scheduler) {
 	addDelta(m.generationTokens, s.GenerationTokens, m.last.GenerationTokens)
 	addDelta(m.prefixQueries, s.PrefixQueries, m.last.PrefixQueries)
 	addDelta(m.prefixHits, s.PrefixHits, m.last.PrefixHits)
+	addDelta(m.promptTokensCached, s.PromptTokensCached, m.last.PromptTokensCached)
+	m.iteration.add(s.StepTokens, m.last.StepTokens)
 	m.last = s
 }
 
@@ -298,6 +337,25 @@ func (m *Metrics) ObserveFinished(r Request) {
 	if r.MaxTokens > 0 {
 		m.maxTok.Observe(float64(r.MaxTokens))
 	}
+	// As vLLM: the decode time over the gaps between output tokens, 0 for a
+	// request of fewer than two tokens (observed all the same).
+	tpot := 0.0
+	if r.GenerationTokens > 1 {
+		tpot = r.Decode.Seconds() / float64(r.GenerationTokens-1)
+	}
+	m.tpotReq.Observe(tpot)
+	m.prefillKV.Observe(float64(r.PromptTokens - max(r.CachedPromptTokens, 0)))
+	if r.N <= 1 {
+		m.ObserveParallelSampling(1, r.GenerationTokens)
+	}
+}
+
+// ObserveParallelSampling records a finished request of n samples (n > 1:
+// its last sample finished) whose longest sample generated
+// maxGenerationTokens tokens, as vLLM's ParentRequest does.
+func (m *Metrics) ObserveParallelSampling(n, maxGenerationTokens int) {
+	m.nParam.Observe(float64(n))
+	m.maxGenTokens.Observe(float64(maxGenerationTokens))
 }
 
 // SuccessCounter returns the vllm:request_success_total child for reason, for

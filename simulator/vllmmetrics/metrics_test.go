@@ -220,6 +220,13 @@ func TestEveryDesignFamilyIsExposed(t *testing.T) {
 		"vllm:request_prompt_tokens":        "histogram",
 		"vllm:request_generation_tokens":    "histogram",
 		"vllm:cache_config_info":            "gauge",
+
+		"vllm:prompt_tokens_cached_total":            "counter",
+		"vllm:iteration_tokens_total":                "histogram",
+		"vllm:request_time_per_output_token_seconds": "histogram",
+		"vllm:request_params_n":                      "histogram",
+		"vllm:request_max_num_generation_tokens":     "histogram",
+		"vllm:request_prefill_kv_computed_tokens":    "histogram",
 	}
 	for name, typ := range want {
 		assert.Equal(t, typ, types[name], name)
@@ -260,8 +267,10 @@ func TestNameConstantsMatchRegisteredFamilies(t *testing.T) {
 		NameE2ERequestLatencySeconds, NameRequestQueueTimeSeconds, NameRequestInferenceTimeSeconds,
 		NameRequestPrefillTimeSeconds, NameRequestDecodeTimeSeconds, NameRequestPromptTokens,
 		NameRequestGenerationTokens, NameRequestParamsMaxTokens, NameCacheConfigInfo,
+		NamePromptTokensCachedTotal, NameIterationTokensTotal, NameRequestTimePerOutputTokenSeconds,
+		NameRequestParamsN, NameRequestMaxNumGenerationTokens, NameRequestPrefillKVComputedTokens,
 	} {
 		assert.True(t, got[name], name)
 	}
-	assert.Len(t, got, 21, "one constant per registered family")
+	assert.Len(t, got, 27, "one constant per registered family")
 }
