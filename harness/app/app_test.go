@@ -100,5 +100,7 @@ func TestCompareAnalyzers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "A: capacity/direct")
 	assert.Contains(t, out, "B: wva-v1/direct")
-	assert.Contains(t, out, "vs oracle")
+	assert.Contains(t, out, "vs floor")
+	assert.Contains(t, out, "vs plan")
+	assert.NotContains(t, out, "oracle")
 }

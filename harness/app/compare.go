@@ -65,7 +65,7 @@ func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "compare A [B] | compare --suite DIR",
 		Short: "Run the same traffic under two autoscaler settings and show them side by side",
 		Long: "Run two scenarios that share their traffic (for example the same file with analyzer capacity and\n" +
-			"wva-v1) and print both runs side by side, each against the oracle. With one file, --analyzer\n" +
+			"wva-v1) and print both runs side by side, each against the floor and the plan. With one file, --analyzer\n" +
 			"names the analyzer of run B.\n\n" +
 			"With --suite DIR, every scenario (*.yaml) of the folder runs under --analyzer and --against,\n" +
 			"spread over the cores, and one table shows each run's SLO attainment, p99 TTFT, GPU-hours against\n" +

@@ -2,7 +2,8 @@
 // digital twin, with a summary table, machine-readable outputs and
 // report.html), `validate` (scenario files, without running) and `compare`
 // (the same traffic under two autoscaler settings, side by side, both
-// against the oracle). harness/cmd/saturn's main only calls Run and maps its
+// against the floor and the plan; or a folder of scenarios under two
+// analyzers, one table). harness/cmd/saturn's main only calls Run and maps its
 // error to an exit code with ExitCode.
 //
 // Run returns typed errors: *ExitError with code 1 when an assertion failed,

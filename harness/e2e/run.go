@@ -85,9 +85,30 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 		d.TimeSeconds = d.Time.Seconds()
 		rec.Decisions = append(rec.Decisions, d)
 	}
+	if err := Yardstick(ctx, sc, rec); err != nil {
+		e.Log.Warn("the run has no floor or plan", "err", err)
+	}
 	sum := record.Summarize(rec)
 	assert.Apply(&sum, sc.Spec.Assertions, rec)
 	return &Outcome{Record: rec, Summary: sum}, nil
+}
+
+// Yardstick gives a Kind run's record the floor and the plan of its traffic:
+// the floor from the scenario's requests, the plan sized and replayed in the
+// twin (the cluster cannot replay it), so that both drivers' runs are read
+// against the same bracket.
+func Yardstick(ctx context.Context, sc *scenario.Scenario, rec *record.Record) error {
+	w, err := twin.WorkOf(sc, sc.Spec.Seed)
+	if err != nil {
+		return fmt.Errorf("counting the run's work: %w", err)
+	}
+	if rec.Floor, err = twin.Floor(sc, rec, w); err != nil {
+		return fmt.Errorf("computing the floor: %w", err)
+	}
+	if rec.Plan, err = twin.Plan(ctx, sc, rec, 0); err != nil {
+		return fmt.Errorf("computing the plan: %w", err)
+	}
+	return nil
 }
 
 // Meta describes a Kind run of sc whose traffic started at start.

@@ -23,9 +23,6 @@ type Record struct {
 	Decisions []Decision `json:"-"`
 	// Scales holds every change of a variant's target replica count.
 	Scales []ScaleEvent `json:"-"`
-	// Oracle is the lower bound on resources computed with perfect
-	// foresight; nil when the driver could not compute it.
-	Oracle *Oracle `json:"oracle,omitempty"`
 	// Floor is a provable lower bound on the resources of any autoscaler on
 	// the run; nil when the driver could not compute it.
 	Floor *Floor `json:"floor,omitempty"`
@@ -230,20 +227,6 @@ type ScaleEvent struct {
 	To      int
 	// Source says who changed it: "hpa", "keda", "direct" or "fault".
 	Source string
-}
-
-// Oracle is the fewest resources that could have served the traffic within
-// the SLO with perfect foresight and instant start-up.
-type Oracle struct {
-	GPUHours float64 `json:"gpu_hours"`
-	Cost     float64 `json:"cost"`
-	// Variant is the variant the oracle chose (the cheapest per unit of
-	// sustainable throughput).
-	Variant string `json:"variant"`
-	// PeakReplicas is the most replicas the oracle needed at once.
-	PeakReplicas int `json:"peak_replicas"`
-	// CapacityRPS is one replica's sustainable request rate at the SLO.
-	CapacityRPS float64 `json:"capacity_rps"`
 }
 
 // Floor is a lower bound on the GPU-hours and cost any autoscaler needs for a

@@ -40,7 +40,8 @@ func sampleRecord() *Record {
 	rec.Timeline = []TimelinePoint{{Time: 0, Variant: "a", Desired: 1, Ready: 0}, {Time: 60 * s, Variant: "a", Desired: 2, Ready: 1}, {Time: 120 * s, Variant: "a", Desired: 2, Ready: 2}}
 	rec.Scales = []ScaleEvent{{Time: 60 * s, Variant: "a", From: 1, To: 2, Source: "hpa"}, {Time: 90 * s, Variant: "a", From: 2, To: 3}, {Time: 120 * s, Variant: "a", From: 3, To: 2}, {Time: 150 * s, Variant: "a", From: 2, To: 3}}
 	rec.Decisions = []Decision{{Time: 1500 * time.Millisecond, Variant: "a", Current: 1, Desired: 2, Reason: "kv", Inputs: map[string]float64{"z": 1, "a": 2, "nan": math.NaN(), "inf": math.Inf(1)}}}
-	rec.Oracle = &Oracle{GPUHours: 2, Cost: 10}
+	rec.Floor = &Floor{GPUHours: 2, Cost: 10}
+	rec.Plan = &Plan{GPUHours: 1.5, Cost: 7, Variant: "a", StepSeconds: 1800, Replicas: []int{1, 3}}
 	return rec
 }
 
@@ -88,12 +89,14 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, 1, v.ScaleDowns)
 	assert.Equal(t, 2, v.Reversals)
 	require.Len(t, v.Phases, 2)
-	assert.Equal(t, VariantPhase{Phase: "warm", ScaleUpAfterSeconds: 60, ReadyMax: 2, ReadyMean: 1}, v.Phases[0])
-	assert.Equal(t, VariantPhase{Phase: "peak", ScaleUpAfterSeconds: -1}, v.Phases[1])
+	assert.Equal(t, VariantPhase{Phase: "warm", ScaleUpAfterSeconds: 60, ReadyMax: 2, ReadyMean: 1, PlanNeed: 1, ReadyForNeedSeconds: 60}, v.Phases[0])
+	assert.Equal(t, VariantPhase{Phase: "peak", ScaleUpAfterSeconds: -1, PlanNeed: 3, ReadyForNeedSeconds: -1}, v.Phases[1])
 	// a-0: 1h alive; a-1: 30 min from starting to stopped -> 1.5 replica-hours x 2 GPUs.
 	assert.InDelta(t, 3.0, sum.GPUHours, 1e-6)
 	assert.InDelta(t, 15.0, sum.Cost, 1e-6)
-	assert.InDelta(t, 1.5, sum.OracleRatio, 1e-6)
+	assert.InDelta(t, 1.5, sum.FloorRatio, 1e-6)
+	assert.InDelta(t, 2, sum.PlanRatio, 1e-6)
+	assert.InDelta(t, -1, sum.TimeToPlanSeconds, 1e-9, "the plan's 3 replicas were never ready in peak")
 }
 
 func TestSLOMeets(t *testing.T) {
@@ -151,13 +154,20 @@ func TestWriteDir(t *testing.T) {
 	assert.Equal(t, buf.String(), string(got))
 }
 
-func TestOracleNeedPerPhase(t *testing.T) {
+func TestPlanNeedPerPhase(t *testing.T) {
 	rec := sampleRecord()
-	rec.Oracle = &Oracle{GPUHours: 2, Variant: "a", CapacityRPS: 0.5}
+	rec.Plan.Replicas = []int{2, 1}
 	sum := Summarize(rec)
 	ph := sum.Variants[0].Phases[0]
-	// Busiest minute of "warm": arrivals at 1..59 s -> 59/60 req/s -> 2 replicas at 0.5 req/s each.
-	assert.Equal(t, 2, ph.OracleNeed)
+	assert.Equal(t, 2, ph.PlanNeed)
 	assert.InDelta(t, 120, ph.ReadyForNeedSeconds, 1e-9, "2 ready at 120 s")
-	assert.Equal(t, 0, sum.Variants[0].Phases[1].OracleNeed, "no arrivals in peak")
+	assert.Equal(t, 1, sum.Variants[0].Phases[1].PlanNeed)
+	assert.InDelta(t, -1, sum.Variants[0].Phases[1].ReadyForNeedSeconds, 1e-9, "nothing sampled in peak")
+	rec.Plan.Variant = "other"
+	sum = Summarize(rec)
+	assert.Zero(t, sum.Variants[0].Phases[0].PlanNeed, "only the plan's variant has a need")
+	rec.Plan = nil
+	sum = Summarize(rec)
+	assert.Zero(t, sum.TimeToPlanSeconds)
+	assert.Zero(t, sum.PlanRatio)
 }

@@ -25,10 +25,7 @@ type Summary struct {
 	ScaleEvents     int               `json:"scale_events"`
 	GPUHours        float64           `json:"gpu_hours"`
 	Cost            float64           `json:"cost"`
-	Oracle          *Oracle           `json:"oracle,omitempty"`
-	// OracleRatio is GPUHours / Oracle.GPUHours (0 without an oracle).
-	OracleRatio float64 `json:"oracle_ratio"`
-	Floor       *Floor  `json:"floor,omitempty"`
+	Floor           *Floor            `json:"floor,omitempty"`
 	// FloorRatio is GPUHours / Floor.GPUHours (0 without a floor); never
 	// below 1.
 	FloorRatio float64 `json:"floor_ratio,omitempty"`
@@ -117,11 +114,11 @@ type VariantPhase struct {
 	ScaleUpAfterSeconds float64 `json:"scale_up_after_seconds"`
 	ReadyMax            int     `json:"ready_max"`
 	ReadyMean           float64 `json:"ready_mean"`
-	// OracleNeed is the most replicas the oracle needs in the phase (its
-	// peak minute), set for the oracle's variant only; ReadyForNeedSeconds is
-	// the time from the phase start until that many replicas were ready (-1
-	// when never; 0 when already).
-	OracleNeed          int     `json:"oracle_need,omitempty"`
+	// PlanNeed is the most replicas the plan asks for during the phase, set
+	// for the plan's variant only; ReadyForNeedSeconds is the time from the
+	// phase start until that many replicas were ready (-1 when never; 0 when
+	// already).
+	PlanNeed            int     `json:"plan_need,omitempty"`
 	ReadyForNeedSeconds float64 `json:"ready_for_need_seconds,omitempty"`
 }
 
@@ -143,7 +140,6 @@ func Summarize(rec *Record) Summary {
 		Actuation:       rec.Meta.Actuation,
 		DurationSeconds: round(rec.Meta.Duration.Seconds()),
 		Assertions:      []AssertionResult{},
-		Oracle:          rec.Oracle,
 		Floor:           rec.Floor,
 		Plan:            rec.Plan,
 	}
@@ -163,12 +159,10 @@ func Summarize(rec *Record) Summary {
 	}
 	s.GPUHours, s.Cost = round(s.GPUHours), round(s.Cost)
 	s.ScaleEvents = len(rec.Scales)
-	if rec.Oracle != nil && rec.Oracle.GPUHours > 0 {
-		s.OracleRatio = round(s.GPUHours / rec.Oracle.GPUHours)
-	}
 	if rec.Plan != nil && rec.Plan.GPUHours > 0 {
 		s.PlanRatio = round(s.GPUHours / rec.Plan.GPUHours)
 	}
+	s.TimeToPlanSeconds = timeToPlan(rec)
 	if rec.Floor != nil && rec.Floor.GPUHours > 0 {
 		s.FloorRatio = round(s.GPUHours / rec.Floor.GPUHours)
 	}
@@ -249,15 +243,9 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 				break
 			}
 		}
-		if o := rec.Oracle; o != nil && o.Variant == v.Name && o.CapacityRPS > 0 {
-			vp.OracleNeed = oracleNeed(rec, ph, o.CapacityRPS)
-			vp.ReadyForNeedSeconds = -1
-			for i := range rec.Timeline {
-				p := &rec.Timeline[i]
-				if p.Variant == v.Name && p.Time >= ph.Start && p.Time < ph.End && p.Ready >= vp.OracleNeed {
-					vp.ReadyForNeedSeconds = round((p.Time - ph.Start).Seconds())
-					break
-				}
+		if p := rec.Plan; p != nil && p.Variant == v.Name {
+			if vp.PlanNeed = planNeed(p, ph); vp.PlanNeed > 0 {
+				vp.ReadyForNeedSeconds = readyFor(rec, v.Name, ph, vp.PlanNeed)
 			}
 		}
 		vs.Phases = append(vs.Phases, vp)
@@ -286,23 +274,6 @@ func summarizeVariant(rec *Record, v Variant) VariantSummary {
 		}
 	}
 	return vs
-}
-
-// oracleNeed is the replicas needed by the busiest minute of the phase at
-// the oracle's per-replica capacity.
-func oracleNeed(rec *Record, ph Phase, capRPS float64) int {
-	counts := map[int64]int{}
-	peak := 0
-	for i := range rec.Requests {
-		a := rec.Requests[i].Arrival
-		if a < ph.Start || a >= ph.End {
-			continue
-		}
-		m := int64((a - ph.Start) / time.Minute)
-		counts[m]++
-		peak = max(peak, counts[m])
-	}
-	return int(math.Ceil(float64(peak) / 60 / capRPS))
 }
 
 // ReplicaHours integrates, per variant, the time replicas held their
@@ -352,4 +323,54 @@ func round(x float64) float64 {
 		return 0
 	}
 	return math.Round(x*1e6) / 1e6
+}
+
+// timeToPlan is the longest delay, over the traffic phases, from a phase's
+// start until the plan's variant had as many ready replicas as the plan's
+// peak over the phase: -1 when a phase never got there, 0 without a plan.
+func timeToPlan(rec *Record) float64 {
+	p := rec.Plan
+	if p == nil {
+		return 0
+	}
+	worst := 0.0
+	for _, ph := range rec.Meta.Phases {
+		need := planNeed(p, ph)
+		if need == 0 {
+			continue
+		}
+		after := readyFor(rec, p.Variant, ph, need)
+		if after < 0 {
+			return -1
+		}
+		worst = max(worst, after)
+	}
+	return worst
+}
+
+// planNeed is the most replicas the plan asks for during the phase.
+func planNeed(p *Plan, ph Phase) int {
+	if p.StepSeconds <= 0 {
+		return 0
+	}
+	step := time.Duration(p.StepSeconds * float64(time.Second))
+	need := 0
+	for k, n := range p.Replicas {
+		if start := time.Duration(k) * step; start < ph.End && start+step > ph.Start {
+			need = max(need, n)
+		}
+	}
+	return need
+}
+
+// readyFor is the time from the phase's start until the variant had need
+// ready replicas within the phase (-1 when it never did).
+func readyFor(rec *Record, variant string, ph Phase, need int) float64 {
+	for i := range rec.Timeline {
+		pt := &rec.Timeline[i]
+		if pt.Variant == variant && pt.Time >= ph.Start && pt.Time < ph.End && pt.Ready >= need {
+			return round((pt.Time - ph.Start).Seconds())
+		}
+	}
+	return -1
 }

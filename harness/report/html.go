@@ -34,8 +34,9 @@ type view struct {
 	Latency    []latRow
 	Events     []eventRow
 	MoreEvents int
-	OracleLine string
+	CostLine   string
 	FloorLine  string
+	PlanLine   string
 	SLO        string
 	Run        string
 }
@@ -52,7 +53,7 @@ type eventRow struct {
 }
 
 func buildView(rec *record.Record, sum *record.Summary) view {
-	v := view{Sum: sum, Meta: &rec.Meta, Pass: sum.Verdict == record.VerdictPass, OracleLine: oracleLine(sum), FloorLine: FloorLine(sum)}
+	v := view{Sum: sum, Meta: &rec.Meta, Pass: sum.Verdict == record.VerdictPass, CostLine: costLine(sum), FloorLine: FloorLine(sum), PlanLine: PlanLine(sum)}
 	for _, a := range sum.Assertions {
 		if a.Pass {
 			v.Passed++
@@ -141,12 +142,13 @@ func charts(rec *record.Record) []chart {
 			series{name: v.Name, color: color, pts: downsample(kvMean, maxChartPoints, aggMean)})
 		queue.series = append(queue.series, series{name: v.Name, color: color, pts: downsample(waiting, maxChartPoints, aggMax), fill: true})
 	}
-	if o := rec.Oracle; o != nil && o.CapacityRPS > 0 {
+	if p := rec.Plan; p != nil && len(p.Replicas) > 0 && p.StepSeconds > 0 {
 		var pts []point
-		for _, p := range load {
-			pts = append(pts, point{p.x, math.Ceil(p.y / o.CapacityRPS)})
+		for k, n := range p.Replicas {
+			pts = append(pts, point{float64(k) * p.StepSeconds, float64(n)})
 		}
-		reps.series = append(reps.series, series{name: "oracle (" + o.Variant + ")", color: "#94a3b8", pts: pts, step: true, dash: "1 3", width: 2})
+		pts = append(pts, point{float64(len(p.Replicas)) * p.StepSeconds, float64(p.Replicas[len(p.Replicas)-1])})
+		reps.series = append(reps.series, series{name: "plan (" + p.Variant + ")", color: "#0f766e", pts: pts, step: true, dash: "6 2", width: 1.6})
 	}
 	ttft50, ttft99, itl50, itl99 := latencyOverTime(rec, bucket)
 	ttft := chart{title: "Time to first token", unit: "seconds, by arrival time", xMax: end, bands: bands,

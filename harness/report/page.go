@@ -65,7 +65,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 <div class="card"><div class="k">Requests</div><div class="v">{{.Sum.Requests.Total}}</div><div class="n">{{.Sum.Requests.Errors}} errors · {{.Sum.Requests.Lost}} lost</div></div>
 <div class="card"><div class="k">SLO attainment</div><div class="v">{{pct .Sum.Requests.SLOAttainment}}</div><div class="n">of all requests</div></div>
 <div class="card"><div class="k">TTFT p99</div><div class="v">{{secs .Sum.TTFT.P99}}</div><div class="n">p50 {{secs .Sum.TTFT.P50}}</div></div>
-<div class="card"><div class="k">GPU-hours</div><div class="v">{{f3 .Sum.GPUHours}}</div><div class="n">{{if .Sum.Floor}}floor {{f3 .Sum.Floor.GPUHours}} · {{f2 .Sum.FloorRatio}}×{{else}}no floor{{end}}{{if .Sum.Oracle}} · oracle {{f3 .Sum.Oracle.GPUHours}} · {{f2 .Sum.OracleRatio}}×{{end}}</div></div>
+<div class="card"><div class="k">GPU-hours</div><div class="v">{{f3 .Sum.GPUHours}}</div><div class="n">{{if .Sum.Floor}}floor {{f3 .Sum.Floor.GPUHours}} · {{f2 .Sum.FloorRatio}}×{{else}}no floor{{end}}{{if .Sum.Plan}} · plan {{f3 .Sum.Plan.GPUHours}} · {{f2 .Sum.PlanRatio}}×{{end}}</div></div>
 <div class="card"><div class="k">Scale events</div><div class="v">{{.Sum.ScaleEvents}}</div><div class="n">cost {{f2 .Sum.Cost}}</div></div>
 </div>
 
@@ -93,8 +93,9 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 <tr><th>Variant</th><th>Accelerator</th><th class="num">Ready min</th><th class="num">max</th><th class="num">mean</th><th class="num">Scale-ups</th><th class="num">downs</th><th class="num">GPU-h</th><th class="num">Cost</th></tr>
 {{range .Sum.Variants}}<tr><td>{{.Name}}</td><td>{{.Accelerator}}</td><td class="num">{{.ReplicasMin}}</td><td class="num">{{.ReplicasMax}}</td><td class="num">{{f2 .ReplicasMean}}</td><td class="num">{{.ScaleUps}}</td><td class="num">{{.ScaleDowns}}</td><td class="num">{{f3 .GPUHours}}</td><td class="num">{{f2 .Cost}}</td></tr>
 {{end}}</table>
-<p class="sub" style="margin-top:8px">{{.OracleLine}}</p>
+<p class="sub" style="margin-top:8px">{{.CostLine}}</p>
 {{if .FloorLine}}<p class="sub">{{.FloorLine}}</p>{{end}}
+{{if .PlanLine}}<p class="sub">{{.PlanLine}}</p>{{end}}
 
 <h2>Controller decisions that changed the desired replicas</h2>
 {{if .Events}}<table>

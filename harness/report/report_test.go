@@ -30,7 +30,8 @@ func testRun() (*record.Record, *record.Summary) {
 	}
 	rec.Decisions = []record.Decision{{Time: 30 * time.Second, Variant: "h100", Current: 1, Desired: 2, Reason: "kv <high> & queue", Analyzer: "capacity"}}
 	rec.Scales = []record.ScaleEvent{{Time: 45 * time.Second, Variant: "h100", From: 1, To: 2}}
-	rec.Oracle = &record.Oracle{GPUHours: 0.1, Cost: 10, Variant: "h100", CapacityRPS: 2, PeakReplicas: 1}
+	rec.Floor = &record.Floor{GPUHours: 0.1, Cost: 10, Bound: record.FloorBoundWork, Variant: "h100", MaxRPS: 20, Requests: 600, PromptTokens: 1000}
+	rec.Plan = &record.Plan{GPUHours: 0.2, Cost: 20, Attainment: 0.995, Target: 0.99, Variant: "h100", StepSeconds: 60, LeadSeconds: 65, Replicas: []int{1, 1, 1, 1, 1, 2, 2, 2, 2, 2}, PeakReplicas: 2, Replays: 3}
 	sum := record.Summarize(rec)
 	sum.Verdict = record.VerdictFail
 	sum.Assertions = []record.AssertionResult{
@@ -51,11 +52,13 @@ func TestText(t *testing.T) {
 		"replicas h100", "FAIL: reached 2 ready, above max 1",
 		"600 total, 600 ok",
 		"TTFT", "300ms",
-		"oracle 0.100 GPU-h",
+		"floor 0.100 GPU-h, cost 10.00 (600 requests back to back on h100 at its saturated 20.00 req/s",
+		"plan 0.200 GPU-h, cost 20.00, SLO attainment 99.50% for a target of 99.00% (h100, peak 2, started 1m5s ahead, replayed 3 times)",
 		"1200 simulated s per wall s",
 	} {
 		assert.Contains(t, out, want)
 	}
+	assert.NotContains(t, out, "oracle")
 }
 
 func TestCompare(t *testing.T) {
@@ -69,7 +72,12 @@ func TestCompare(t *testing.T) {
 	assert.Contains(t, out, "B: wva-v1/hpa")
 	assert.Regexp(t, `h100 flaps \(reversals\)\s+0\s+3`, out)
 	assert.Regexp(t, `h100 first scale-up\s+45.00s\s+45.00s`, out)
-	assert.Contains(t, out, "oracle: 0.100 GPU-h")
+	assert.Regexp(t, `vs floor \(GPU-h\)\s+\S+x\s+\S+x`, out)
+	assert.Regexp(t, `vs plan \(GPU-h\)\s+\S+x\s+\S+x`, out)
+	assert.Regexp(t, `h100 in <peak>: ready for the plan's need after\s+\+0s \(2\)|h100 in <peak>: ready for the plan's need after\s+already \(2\)`, out)
+	assert.Contains(t, out, "A: floor 0.100 GPU-h")
+	assert.Contains(t, out, "B: plan 0.200 GPU-h")
+	assert.NotContains(t, out, "oracle")
 }
 
 func TestJUnit(t *testing.T) {
@@ -120,6 +128,10 @@ func TestHTMLSelfContained(t *testing.T) {
 	assert.Contains(t, page, "kv &lt;high&gt; &amp; queue", "reasons are escaped")
 	assert.Contains(t, page, "1 → 2")
 	assert.Contains(t, page, "SLO 2.00s")
+	assert.Contains(t, page, "plan (h100)", "the plan's schedule is drawn on the replicas plot")
+	assert.Contains(t, page, "floor 0.100 · ")
+	assert.Contains(t, page, "plan 0.200 GPU-h, cost 20.00")
+	assert.NotContains(t, page, "oracle")
 }
 
 func TestNiceSteps(t *testing.T) {

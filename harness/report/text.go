@@ -70,8 +70,11 @@ func Text(w io.Writer, sum *record.Summary) error {
 	}
 	_ = tw.Flush()
 	ew.printf("scale events: %d\n", sum.ScaleEvents)
-	ew.printf("%s\n", oracleLine(sum))
+	ew.printf("%s\n", costLine(sum))
 	if l := FloorLine(sum); l != "" {
+		ew.printf("%s\n", l)
+	}
+	if l := PlanLine(sum); l != "" {
 		ew.printf("%s\n", l)
 	}
 	if sum.Run != nil {
@@ -88,13 +91,15 @@ func verdictOr(v string) string {
 	return v
 }
 
-func oracleLine(sum *record.Summary) string {
-	if sum.Oracle == nil || sum.Oracle.GPUHours <= 0 {
-		return fmt.Sprintf("GPU-hours %.3f, cost %.2f (no oracle)", sum.GPUHours, sum.Cost)
+func costLine(sum *record.Summary) string {
+	l := fmt.Sprintf("GPU-hours %.3f, cost %.2f", sum.GPUHours, sum.Cost)
+	if sum.Floor != nil && sum.Floor.GPUHours > 0 {
+		l += fmt.Sprintf(" | %.2fx the floor", sum.FloorRatio)
 	}
-	o := sum.Oracle
-	return fmt.Sprintf("GPU-hours %.3f, cost %.2f | oracle %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO, peak %d) | %.2fx the oracle",
-		sum.GPUHours, sum.Cost, o.GPUHours, o.Cost, o.Variant, o.CapacityRPS, o.PeakReplicas, sum.OracleRatio)
+	if sum.Plan != nil && sum.Plan.GPUHours > 0 {
+		l += fmt.Sprintf(" | %.2fx the plan", sum.PlanRatio)
+	}
+	return l
 }
 
 // FloorLine says what the run's floor is and how far above it the run came
@@ -112,6 +117,17 @@ func FloorLine(sum *record.Summary) string {
 			f.Requests, f.Variant, f.MaxRPS, f.CachedTokens, f.PromptTokens, f.MinReplicaGPUHours)
 	}
 	return fmt.Sprintf("floor %.3f GPU-h, cost %.2f (%s) | %.2fx the floor", f.GPUHours, f.Cost, why, sum.FloorRatio)
+}
+
+// PlanLine says what the run's plan reached and how the run compares with it
+// ("" without a plan).
+func PlanLine(sum *record.Summary) string {
+	p := sum.Plan
+	if p == nil || p.GPUHours <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("plan %.3f GPU-h, cost %.2f, SLO attainment %s for a target of %s (%s, peak %d, started %s ahead, replayed %d times) | %.2fx the plan",
+		p.GPUHours, p.Cost, pct(p.Attainment), pct(p.Target), p.Variant, p.PeakReplicas, fmtSeconds(p.LeadSeconds), p.Replays, sum.PlanRatio)
 }
 
 // fmtSeconds prints seconds compactly: ms below a second, s below a
@@ -192,16 +208,17 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 				ph = pb.Phase
 			}
 			row(fmt.Sprintf("%s in %s: scale-up after / ready max", name, ph), phaseCell(pa), phaseCell(pb))
-			if pa.OracleNeed > 0 || pb.OracleNeed > 0 {
-				row(fmt.Sprintf("%s in %s: ready for the oracle's need after", name, ph), needCell(pa), needCell(pb))
+			if pa.PlanNeed > 0 || pb.PlanNeed > 0 {
+				row(fmt.Sprintf("%s in %s: ready for the plan's need after", name, ph), needCell(pa), needCell(pb))
 			}
 		}
 	}
 	row("scale events", fmt.Sprint(a.ScaleEvents), fmt.Sprint(b.ScaleEvents))
 	row("GPU-hours", fmt.Sprintf("%.3f", a.GPUHours), fmt.Sprintf("%.3f", b.GPUHours))
 	row("cost", fmt.Sprintf("%.2f", a.Cost), fmt.Sprintf("%.2f", b.Cost))
-	row("vs oracle (GPU-h)", ratio(a), ratio(b))
 	row("vs floor (GPU-h)", floorRatio(a), floorRatio(b))
+	row("vs plan (GPU-h)", planRatio(a), planRatio(b))
+	row("time to the plan's capacity", timeToPlanCell(a), timeToPlanCell(b))
 	for i := range max(len(a.Assertions), len(b.Assertions)) {
 		var x, y string
 		name := ""
@@ -223,8 +240,11 @@ func Compare(w io.Writer, labelA, labelB string, a, b *record.Summary) error {
 	if l := FloorLine(b); l != "" {
 		ew.printf("B: %s\n", l)
 	}
-	if a.Oracle != nil && a.Oracle.GPUHours > 0 {
-		ew.printf("\noracle: %.3f GPU-h, cost %.2f (%s, %.2f req/s per replica at the SLO)\n", a.Oracle.GPUHours, a.Oracle.Cost, a.Oracle.Variant, a.Oracle.CapacityRPS)
+	if l := PlanLine(a); l != "" {
+		ew.printf("A: %s\n", l)
+	}
+	if l := PlanLine(b); l != "" {
+		ew.printf("B: %s\n", l)
 	}
 	return ew.err
 }
@@ -253,30 +273,40 @@ func phaseCell(p record.VariantPhase) string {
 
 func needCell(p record.VariantPhase) string {
 	switch {
-	case p.OracleNeed == 0:
+	case p.PlanNeed == 0:
 		return "-"
 	case p.ReadyForNeedSeconds < 0:
-		return fmt.Sprintf("never (%d)", p.OracleNeed)
+		return fmt.Sprintf("never (%d)", p.PlanNeed)
 	case p.ReadyForNeedSeconds == 0:
-		return fmt.Sprintf("already (%d)", p.OracleNeed)
+		return fmt.Sprintf("already (%d)", p.PlanNeed)
 	}
-	return fmt.Sprintf("+%s (%d)", fmtSeconds(p.ReadyForNeedSeconds), p.OracleNeed)
+	return fmt.Sprintf("+%s (%d)", fmtSeconds(p.ReadyForNeedSeconds), p.PlanNeed)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
-
-func ratio(s *record.Summary) string {
-	if s.Oracle == nil || s.Oracle.GPUHours <= 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.2fx", s.OracleRatio)
-}
 
 func floorRatio(s *record.Summary) string {
 	if s.Floor == nil || s.Floor.GPUHours <= 0 {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2fx", s.FloorRatio)
+}
+
+func planRatio(s *record.Summary) string {
+	if s.Plan == nil || s.Plan.GPUHours <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", s.PlanRatio)
+}
+
+func timeToPlanCell(s *record.Summary) string {
+	switch {
+	case s.Plan == nil:
+		return "n/a"
+	case s.TimeToPlanSeconds < 0:
+		return "never"
+	}
+	return fmtSeconds(s.TimeToPlanSeconds)
 }
 
 func mark(a record.AssertionResult) string {

@@ -10,7 +10,7 @@ import (
 
 // Schedule builds the synthetic traffic's rate schedule and the arrival processes its
 // segments use (segment i's Process indexes the returned slice). Drivers can use it for the
-// expected load at any time (e.g. the oracle). It fails for trace replay.
+// expected load at any time (e.g. for plots). It fails for trace replay.
 func Schedule(sp *Spec) (*arrivals.Schedule, []arrivals.Process, error) {
 	t := &sp.Traffic
 	if t.Trace != nil {
@@ -109,5 +109,5 @@ func ExpectedRequests(sp *Spec) (float64, error) {
 	return sched.Total(), nil
 }
 
-// RateAt is the synthetic traffic's rate (requests/s) at offset t, for plots and the oracle.
+// RateAt is the synthetic traffic's rate (requests/s) at offset t, for plots.
 func RateAt(sched *arrivals.Schedule, t time.Duration) float64 { return sched.Rate(t.Seconds()) }

@@ -64,7 +64,7 @@ type Spec struct {
 	// Router in front of the replicas.
 	Router Router `yaml:"router"`
 	// SLO is the service-level objective of the run: used by sloAttainment assertions that
-	// give no targets of their own and by the oracle. Defaults: the first sloAttainment's
+	// give no targets of their own and by the plan. Defaults: the first sloAttainment's
 	// targets, else the first ttft/itl latency assertion's max, else 2s TTFT / 100ms ITL.
 	SLO *SLO `yaml:"slo"`
 	// Traffic sent to the router.

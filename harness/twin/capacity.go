@@ -10,7 +10,6 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
-	"github.com/saturn-autoscaler/saturn/simulator/profiles"
 )
 
 // Default SLO when a scenario asserts none.
@@ -19,15 +18,13 @@ const (
 	DefaultSLOITL  = 100 * time.Millisecond
 )
 
-// Oracle tuning.
+// Capacity probe tuning.
 const (
-	// oracleBucket is the granularity of the load curve the oracle follows.
-	oracleBucket = time.Minute
-	// oracleAttainment is the share of requests that must meet the SLO at a
-	// replica's sustainable rate.
-	oracleAttainment    = 0.99
-	oracleProbeRequests = 1200
-	oracleMixSize       = 2000
+	// defaultAttainment is the share of requests that must meet the SLO when
+	// the scenario asks for none.
+	defaultAttainment = 0.99
+	probeRequests     = 1200
+	mixSize           = 2000
 )
 
 // SLOOf returns the latency objective of a scenario: the targets of its
@@ -68,85 +65,18 @@ func SLOOf(sc *scenario.Scenario) record.SLO {
 	return slo
 }
 
-// Oracle computes the fewest GPU-hours that could have served the record's
-// traffic within its SLO with perfect foresight and instant start-up: for
-// each variant, the sustainable request rate of one replica at the SLO (the
-// share of requests the scenario's sloAttainment assertions demand, 99%
-// without one) is
-// measured on the engine with the run's request mix; the load curve (arrivals
-// per minute) then needs ceil(rate / capacity) replicas of the variant with
-// the lowest cost per unit of capacity, minute by minute.
-func Oracle(sc *scenario.Scenario, rec *record.Record) (*record.Oracle, error) {
-	mix := requestMix(rec.Requests)
-	if len(mix) == 0 {
-		return &record.Oracle{}, nil
-	}
-	model, err := profiles.LookupModel(sc.Spec.Model.Name)
-	if err != nil {
-		return nil, fmt.Errorf("model %q: %w", sc.Spec.Model.Name, err)
-	}
-	var best *record.Oracle
-	bestUnitCost := math.Inf(1)
-	for i, vs := range sc.Spec.Variants {
-		v, err := newVariant(i, &sc.Spec, vs, model, 1)
-		if err != nil {
-			return nil, err
-		}
-		capRPS, err := Capacity(v.engCfg, mix, rec.Meta.SLO, attainmentOf(sc))
-		if err != nil {
-			return nil, fmt.Errorf("variant %s: %w", vs.Name, err)
-		}
-		if capRPS <= 0 {
-			continue
-		}
-		unit := vs.Cost / capRPS
-		if unit >= bestUnitCost {
-			continue
-		}
-		bestUnitCost = unit
-		o := &record.Oracle{Variant: vs.Name, CapacityRPS: round3(capRPS)}
-		for _, n := range loadCurve(rec) {
-			need := int(math.Ceil(float64(n) / oracleBucket.Seconds() / capRPS))
-			o.PeakReplicas = max(o.PeakReplicas, need)
-			h := float64(need) * oracleBucket.Hours()
-			o.GPUHours += h * float64(v.gpus)
-			o.Cost += h * vs.Cost
-		}
-		o.GPUHours, o.Cost = round3(o.GPUHours), round3(o.Cost)
-		best = o
-	}
-	if best == nil {
-		return &record.Oracle{}, nil
-	}
-	return best, nil
-}
-
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
-
-// loadCurve counts arrivals per oracleBucket over the traffic window.
-func loadCurve(rec *record.Record) []int {
-	n := int((rec.Meta.Duration + oracleBucket - 1) / oracleBucket)
-	counts := make([]int, max(n, 1))
-	for i := range rec.Requests {
-		b := int(rec.Requests[i].Arrival / oracleBucket)
-		if b >= len(counts) {
-			b = len(counts) - 1
-		}
-		counts[b]++
-	}
-	return counts
-}
 
 type mixEntry struct{ prompt, output int }
 
-// requestMix samples up to oracleMixSize requests evenly from the run.
+// requestMix samples up to mixSize requests evenly from the run.
 func requestMix(reqs []record.Request) []mixEntry {
 	if len(reqs) == 0 {
 		return nil
 	}
-	stride := max(len(reqs)/oracleMixSize, 1)
+	stride := max(len(reqs)/mixSize, 1)
 	var out []mixEntry
-	for i := 0; i < len(reqs) && len(out) < oracleMixSize; i += stride {
+	for i := 0; i < len(reqs) && len(out) < mixSize; i += stride {
 		out = append(out, mixEntry{int(reqs[i].PromptTokens), int(reqs[i].OutputTokens)})
 	}
 	return out
@@ -162,7 +92,7 @@ func attainmentOf(sc *scenario.Scenario) float64 {
 		}
 	}
 	if share == 0 {
-		return oracleAttainment
+		return defaultAttainment
 	}
 	return share
 }
@@ -235,7 +165,7 @@ func probe(cfg engine.Config, mix []mixEntry, slo record.SLO, rate, stopBelow fl
 		return 0, fmt.Errorf("building the probe engine: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
-	n := oracleProbeRequests
+	n := probeRequests
 	arrivals := make([]time.Duration, n)
 	var t float64
 	for i := range arrivals {

@@ -1,7 +1,6 @@
 package twin
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -46,16 +45,4 @@ func TestAttainmentOf(t *testing.T) {
 		{SLOAttainment: &scenario.SLOAttainmentCheck{MinShare: 0.8}, Phase: "peak"},
 	}
 	assert.Equal(t, 0.8, attainmentOf(sc))
-}
-
-func TestOracleBelowActualOnQuickstart(t *testing.T) {
-	sc := loadScenario(t, "quickstart")
-	rec, err := Run(context.Background(), sc, Options{})
-	require.NoError(t, err)
-	require.NotNil(t, rec.Oracle)
-	sum := record.Summarize(rec)
-	assert.Positive(t, rec.Oracle.GPUHours)
-	assert.Less(t, rec.Oracle.GPUHours, sum.GPUHours, "perfect foresight and instant start-up never cost more")
-	assert.Equal(t, "h100", rec.Oracle.Variant)
-	assert.Positive(t, rec.Oracle.PeakReplicas)
 }

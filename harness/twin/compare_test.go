@@ -13,7 +13,7 @@ import (
 
 // TestSpikeCapacityVersusWVA is `saturn compare scenarios/spike.yaml
 // --analyzer wva-v1` as a test: on the same traffic, saturn's capacity
-// analyzer has the oracle's need ready sooner in the surge than WVA's
+// analyzer has the plan's need ready sooner in the surge than WVA's
 // one-replica-per-cycle rule, with no more replica changes in any window.
 func TestSpikeCapacityVersusWVA(t *testing.T) {
 	run := func(analyzer string) record.Summary {
@@ -37,10 +37,10 @@ func TestSpikeCapacityVersusWVA(t *testing.T) {
 		return record.VariantPhase{}
 	}
 	c, w := surge(capacity), surge(wva)
-	require.Positive(t, c.OracleNeed)
-	require.GreaterOrEqual(t, c.ReadyForNeedSeconds, 0.0, "capacity never had the oracle's need ready")
+	require.Positive(t, c.PlanNeed)
+	require.GreaterOrEqual(t, c.ReadyForNeedSeconds, 0.0, "capacity never had the plan's need ready")
 	if w.ReadyForNeedSeconds >= 0 {
-		require.Less(t, c.ReadyForNeedSeconds, w.ReadyForNeedSeconds, "capacity must have the oracle's need ready sooner")
+		require.Less(t, c.ReadyForNeedSeconds, w.ReadyForNeedSeconds, "capacity must have the plan's need ready sooner")
 	}
 	require.Greater(t, c.ReadyMax, w.ReadyMax, "capacity sizes the surge in fewer, larger steps")
 	changes := func(s record.Summary) float64 {

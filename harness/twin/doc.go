@@ -21,13 +21,14 @@
 // starts goroutines, or iterates a map where order could leak into the
 // record.
 //
-// Oracle computes the fewest GPU-hours that could have served the same
-// traffic within the SLO with perfect foresight and instant start-up, from
-// each variant's sustainable request rate measured on the engine.
-//
 // Floor is a provable lower bound on the GPU-hours and cost of any
 // autoscaler on the run: the run's work (every generated request, with every
 // prefix hit the traffic allows) at the highest saturated throughput per GPU
 // among the variants, or the replica-hours minReplicas force, whichever is
 // larger. Work accumulates what it needs as requests are generated.
+//
+// Plan is the other side of the bracket: a clairvoyant schedule of replicas,
+// sized with perfect knowledge of the arrivals and started ahead by the
+// start-up time, replayed in the twin as a scripted autoscaler (Script) so
+// that its GPU-hours and SLO attainment are measured, not assumed.
 package twin

@@ -216,11 +216,9 @@ func saturatedSeconds(cfg engine.Config, sample []workItem) (float64, int, error
 	seqs := cfg.WithDefaults().MaxNumSeqs
 	best := math.Inf(1)
 	// A long waiting queue lets the scheduler fill every step's token budget;
-	// a short one avoids preemptions: take the best.
-	for _, c := range []int{seqs / 4, seqs / 2, seqs, seqs * 4, seqs * 16} {
-		if c < 1 {
-			continue
-		}
+	// a short one avoids preemptions (long prompts fill the KV cache with a
+	// handful of requests): take the best of every power of two.
+	for c := 1; c <= seqs*16; c *= 2 {
 		perRequest, err := closedLoop(cfg, items, c)
 		if err != nil {
 			return 0, 0, err

@@ -90,9 +90,9 @@ func TestDeterministic(t *testing.T) {
 func TestSeedChangesTraffic(t *testing.T) {
 	sc, err := scenarios.Load("quickstart")
 	require.NoError(t, err)
-	a, err := Run(context.Background(), sc, Options{NoOracle: true})
+	a, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
-	b, err := Run(context.Background(), sc, Options{NoOracle: true, Seed: 4242})
+	b, err := Run(context.Background(), sc, Options{NoYardstick: true, Seed: 4242})
 	require.NoError(t, err)
 	require.NotEqual(t, len(a.Requests), len(b.Requests))
 	require.Equal(t, int64(4242), b.Meta.Seed)

@@ -273,6 +273,8 @@ func (t *twin) onTimer(tm timer) {
 		t.ingest()
 	case timerRouterTimeout:
 		t.onRouterTimeout(int64(tm.a))
+	case timerScript:
+		t.onScript(tm.a)
 	}
 }
 

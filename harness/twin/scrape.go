@@ -173,7 +173,8 @@ func (t *twin) scrape() {
 			batch = append(batch, sample{s, t.now, v})
 		}
 	}
-	promUp := !t.store.Down()
+	// A scripted run has no controller: nothing reads the metrics.
+	promUp := !t.store.Down() && t.script == nil
 	// Bring every engine to now first: a draining replica may finish and stop
 	// (leaving the lists) while it advances.
 	for i := 0; i < len(t.serving); {
@@ -261,6 +262,9 @@ func (t *twin) scrape() {
 				"job", "epp", "instance", "epp:9090", "pod", "epp-0"))
 		}
 		add(t.metrics.eppQueue, float64(len(t.queue)))
+	}
+	if t.script != nil {
+		return
 	}
 	t.deliver(batch)
 	// Keep the head small, as Prometheus' compaction does: the controller

@@ -13,6 +13,7 @@ const (
 	timerFault
 	timerIngest
 	timerRouterTimeout
+	timerScript
 )
 
 // timer is one scheduled event. seq breaks ties in scheduling order, which

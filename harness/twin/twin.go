@@ -47,8 +47,12 @@ type Options struct {
 	// Progress, when set, is called about every simulated minute with the
 	// simulated time reached and the run's length.
 	Progress func(done, total time.Duration)
-	// NoOracle skips the oracle computation.
-	NoOracle bool
+	// NoYardstick skips the floor and the plan.
+	NoYardstick bool
+	// Script, when set, replaces saturn's controller with a schedule of
+	// replicas (the plan's replay): no controller runs and no metrics are
+	// stored, while the router, the replicas and the faults run as written.
+	Script *Script
 }
 
 // ErrInvalidScenario wraps errors caused by the scenario's content (unknown
@@ -67,17 +71,19 @@ func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*record.Reco
 		return nil, err
 	}
 	t.finish()
-	if !opts.NoOracle {
-		o, err := Oracle(sc, t.rec)
-		if err != nil {
-			return nil, fmt.Errorf("computing the oracle: %w", err)
-		}
-		t.rec.Oracle = o
+	if !opts.NoYardstick {
 		f, err := Floor(sc, t.rec, t.work)
 		if err != nil {
 			return nil, fmt.Errorf("computing the floor: %w", err)
 		}
 		t.rec.Floor = f
+		if opts.Script == nil {
+			p, err := Plan(ctx, sc, t.rec, opts.Seed)
+			if err != nil {
+				return nil, fmt.Errorf("computing the plan: %w", err)
+			}
+			t.rec.Plan = p
+		}
 	}
 	return t.rec, nil
 }
@@ -112,6 +118,8 @@ type twin struct {
 	batchBuf []sample
 	// lastTruncate is when the TSDB head was last truncated.
 	lastTruncate time.Duration
+	// script holds the scripted autoscaler's changes (nil: the controller runs).
+	script []scriptChange
 }
 
 func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
@@ -198,6 +206,13 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 		}
 	}
 	t.timers.push(0, timerScrape, 0, 0)
+	if opts.Script != nil {
+		if err := t.startScript(opts.Script); err != nil {
+			t.close()
+			return nil, err
+		}
+		return t, nil
+	}
 	t.timers.push(sp.Autoscaler.Interval, timerControl, 0, 0)
 	if p := t.ctrl.actuatePeriod; p > 0 {
 		t.timers.push(p, timerActuate, 0, 0)

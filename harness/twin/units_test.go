@@ -89,7 +89,7 @@ func TestKillReplicaIsReplaced(t *testing.T) {
 	sc := miniScenario(t, `  faults:
     - killReplica: {at: 2m, variant: h100, count: 1}
 `)
-	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
 	var failedAt time.Duration
 	var created []string
@@ -124,7 +124,7 @@ func TestPrometheusOutageHoldsReplicas(t *testing.T) {
 	sc := miniScenario(t, `  faults:
     - prometheusOutage: {start: 2m, duration: 2m}
 `)
-	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
 	inOutage := 0
 	for _, d := range rec.Decisions {
@@ -144,7 +144,7 @@ func TestPrometheusOutageHoldsReplicas(t *testing.T) {
 
 func TestRoundRobinSpreadsEvenly(t *testing.T) {
 	sc := miniScenario(t, "")
-	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
 	perReplica := map[string]int{}
 	for _, r := range rec.Requests {
@@ -164,7 +164,7 @@ func TestUnresponsiveReplicaFailsItsRequests(t *testing.T) {
 	sc := miniScenario(t, `  faults:
     - unresponsiveReplica: {at: 1m, variant: h100, duration: 1m}
 `)
-	rec, err := Run(context.Background(), sc, Options{NoOracle: true})
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
 	failed, during := 0, 0
 	var hung string

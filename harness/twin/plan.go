@@ -1,0 +1,338 @@
+package twin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/simulator/profiles"
+)
+
+// Plan tuning.
+const (
+	// planStep is the granularity of the plan's schedule.
+	planStep = time.Minute
+	// planReplays bounds how many times the schedule is replayed while it is
+	// sized: the cost of a plan is at most this many scripted runs.
+	planReplays = 10
+	// planLeadQuantile is the share of start-ups the plan's lead covers.
+	planLeadQuantile = 0.95
+)
+
+// Plan computes a clairvoyant schedule for the run and measures it by
+// replaying it in the twin. The schedule scales one variant, the one with the
+// fewest GPUs per unit of capacity at the SLO (the others stay at their
+// minReplicas), minute by minute: each minute starts with enough replicas for
+// its arrivals at one replica's sustainable rate at the SLO, started ahead by
+// the variant's start-up time (its 95th percentile). The schedule is then
+// replayed through the same twin (router, prefixes, faults, start-up times)
+// and corrected where the replay shows it short or slack: a minute whose
+// arrivals miss the SLO-attainment target gets a replica more (and the minute
+// before it too when the miss persists), and once the target holds, every
+// minute whose arrivals met it with half the allowed misses to spare gives
+// one back, as long as the target
+// keeps holding. Minutes whose misses more replicas do not reduce (prompts
+// too long for the TTFT objective) are left alone. The best schedule that
+// reaches the target is kept, else the replay that came closest.
+//
+// The target is the scenario's lowest sloAttainment minShare, 99% when it
+// states none; whatever the target, the plan serves every request a replica
+// accepts (none lost or timed out in the router). seed is the run's seed override (0: the scenario's).
+func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed uint64) (*record.Plan, error) {
+	if len(rec.Requests) == 0 || len(sc.Spec.Variants) == 0 {
+		return nil, nil //nolint:nilnil // no traffic, no plan
+	}
+	key, err := planKey(sc, seed)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := plans.get(key); ok {
+		return p, nil
+	}
+	target := attainmentOf(sc)
+	pick, err := planVariant(sc, rec, target)
+	if err != nil || pick == nil {
+		return nil, err
+	}
+	steps := int((rec.Meta.Duration + planStep - 1) / planStep)
+	arrivals := make([]int, steps)
+	for i := range rec.Requests {
+		arrivals[min(int(rec.Requests[i].Arrival/planStep), steps-1)]++
+	}
+	need := make([]int, steps)
+	for k, n := range arrivals {
+		need[k] = pick.clamp(int(math.Ceil(float64(n) / planStep.Seconds() / pick.capRPS)))
+	}
+	p := &planSizer{sc: sc, seed: seed, target: target, pick: pick, steps: steps}
+	pl, err := p.size(ctx, need)
+	if err != nil {
+		return nil, err
+	}
+	plans.put(key, pl)
+	return pl, nil
+}
+
+// plans remembers the plans computed in this process. A plan depends on the
+// traffic, the variants, the faults and the SLO, never on the autoscaler, so
+// runs of one scenario under several analyzers (compare, compare --suite)
+// size it once.
+var plans = planCache{m: map[[sha256.Size]byte]*record.Plan{}}
+
+type planCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]*record.Plan
+}
+
+// planCacheSize bounds the cache; it empties when full.
+const planCacheSize = 256
+
+func (c *planCache) get(k [sha256.Size]byte) (*record.Plan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[k]
+	if !ok {
+		return nil, false
+	}
+	cp := *p
+	cp.Replicas = slices.Clone(p.Replicas)
+	return &cp, true
+}
+
+// reset empties the cache (benchmarks).
+func (c *planCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+}
+
+func (c *planCache) put(k [sha256.Size]byte, p *record.Plan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= planCacheSize {
+		clear(c.m)
+	}
+	cp := *p
+	cp.Replicas = slices.Clone(p.Replicas)
+	c.m[k] = &cp
+}
+
+// planKey identifies what a plan depends on: the scenario without its
+// autoscaler section, its assertions (the target) and the seed.
+func planKey(sc *scenario.Scenario, seed uint64) ([sha256.Size]byte, error) {
+	sp := sc.Spec
+	sp.Autoscaler = scenario.Autoscaler{}
+	b, err := json.Marshal(struct {
+		Name string
+		Spec scenario.Spec
+		Seed uint64
+	}{sc.Metadata.Name, sp, seed})
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("keying the plan: %w", err)
+	}
+	return sha256.Sum256(b), nil
+}
+
+// planPick is the variant a plan scales.
+type planPick struct {
+	name     string
+	capRPS   float64
+	min, max int
+	lead     time.Duration
+}
+
+func (p *planPick) clamp(n int) int { return min(max(n, p.min), p.max) }
+
+// planVariant picks the variant with the fewest GPUs per unit of capacity at
+// the SLO, for the record's request mix.
+func planVariant(sc *scenario.Scenario, rec *record.Record, target float64) (*planPick, error) {
+	model, err := profiles.LookupModel(sc.Spec.Model.Name)
+	if err != nil {
+		return nil, fmt.Errorf("model %q: %w", sc.Spec.Model.Name, err)
+	}
+	mix := requestMix(rec.Requests)
+	var best *planPick
+	bestScore := math.Inf(1)
+	for i, vs := range sc.Spec.Variants {
+		v, err := newVariant(i, &sc.Spec, vs, model, 1)
+		if err != nil {
+			return nil, err
+		}
+		capRPS, err := Capacity(v.engCfg, mix, rec.Meta.SLO, target)
+		if err != nil {
+			return nil, fmt.Errorf("variant %s: %w", vs.Name, err)
+		}
+		if capRPS <= 0 {
+			continue
+		}
+		if score := float64(v.gpus) / capRPS; score < bestScore {
+			bestScore = score
+			best = &planPick{name: vs.Name, capRPS: capRPS, min: v.min, max: v.max, lead: startupLead(vs, i)}
+		}
+	}
+	return best, nil
+}
+
+// startupLead is the planLeadQuantile of the variant's start-up time
+// (scheduling plus loading), from a fixed sample of its distributions.
+func startupLead(vs scenario.Variant, i int) time.Duration {
+	rng := rand.New(rand.NewPCG(uint64(i)+1, 0x6c656164)) // "lead"
+	const n = 400
+	d := make([]time.Duration, n)
+	for j := range d {
+		d[j] = vs.Startup.Scheduling.Sample(rng) + vs.Startup.WeightsLoading.Sample(rng)
+	}
+	slices.Sort(d)
+	return d[int(math.Round(planLeadQuantile*(n-1)))]
+}
+
+// planSizer sizes a schedule by replaying it.
+type planSizer struct {
+	sc      *scenario.Scenario
+	seed    uint64
+	target  float64
+	pick    *planPick
+	steps   int
+	replays int
+}
+
+// replay is one scripted run of a schedule and what it showed.
+type replay struct {
+	need []int
+	sum  record.Summary
+	// att is the share of each step's servable arrivals that met the SLO
+	// (1 for a step without any); reached says the whole run met the target.
+	att     []float64
+	reached bool
+}
+
+func (p *planSizer) run(ctx context.Context, need []int) (*replay, error) {
+	p.replays++
+	s := &Script{Variant: p.pick.name, Step: planStep, Lead: p.pick.lead, Replicas: slices.Clone(need)}
+	rec, err := Run(ctx, p.sc, Options{Seed: p.seed, NoYardstick: true, Script: s})
+	if err != nil {
+		return nil, fmt.Errorf("replaying the plan: %w", err)
+	}
+	met, servable, failed := make([]int, p.steps), make([]int, p.steps), make([]int, p.steps)
+	allMet, allServable, allFailed := 0, 0, 0
+	for i := range rec.Requests {
+		r := &rec.Requests[i]
+		if refused(r) {
+			continue
+		}
+		k := min(int(r.Arrival/planStep), p.steps-1)
+		servable[k]++
+		allServable++
+		switch {
+		case r.Status != record.StatusOK:
+			failed[k]++
+			allFailed++
+		case rec.Meta.SLO.MeetsSLO(r):
+			met[k]++
+			allMet++
+		}
+	}
+	rp := &replay{need: s.Replicas, sum: record.Summarize(rec), att: make([]float64, p.steps)}
+	for k := range rp.att {
+		rp.att[k] = 1
+		if servable[k] > 0 {
+			rp.att[k] = float64(met[k]) / float64(servable[k])
+		}
+		if failed[k] > 0 {
+			rp.att[k] = 0 // a schedule that drops requests is short, whatever the target
+		}
+	}
+	rp.reached = allFailed == 0 && (allServable == 0 || float64(allMet) >= p.target*float64(allServable))
+	return rp, nil
+}
+
+// refused says the replica refused the request as sent (too long for the
+// model or the KV cache): no schedule serves it.
+func refused(r *record.Request) bool {
+	return r.Status == record.StatusError && strings.HasPrefix(r.Error, "400")
+}
+
+// size replays and corrects the schedule, starting from need.
+func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) {
+	var best, closest, prev *replay
+	frozen := make([]bool, p.steps)
+	for p.replays < planReplays {
+		rp, err := p.run(ctx, need)
+		if err != nil {
+			return nil, err
+		}
+		if closest == nil || rp.sum.Requests.SLOAttainment > closest.sum.Requests.SLOAttainment {
+			closest = rp
+		}
+		next := slices.Clone(need)
+		changed := false
+		switch {
+		case rp.reached:
+			if best == nil || rp.sum.GPUHours < best.sum.GPUHours {
+				best = rp
+			}
+			// Give back a replica wherever the minute's arrivals met the SLO
+			// with half the misses the target allows to spare.
+			for k := range next {
+				if !frozen[k] && rp.att[k] >= 1-(1-p.target)/2 && next[k] > p.pick.min {
+					next[k]--
+					changed = true
+				}
+			}
+		case best != nil:
+			// A trim went too far: restore the best schedule where the SLO
+			// suffered and keep those minutes as they were.
+			for k := range next {
+				if rp.att[k] < p.target && next[k] < best.need[k] {
+					next[k], frozen[k] = best.need[k], true
+					changed = true
+				}
+			}
+		default:
+			for k := range next {
+				if frozen[k] || rp.att[k] >= p.target {
+					continue
+				}
+				if prev != nil && prev.need[k] < rp.need[k] && rp.att[k] <= prev.att[k] {
+					// The last replica did not help this minute: its misses
+					// come from elsewhere (the minute before, or prompts no
+					// replica serves in time).
+					frozen[k] = true
+					if k > 0 && next[k-1] < p.pick.max {
+						next[k-1]++
+						changed = true
+					}
+					continue
+				}
+				if next[k] < p.pick.max {
+					next[k]++
+					changed = true
+				}
+			}
+		}
+		prev = rp
+		if !changed {
+			break
+		}
+		need = next
+	}
+	final := best
+	if final == nil {
+		final = closest
+	}
+	pl := &record.Plan{
+		GPUHours: final.sum.GPUHours, Cost: final.sum.Cost,
+		Attainment: final.sum.Requests.SLOAttainment, Target: p.target, P99TTFTSeconds: final.sum.TTFT.P99,
+		Variant: p.pick.name, StepSeconds: planStep.Seconds(), LeadSeconds: round3(p.pick.lead.Seconds()),
+		Replicas: final.need, PeakReplicas: slices.Max(final.need), Replays: p.replays,
+	}
+	return pl, nil
+}
