@@ -177,17 +177,18 @@ type outcome struct {
 // execute runs the scenario and evaluates its assertions.
 func execute(ctx context.Context, sc *scenario.Scenario, seed uint64, progress func(done, total time.Duration)) (*outcome, error) {
 	start := time.Now()
-	rec, err := twin.Run(ctx, sc, twin.Options{Seed: seed, Progress: progress})
+	var simulated time.Time
+	rec, err := twin.Run(ctx, sc, twin.Options{Seed: seed, Progress: progress, Simulated: func() { simulated = time.Now() }})
 	if err != nil {
 		if errors.Is(err, twin.ErrInvalidScenario) {
 			return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("scenario %s: %w", sc.Metadata.Name, err)}
 		}
 		return nil, fmt.Errorf("running scenario %s: %w", sc.Metadata.Name, err)
 	}
-	wall := time.Since(start)
+	wall := simulated.Sub(start)
 	sum := record.Summarize(rec)
 	assert.Apply(&sum, sc.Spec.Assertions, rec)
-	sum.Run = &record.RunStats{WallSeconds: wall.Seconds()}
+	sum.Run = &record.RunStats{WallSeconds: wall.Seconds(), YardstickSeconds: time.Since(simulated).Seconds()}
 	if s := wall.Seconds(); s > 0 {
 		sum.Run.SimSecondsPerWall = rec.Meta.Duration.Seconds() / s
 		sum.Run.RequestsPerWallSecond = float64(len(rec.Requests)) / s

@@ -124,7 +124,10 @@ type VariantPhase struct {
 
 // RunStats are wall-clock figures of a run.
 type RunStats struct {
+	// WallSeconds is the simulation's; YardstickSeconds the floor's and the
+	// plan's, computed after it.
 	WallSeconds           float64 `json:"wall_seconds"`
+	YardstickSeconds      float64 `json:"yardstick_seconds"`
 	SimSecondsPerWall     float64 `json:"sim_seconds_per_wall_second"`
 	RequestsPerWallSecond float64 `json:"requests_per_wall_second"`
 }

@@ -67,8 +67,8 @@ func buildView(rec *record.Record, sum *record.Summary) view {
 		v.Latency = append(v.Latency, latRow{l.n, fmtSeconds(l.p.P50), fmtSeconds(l.p.P90), fmtSeconds(l.p.P95), fmtSeconds(l.p.P99), l.p.Count})
 	}
 	if sum.Run != nil {
-		v.Run = fmt.Sprintf("wall time %s · %.0f simulated s per wall s · %.0f requests per wall s",
-			fmtSeconds(sum.Run.WallSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
+		v.Run = fmt.Sprintf("wall time %s (+%s for the floor and the plan) · %.0f simulated s per wall s · %.0f requests per wall s",
+			fmtSeconds(sum.Run.WallSeconds), fmtSeconds(sum.Run.YardstickSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
 	}
 	for _, c := range charts(rec) {
 		v.Charts = append(v.Charts, template.HTML(c.svg())) //nolint:gosec // built from numbers and escaped labels

@@ -38,7 +38,7 @@ func testRun() (*record.Record, *record.Summary) {
 		{Name: "ttft p99 <= 1s", Pass: true, Observed: "300ms"},
 		{Name: "replicas h100", Pass: false, Observed: "1..2 ready", Detail: "reached 2 ready, above max 1"},
 	}
-	sum.Run = &record.RunStats{WallSeconds: 0.5, SimSecondsPerWall: 1200, RequestsPerWallSecond: 1200}
+	sum.Run = &record.RunStats{WallSeconds: 0.5, YardstickSeconds: 0.7, SimSecondsPerWall: 1200, RequestsPerWallSecond: 1200}
 	return rec, &sum
 }
 
@@ -54,7 +54,7 @@ func TestText(t *testing.T) {
 		"TTFT", "300ms",
 		"floor 0.100 GPU-h, cost 10.00 (600 requests back to back on h100 at its saturated 20.00 req/s",
 		"plan 0.200 GPU-h, cost 20.00, SLO attainment 99.50% for a target of 99.00% (h100, peak 2, started 1m5s ahead, replayed 3 times)",
-		"1200 simulated s per wall s",
+		"wall time 500ms (+700ms for the floor and the plan), 1200 simulated s per wall s",
 	} {
 		assert.Contains(t, out, want)
 	}

@@ -78,8 +78,8 @@ func Text(w io.Writer, sum *record.Summary) error {
 		ew.printf("%s\n", l)
 	}
 	if sum.Run != nil {
-		ew.printf("wall time %s, %.0f simulated s per wall s, %.0f requests per wall s\n",
-			fmtSeconds(sum.Run.WallSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
+		ew.printf("wall time %s (+%s for the floor and the plan), %.0f simulated s per wall s, %.0f requests per wall s\n",
+			fmtSeconds(sum.Run.WallSeconds), fmtSeconds(sum.Run.YardstickSeconds), sum.Run.SimSecondsPerWall, sum.Run.RequestsPerWallSecond)
 	}
 	return ew.err
 }

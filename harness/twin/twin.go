@@ -49,6 +49,9 @@ type Options struct {
 	Progress func(done, total time.Duration)
 	// NoYardstick skips the floor and the plan.
 	NoYardstick bool
+	// Simulated, when set, is called once the run is simulated, before the
+	// floor and the plan are computed (callers time the two apart).
+	Simulated func()
 	// Script, when set, replaces saturn's controller with a schedule of
 	// replicas (the plan's replay): no controller runs and no metrics are
 	// stored, while the router, the replicas and the faults run as written.
@@ -71,6 +74,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*record.Reco
 		return nil, err
 	}
 	t.finish()
+	if opts.Simulated != nil {
+		opts.Simulated()
+	}
 	if !opts.NoYardstick {
 		f, err := Floor(sc, t.rec, t.work)
 		if err != nil {
