@@ -32,6 +32,8 @@ type Options struct {
 	DisableLogRequests      bool
 	UvicornLogLevel         string
 	DisableUvicornAccessLog bool
+	// EnablePromptTokensDetails fills usage.prompt_tokens_details.
+	EnablePromptTokensDetails bool
 
 	// saturn's own.
 	Accelerator         string
@@ -93,6 +95,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.DisableLogRequests, "disable-log-requests", false, "Accepted for vLLM compatibility; saturn-sim does not log requests.")
 	fs.StringVar(&o.UvicornLogLevel, "uvicorn-log-level", "info", "Accepted for vLLM compatibility; ignored.")
 	fs.BoolVar(&o.DisableUvicornAccessLog, "disable-uvicorn-access-log", false, "Accepted for vLLM compatibility; ignored.")
+	fs.BoolVar(&o.EnablePromptTokensDetails, "enable-prompt-tokens-details", false, "Report the prompt tokens served from the prefix cache in usage.prompt_tokens_details.cached_tokens.")
 
 	fs.StringVar(&o.Accelerator, "accelerator", o.Accelerator, "Simulated accelerator: L40S, A100, H100 or Intel-Max-1550.")
 	fs.StringVar(&o.AcceleratorProfile, "accelerator-profile", "", "YAML accelerator profile file; overrides --accelerator.")

@@ -34,10 +34,11 @@ func (g *generation) collect(w http.ResponseWriter, r *http.Request) {
 	}
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
+	u := g.finalUsage()
 	if g.job.chat {
-		buf = appendChatCompletion(buf, g.header(), choices, g.usage())
+		buf = appendChatCompletion(buf, g.header(), choices, u)
 	} else {
-		buf = appendCompletion(buf, g.header(), choices, g.usage())
+		buf = appendCompletion(buf, g.header(), choices, u)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -54,4 +55,23 @@ func streamError(err error) *APIError {
 		return newError(http.StatusServiceUnavailable, "", "The server stopped before the request finished.")
 	}
 	return newError(http.StatusInternalServerError, "", "Generation failed: %v.", err)
+}
+
+// finalUsage is the usage of a finished request, with the cached prompt
+// tokens when Config.EnablePromptTokensDetails is set. As vLLM's, the cached
+// tokens are those of the request's last prompt (its first sample's), and
+// prompt_tokens_details stays null when none was cached.
+func (g *generation) finalUsage() usage {
+	u := g.usage()
+	if !g.s.cfg.EnablePromptTokensDetails {
+		return u
+	}
+	for i := len(g.seqs) - 1; i >= 0; i-- {
+		st := &g.seqs[i]
+		if st.seq.index%g.job.n == 0 && st.stream != nil {
+			u.cached = st.stream.Progress().Stats.CachedPromptTokens
+			break
+		}
+	}
+	return u
 }

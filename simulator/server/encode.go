@@ -12,6 +12,9 @@ import (
 
 type usage struct {
 	prompt, completion int
+	// cached > 0 writes prompt_tokens_details: the prompt tokens served from
+	// the prefix cache. It is set only with --enable-prompt-tokens-details.
+	cached int
 }
 
 func appendUsage(dst []byte, u usage) []byte {
@@ -21,6 +24,11 @@ func appendUsage(dst []byte, u usage) []byte {
 	dst = appendInt(dst, u.prompt+u.completion)
 	dst = append(dst, `,"completion_tokens":`...)
 	dst = appendInt(dst, u.completion)
+	if u.cached > 0 {
+		dst = append(dst, `,"prompt_tokens_details":{"cached_tokens":`...)
+		dst = appendInt(dst, u.cached)
+		return append(dst, `}}`...)
+	}
 	return append(dst, `,"prompt_tokens_details":null}`...)
 }
 

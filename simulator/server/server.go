@@ -67,6 +67,10 @@ type Config struct {
 	// blocks of this many tokens (the engine's block size, when prefix
 	// caching is on); 0 declares no sharing.
 	PrefixBlockSize int
+	// EnablePromptTokensDetails fills usage.prompt_tokens_details with the
+	// prompt tokens served from the prefix cache (vLLM's
+	// --enable-prompt-tokens-details); otherwise it is null.
+	EnablePromptTokensDetails bool
 	// ReplicaName, if set, is sent as the X-Saturn-Replica header of every
 	// response, so load generators can attribute requests to pods.
 	ReplicaName string
