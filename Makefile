@@ -39,7 +39,7 @@ test: test-deps ## Unit and integration tests with -race (real Prometheus, kube-
 	  $(BIN)/gotestsum --format pkgname-and-test-fails -- -race -count=1 -timeout 20m $(PKG)
 	@# The 24-hour twin scenario is too slow under -race; its golden summary runs here.
 	$(BIN)/gotestsum --format pkgname-and-test-fails -- -count=1 -timeout 10m -run 'TestGolden/diurnal-24h$$' ./harness/twin
-	$(BIN)/gotestsum --format pkgname-and-test-fails -- -count=1 -timeout 10m -run 'TestLibraryTable' ./harness/suite
+	$(BIN)/gotestsum --format pkgname-and-test-fails -- -count=1 -timeout 20m -run 'TestLibraryTable|TestHeldOutTable' ./harness/suite
 
 .PHONY: test-deps
 test-deps: $(BIN)/prometheus $(BIN)/helm $(BIN)/gotestsum envtest ## Build what the tests need (cached)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	"github.com/saturn-autoscaler/saturn/simulator/profiles"
@@ -55,9 +57,31 @@ func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed u
 	if err != nil {
 		return nil, err
 	}
-	if p, ok := plans.get(key); ok {
-		return p, nil
+	// Runs of one scenario under several analyzers at once share one sizing.
+	v, err, _ := plans.flight.Do(string(key[:]), func() (any, error) {
+		if p, ok := plans.get(key); ok {
+			return p, nil
+		}
+		p, err := sizePlan(ctx, sc, rec, seed)
+		if err == nil && p != nil {
+			plans.put(key, p)
+		}
+		return p, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	p, _ := v.(*record.Plan)
+	if p == nil {
+		return nil, nil //nolint:nilnil // no variant has any capacity at the SLO
+	}
+	cp := *p
+	cp.Replicas = slices.Clone(p.Replicas)
+	return &cp, nil
+}
+
+// sizePlan computes the plan of Plan.
+func sizePlan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed uint64) (*record.Plan, error) {
 	target := attainmentOf(sc)
 	pick, err := planVariant(sc, rec, target)
 	if err != nil || pick == nil {
@@ -73,12 +97,7 @@ func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed u
 		need[k] = pick.clamp(int(math.Ceil(float64(n) / planStep.Seconds() / pick.capRPS)))
 	}
 	p := &planSizer{sc: sc, seed: seed, target: target, pick: pick, steps: steps}
-	pl, err := p.size(ctx, need)
-	if err != nil {
-		return nil, err
-	}
-	plans.put(key, pl)
-	return pl, nil
+	return p.size(ctx, need)
 }
 
 // plans remembers the plans computed in this process. A plan depends on the
@@ -88,8 +107,9 @@ func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed u
 var plans = planCache{m: map[[sha256.Size]byte]*record.Plan{}}
 
 type planCache struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]*record.Plan
+	flight singleflight.Group
+	mu     sync.Mutex
+	m      map[[sha256.Size]byte]*record.Plan
 }
 
 // planCacheSize bounds the cache; it empties when full.
