@@ -6,22 +6,42 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/saturn-autoscaler/saturn/simulator/tokenize"
 )
 
 // DecodeCompletion decodes a /v1/completions body. Errors are 400s naming the
 // offending field where there is one.
 func DecodeCompletion(body []byte) (*CompletionRequest, *APIError) {
-	var req CompletionRequest
+	return limits{}.decodeCompletion(body)
+}
+
+// DecodeChat decodes a /v1/chat/completions body.
+func DecodeChat(body []byte) (*ChatRequest, *APIError) {
+	return limits{}.decodeChat(body)
+}
+
+// decodeCompletion decodes a completion body, counting prompts as it goes:
+// the token ids of a prompt of maxModelLen tokens or more (which buildJob
+// refuses) are counted, not kept. maxModelLen 0 keeps every prompt.
+func (l limits) decodeCompletion(body []byte) (*CompletionRequest, *APIError) {
+	req := CompletionRequest{Prompt: Prompts{limit: l.maxModelLen}}
 	if apiErr := decodeJSON(body, &req); apiErr != nil {
 		return nil, apiErr
 	}
 	return &req, nil
 }
 
-// DecodeChat decodes a /v1/chat/completions body.
-func DecodeChat(body []byte) (*ChatRequest, *APIError) {
-	var req ChatRequest
+// decodeChat decodes a chat body, counting the prompt as it goes: once it
+// reaches maxModelLen tokens the messages are checked and counted, not kept.
+// maxModelLen 0 keeps every message.
+func (l limits) decodeChat(body []byte) (*ChatRequest, *APIError) {
+	req := ChatRequest{Messages: ChatMessages{limit: l.maxModelLen}}
 	if apiErr := decodeJSON(body, &req); apiErr != nil {
 		return nil, apiErr
 	}
@@ -83,15 +103,35 @@ func goTypeName(t string) string {
 	return "object"
 }
 
+// Prompts is the "prompt" of a completion request: a string, an array of
+// strings, an array of token ids or an array of token id arrays. It is checked
+// and counted as the body is decoded, and its errors are reported after the
+// sampling parameters' (completionJob). The ids of a prompt as long as the
+// model's context or longer are counted, not kept, so refusing it costs
+// nothing beyond the body.
+type Prompts struct {
+	limit  int           // keep the ids of prompts shorter than this (0: all)
+	inputs []promptInput // nil when absent or null
+	err    *APIError
+}
+
+// UnmarshalJSON decodes the prompt; it never fails (see Prompts.err).
+func (p *Prompts) UnmarshalJSON(data []byte) error {
+	p.inputs, p.err = decodePrompt(data, p.limit)
+	return nil
+}
+
 // promptInput is one prompt of a completion request: either text or token ids.
 type promptInput struct {
 	text     string
-	ids      []int
 	isTokens bool
+	tokens   int   // token ids: how many
+	ids      []int // nil when tokens reached the decoding limit
+	negative *int  // the first negative id
 }
 
 // decodePrompt accepts the four shapes vLLM accepts for "prompt".
-func decodePrompt(raw json.RawMessage) ([]promptInput, *APIError) {
+func decodePrompt(raw []byte, limit int) ([]promptInput, *APIError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, badRequest("prompt", "Field \"prompt\" is required.")
@@ -104,23 +144,20 @@ func decodePrompt(raw json.RawMessage) ([]promptInput, *APIError) {
 		}
 		return []promptInput{{text: s}}, nil
 	case '[':
-		return decodePromptArray(raw)
+		return decodePromptArray(raw, limit)
 	default:
 		return nil, badRequest("prompt", "Field \"prompt\" must be a string, an array of strings, an array of token ids or an array of token id arrays.")
 	}
 }
 
-func decodePromptArray(raw json.RawMessage) ([]promptInput, *APIError) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, badRequest("prompt", "Field \"prompt\" is not a valid JSON array: %v.", err)
+func decodePromptArray(raw []byte, limit int) ([]promptInput, *APIError) {
+	var first []byte
+	for _, elem := range elements(raw) {
+		first = elem
+		break
 	}
-	if len(items) == 0 {
-		return nil, badRequest("prompt", "Field \"prompt\" must not be empty.")
-	}
-	first := bytes.TrimSpace(items[0])
 	if len(first) == 0 {
-		return nil, badRequest("prompt", "Field \"prompt\" has an empty element.")
+		return nil, badRequest("prompt", "Field \"prompt\" must not be empty.")
 	}
 	switch first[0] {
 	case '"':
@@ -134,55 +171,566 @@ func decodePromptArray(raw json.RawMessage) ([]promptInput, *APIError) {
 		}
 		return out, nil
 	case '[':
-		var lists [][]int
-		if err := json.Unmarshal(raw, &lists); err != nil {
-			return nil, badRequest("prompt", "Field \"prompt\" must be an array of arrays of integer token ids: %v.", err)
-		}
-		out := make([]promptInput, len(lists))
-		for i, ids := range lists {
-			out[i] = promptInput{ids: ids, isTokens: true}
+		var out []promptInput
+		for _, elem := range elements(raw) {
+			var in promptInput
+			var err error
+			switch elem[0] {
+			case '[':
+				in, err = decodeIDs(elem, limit)
+			case 'n': // null, as encoding/json decodes it: no ids
+				in = promptInput{isTokens: true}
+			default:
+				err = json.Unmarshal(elem, new([]int))
+			}
+			if err != nil {
+				return nil, badRequest("prompt", "Field \"prompt\" must be an array of arrays of integer token ids: %v.", err)
+			}
+			out = append(out, in)
 		}
 		return out, nil
 	default:
-		var ids []int
-		if err := json.Unmarshal(raw, &ids); err != nil {
+		in, err := decodeIDs(raw, limit)
+		if err != nil {
 			return nil, badRequest("prompt", "Field \"prompt\" must be an array of integer token ids: %v.", err)
 		}
-		return []promptInput{{ids: ids, isTokens: true}}, nil
+		return []promptInput{in}, nil
 	}
 }
 
+// decodeIDs decodes a JSON array of token ids as encoding/json decodes it into
+// []int (null is 0, anything but an integer that fits an int is an error). It
+// counts them in one pass without allocating, and keeps them (a second pass)
+// only if there are fewer than limit (limit 0: always).
+func decodeIDs(arr []byte, limit int) (promptInput, error) {
+	in := promptInput{isTokens: true}
+	for _, elem := range elements(arr) {
+		id, ok := parseID(elem)
+		if !ok {
+			if err := json.Unmarshal(elem, new(int)); err != nil {
+				return promptInput{}, err
+			}
+			return decodeIDsSlowly(arr) // parseID refused what encoding/json accepts
+		}
+		if id < 0 && in.negative == nil {
+			negative := id
+			in.negative = &negative
+		}
+		in.tokens++
+	}
+	if limit > 0 && in.tokens >= limit {
+		return in, nil
+	}
+	in.ids = make([]int, 0, in.tokens)
+	for _, elem := range elements(arr) {
+		id, _ := parseID(elem)
+		in.ids = append(in.ids, id)
+	}
+	return in, nil
+}
+
+// decodeIDsSlowly is decodeIDs by encoding/json, keeping every id.
+func decodeIDsSlowly(arr []byte) (promptInput, error) {
+	var ids []int
+	if err := json.Unmarshal(arr, &ids); err != nil {
+		return promptInput{}, err
+	}
+	in := promptInput{isTokens: true, tokens: len(ids), ids: ids}
+	for i := range ids {
+		if ids[i] < 0 {
+			in.negative = &ids[i]
+			break
+		}
+	}
+	return in, nil
+}
+
+// parseID parses a JSON integer that fits an int, or null (0).
+func parseID(b []byte) (int, bool) {
+	if string(b) == "null" {
+		return 0, true
+	}
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	// 19 digits hold any int64; JSON has no leading zeros.
+	if len(b) == 0 || len(b) > 19 || len(b) > 1 && b[0] == '0' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	switch {
+	case neg && v <= 1<<63:
+		return int(-v), true
+	case !neg && v < 1<<63:
+		return int(v), true
+	}
+	return 0, false
+}
+
+// ChatMessages are the "messages" of a chat request. They are decoded one at
+// a time and counted by the chat template rule (package tokenize) as they are
+// decoded; their errors are reported after the sampling parameters' (chatJob).
+// Once the prompt reaches the model's context length the messages are checked
+// and counted, not kept, so refusing it costs nothing beyond the body.
+type ChatMessages struct {
+	limit  int        // keep the messages while the prompt is shorter (0: always)
+	n      int        // messages in the request
+	tokens int        // prompt tokens, the reply primer included
+	turns  []chatTurn // the messages; nil once the prompt reached limit
+	err    *APIError  // the first invalid message
+}
+
+type chatTurn struct {
+	role, text string
+}
+
+// chatMessage is one message; Content is a string, null, or an array of
+// content parts of which only {"type":"text","text":"..."} is supported.
+type chatMessage struct {
+	Role    string  `json:"role"`
+	Content rawJSON `json:"content"`
+	Name    string  `json:"name"`
+}
+
+// rawJSON is a JSON value as it appears in the body (not copied: it is valid
+// while the body is).
+type rawJSON []byte
+
+func (r *rawJSON) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
+// UnmarshalJSON decodes and counts the messages. Its only errors are
+// encoding/json's type errors; returning one ends decoding, so of a body with
+// several type errors the one in the messages is reported.
+func (m *ChatMessages) UnmarshalJSON(data []byte) error {
+	*m = ChatMessages{limit: m.limit}
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil
+	}
+	if len(data) == 0 || data[0] != '[' {
+		return json.Unmarshal(data, new([]chatMessage)) // the type error
+	}
+	m.tokens = tokenize.ReplyPrimer
+	for i, elem := range elements(data) {
+		msg, ok := decodeMessage(elem)
+		if !ok {
+			var slow chatMessage
+			if err := json.Unmarshal(elem, &slow); err != nil {
+				return err
+			}
+			msg = slow
+		}
+		m.n++
+		if m.err != nil {
+			continue // later messages are still checked for type errors
+		}
+		role, known := knownRole(msg.Role)
+		if !known {
+			m.err = badRequest(fmt.Sprintf("messages[%d].role", i), "Message %d has role %q; want one of system, developer, user, assistant, tool.", i, msg.Role)
+			continue
+		}
+		text, apiErr := decodeContent(i, msg.Content)
+		if apiErr != nil {
+			m.err = apiErr
+			continue
+		}
+		m.tokens += tokenize.MessageOverhead + tokenize.Count(text)
+		if m.limit > 0 && m.tokens >= m.limit {
+			m.turns = nil
+			continue
+		}
+		m.turns = append(m.turns, chatTurn{role: role, text: text})
+	}
+	return nil
+}
+
+func knownRole(role string) (string, bool) {
+	switch role {
+	case "system", "developer", "user", "assistant", "tool":
+		return role, true
+	}
+	return "", false
+}
+
+// decodeMessage decodes a message without allocating for its usual shape
+// (string or null role and name, any content); ok is false for anything else,
+// which encoding/json then decodes (or reports the type error of).
+func decodeMessage(elem []byte) (msg chatMessage, ok bool) {
+	if string(elem) == "null" {
+		return msg, true
+	}
+	if len(elem) == 0 || elem[0] != '{' {
+		return msg, false
+	}
+	for key, value := range members(elem) {
+		k, ok := unquote(key, nil)
+		if !ok {
+			return msg, false
+		}
+		switch {
+		case bytes.EqualFold(k, []byte("role")):
+			if string(value) == "null" {
+				continue
+			}
+			v, ok := unquote(value, nil)
+			if !ok {
+				return msg, false
+			}
+			msg.Role = roleString(v)
+		case bytes.EqualFold(k, []byte("content")):
+			msg.Content = value
+		case bytes.EqualFold(k, []byte("name")):
+			if string(value) != "null" && (len(value) == 0 || value[0] != '"') {
+				return msg, false
+			}
+		}
+	}
+	return msg, true
+}
+
+// roleString is string(b), without allocating for the known roles.
+func roleString(b []byte) string {
+	switch string(b) {
+	case "system":
+		return "system"
+	case "developer":
+		return "developer"
+	case "user":
+		return "user"
+	case "assistant":
+		return "assistant"
+	case "tool":
+		return "tool"
+	}
+	return string(b)
+}
+
 // decodeContent returns the text of a chat message's content.
-func decodeContent(i int, raw json.RawMessage) (string, *APIError) {
-	param := fmt.Sprintf("messages[%d].content", i)
+func decodeContent(i int, raw []byte) (string, *APIError) {
+	param := func() string { return fmt.Sprintf("messages[%d].content", i) }
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", nil
 	}
 	switch raw[0] {
 	case '"':
+		if s, ok := unquote(raw, nil); ok {
+			return string(s), nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", badRequest(param, "Field %q is not a valid JSON string: %v.", param, err)
+			return "", badRequest(param(), "Field %q is not a valid JSON string: %v.", param(), err)
 		}
 		return s, nil
 	case '[':
-		var parts []contentPart
-		if err := json.Unmarshal(raw, &parts); err != nil {
-			return "", badRequest(param, "Field %q must be an array of content parts: %v.", param, err)
-		}
-		var b strings.Builder
-		for j, p := range parts {
-			if p.Type != "text" {
-				return "", badRequest(param, "Content part %d of %q has type %q; this text-only model accepts only \"text\" parts.", j, param, p.Type)
-			}
-			if j > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(p.Text)
-		}
-		return b.String(), nil
+		return decodeParts(param, raw)
 	default:
-		return "", badRequest(param, "Field %q must be a string, null or an array of content parts.", param)
+		return "", badRequest(param(), "Field %q must be a string, null or an array of content parts.", param())
 	}
+}
+
+// decodeParts joins the texts of an array of content parts with newlines.
+func decodeParts(param func() string, raw []byte) (string, *APIError) {
+	var first []byte      // the first part's text
+	var b strings.Builder // all parts' texts, when there are several
+	badPart, badType := -1, ""
+	for j, elem := range elements(raw) {
+		typ, text, ok := decodePart(elem)
+		if !ok {
+			var p contentPart
+			if err := json.Unmarshal(elem, &p); err != nil {
+				return "", badRequest(param(), "Field %q must be an array of content parts: %v.", param(), err)
+			}
+			typ, text = []byte(p.Type), []byte(p.Text)
+		}
+		if badPart >= 0 {
+			continue // later parts are still checked for type errors
+		}
+		if string(typ) != "text" {
+			badPart, badType = j, string(typ)
+			continue
+		}
+		if j == 0 {
+			first = text
+			continue
+		}
+		if j == 1 {
+			b.Write(first)
+		}
+		b.WriteByte('\n')
+		b.Write(text)
+	}
+	if badPart >= 0 {
+		return "", badRequest(param(), "Content part %d of %q has type %q; this text-only model accepts only \"text\" parts.", badPart, param(), badType)
+	}
+	if b.Len() > 0 {
+		return b.String(), nil
+	}
+	return string(first), nil
+}
+
+// decodePart decodes a content part whose type and text are strings or null;
+// ok is false for anything else, which encoding/json then decodes (or reports
+// the type error of).
+func decodePart(elem []byte) (typ, text []byte, ok bool) {
+	if string(elem) == "null" {
+		return nil, nil, true
+	}
+	if len(elem) == 0 || elem[0] != '{' {
+		return nil, nil, false
+	}
+	for key, value := range members(elem) {
+		k, ok := unquote(key, nil)
+		if !ok {
+			return nil, nil, false
+		}
+		var field *[]byte
+		switch {
+		case bytes.EqualFold(k, []byte("type")):
+			field = &typ
+		case bytes.EqualFold(k, []byte("text")):
+			field = &text
+		default:
+			continue
+		}
+		if string(value) == "null" {
+			continue
+		}
+		v, ok := unquote(value, nil)
+		if !ok {
+			return nil, nil, false
+		}
+		*field = v
+	}
+	return typ, text, true
+}
+
+// JSON scanning. The functions below walk JSON text that encoding/json has
+// already checked (the arguments of UnmarshalJSON methods); on anything else
+// they stop early or report failure, and never panic.
+
+// elements yields the index and text of each element of the JSON array arr.
+func elements(arr []byte) iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		i := skipSpace(arr, 0)
+		if i >= len(arr) || arr[i] != '[' {
+			return
+		}
+		i = skipSpace(arr, i+1)
+		if i < len(arr) && arr[i] == ']' {
+			return
+		}
+		for n := 0; i < len(arr); n++ {
+			end := skipValue(arr, i)
+			if end <= i || !yield(n, arr[i:end]) {
+				return
+			}
+			i = skipSpace(arr, end)
+			if i >= len(arr) || arr[i] != ',' {
+				return
+			}
+			i = skipSpace(arr, i+1)
+		}
+	}
+}
+
+// members yields the key (a string literal) and value of each member of the
+// JSON object obj.
+func members(obj []byte) iter.Seq2[[]byte, []byte] {
+	return func(yield func([]byte, []byte) bool) {
+		i := skipSpace(obj, 0)
+		if i >= len(obj) || obj[i] != '{' {
+			return
+		}
+		i = skipSpace(obj, i+1)
+		for i < len(obj) && obj[i] == '"' {
+			keyEnd := skipString(obj, i)
+			colon := skipSpace(obj, keyEnd)
+			if colon >= len(obj) || obj[colon] != ':' {
+				return
+			}
+			start := skipSpace(obj, colon+1)
+			end := skipValue(obj, start)
+			if end <= start || !yield(obj[i:keyEnd], obj[start:end]) {
+				return
+			}
+			i = skipSpace(obj, end)
+			if i >= len(obj) || obj[i] != ',' {
+				return
+			}
+			i = skipSpace(obj, i+1)
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '[', '{':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '[', '{':
+				depth++
+			case ']', '}':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default: // number, true, false, null
+		for i < len(b) {
+			switch b[i] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+// skipString returns the end of the string literal starting at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// unquote decodes the JSON string literal s exactly as encoding/json does
+// (invalid UTF-8 and unpaired surrogates become U+FFFD). Without escapes or
+// invalid UTF-8 it returns the inside of s; otherwise it appends to dst[:0].
+func unquote(s, dst []byte) ([]byte, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return nil, false
+	}
+	s = s[1 : len(s)-1]
+	r := 0
+	for r < len(s) {
+		c := s[r]
+		if c == '\\' || c == '"' || c < ' ' {
+			break
+		}
+		if c < utf8.RuneSelf {
+			r++
+			continue
+		}
+		rr, size := utf8.DecodeRune(s[r:])
+		if rr == utf8.RuneError && size == 1 {
+			break
+		}
+		r += size
+	}
+	if r == len(s) {
+		return s, true
+	}
+	b := append(dst[:0], s[:r]...)
+	for r < len(s) {
+		switch c := s[r]; {
+		case c == '\\':
+			r++
+			if r >= len(s) {
+				return nil, false
+			}
+			switch s[r] {
+			case '"', '\\', '/', '\'':
+				b = append(b, s[r])
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				rr := getu4(s[r-1:])
+				if rr < 0 {
+					return nil, false
+				}
+				r += 5
+				if utf16.IsSurrogate(rr) {
+					if dec := utf16.DecodeRune(rr, getu4(s[r:])); dec != unicode.ReplacementChar {
+						r += 6
+						b = utf8.AppendRune(b, dec)
+						continue
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+				continue
+			default:
+				return nil, false
+			}
+			r++
+		case c == '"', c < ' ':
+			return nil, false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			r += size
+			b = utf8.AppendRune(b, rr)
+		}
+	}
+	return b, true
+}
+
+// getu4 decodes \uXXXX at the start of s, or returns -1.
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

@@ -37,7 +37,7 @@ func FuzzCompletionRequest(f *testing.F) {
 	}
 	l := limits{maxModelLen: 4096, seed: 1, prefix: newPrefixIndex(16, 1024)}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, apiErr := DecodeCompletion(body)
+		req, apiErr := l.decodeCompletion(body)
 		if apiErr == nil {
 			var j *job
 			j, apiErr = l.completionJob(req, "m")
@@ -57,7 +57,7 @@ func FuzzChatRequest(f *testing.F) {
 	}
 	l := limits{maxModelLen: 4096, seed: 1, prefix: newPrefixIndex(16, 1024)}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, apiErr := DecodeChat(body)
+		req, apiErr := l.decodeChat(body)
 		if apiErr == nil {
 			var j *job
 			j, apiErr = l.chatJob(req, "m")
@@ -144,6 +144,69 @@ func FuzzHandler(f *testing.F) {
 			require.True(t, json.Valid(out), "invalid JSON: %s", out)
 		default:
 			requireErrorShape(t, rec.Code, rec.Body.Bytes())
+		}
+	})
+}
+
+// FuzzJSONScanning checks the request decoder's JSON scanning against
+// encoding/json on valid JSON: string literals decode alike, arrays have the
+// same elements, token id arrays the same ids or error, and messages and
+// content parts the same fields.
+func FuzzJSONScanning(f *testing.F) {
+	for _, s := range []string{
+		`"a\u00e9\n\ud83d\ude00 \ud800x\"\\\/"`, "\"\xff\xfe\"", `[1, -0, null, 9223372036854775807, -9223372036854775808]`,
+		`[1,9223372036854775808]`, `[1.0]`, `[1e2, "a"]`, `[{"a":[1,"]"]}, [2], "}"]`, ` [ ] `,
+		`{"ROLE":"user","Content":[{"type":"text","text":"a"}],"name":null}`, `{"\u0072ole":"tool","role":null}`,
+		`{"role":5}`, `{"type":"text","TEXT":"b","type":null}`, `{"name":["x"]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		b = bytes.TrimSpace(b)
+		switch b[0] {
+		case '"':
+			var want string
+			require.NoError(t, json.Unmarshal(b, &want))
+			got, ok := unquote(b, nil)
+			require.True(t, ok)
+			require.Equal(t, want, string(got))
+		case '[':
+			var want []json.RawMessage
+			require.NoError(t, json.Unmarshal(b, &want))
+			var got []json.RawMessage
+			for _, elem := range elements(b) {
+				got = append(got, elem)
+			}
+			require.Equal(t, len(want), len(got))
+			for i := range want {
+				require.Equal(t, string(bytes.TrimSpace(want[i])), string(got[i]))
+			}
+			var wantIDs []int
+			wantErr := json.Unmarshal(b, &wantIDs)
+			in, err := decodeIDs(b, 0)
+			if wantErr != nil {
+				require.EqualError(t, err, wantErr.Error())
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, len(wantIDs), in.tokens)
+			require.Equal(t, wantIDs, in.ids)
+		case '{':
+			if msg, ok := decodeMessage(b); ok {
+				var want chatMessage
+				require.NoError(t, json.Unmarshal(b, &want))
+				require.Equal(t, want.Role, msg.Role)
+				require.Equal(t, string(want.Content), string(msg.Content))
+			}
+			if typ, text, ok := decodePart(b); ok {
+				var want contentPart
+				require.NoError(t, json.Unmarshal(b, &want))
+				require.Equal(t, want.Type, string(typ))
+				require.Equal(t, want.Text, string(text))
+			}
 		}
 	})
 }

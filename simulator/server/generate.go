@@ -104,7 +104,7 @@ func (s *Server) serveGeneration(w http.ResponseWriter, r *http.Request, chat bo
 
 func (s *Server) decodeJob(body []byte, chat bool) (*job, *APIError) {
 	if chat {
-		req, apiErr := DecodeChat(body)
+		req, apiErr := s.limits.decodeChat(body)
 		if apiErr != nil {
 			return nil, apiErr
 		}
@@ -114,7 +114,7 @@ func (s *Server) decodeJob(body []byte, chat bool) (*job, *APIError) {
 		}
 		return s.limits.chatJob(req, model)
 	}
-	req, apiErr := DecodeCompletion(body)
+	req, apiErr := s.limits.decodeCompletion(body)
 	if apiErr != nil {
 		return nil, apiErr
 	}

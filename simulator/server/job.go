@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"hash/fnv"
 	"math"
 
@@ -230,22 +229,27 @@ func (l limits) completionJob(req *CompletionRequest, model string) (*job, *APIE
 	if apiErr := s.validate(); apiErr != nil {
 		return nil, apiErr
 	}
-	inputs, apiErr := decodePrompt(req.Prompt)
+	inputs, apiErr := req.Prompt.inputs, req.Prompt.err
+	if apiErr == nil && inputs == nil {
+		apiErr = badRequest("prompt", "Field \"prompt\" is required.")
+	}
 	if apiErr != nil {
 		return nil, apiErr
 	}
 	prompts := make([]prompt, len(inputs))
 	for i, in := range inputs {
 		if in.isTokens {
-			if len(in.ids) == 0 {
+			if in.tokens == 0 {
 				return nil, badRequest("prompt", "Prompt %d is an empty list of token ids.", i)
 			}
-			for _, id := range in.ids {
-				if id < 0 {
-					return nil, badRequest("prompt", "Token id %d in prompt %d is out of vocabulary.", id, i)
-				}
+			if in.negative != nil {
+				return nil, badRequest("prompt", "Token id %d in prompt %d is out of vocabulary.", *in.negative, i)
 			}
-			prompts[i] = prompt{tokens: len(in.ids), hash: hashIDs(in.ids)}
+			prompts[i] = prompt{tokens: in.tokens}
+			if in.tokens >= l.maxModelLen {
+				continue // buildJob refuses it (its ids were not kept)
+			}
+			prompts[i].hash = hashIDs(in.ids)
 			if l.prefix != nil {
 				hashes := make([]uint64, len(in.ids))
 				for k, id := range in.ids {
@@ -259,7 +263,11 @@ func (l limits) completionJob(req *CompletionRequest, model string) (*job, *APIE
 		if tokens == 0 {
 			return nil, badRequest("prompt", "Prompt %d is empty; it must contain at least one token.", i)
 		}
-		prompts[i] = prompt{tokens: tokens, hash: hashText(in.text)}
+		prompts[i] = prompt{tokens: tokens}
+		if tokens >= l.maxModelLen {
+			continue // buildJob refuses it: do not hash it
+		}
+		prompts[i].hash = hashText(in.text)
 		if l.prefix != nil {
 			prompts[i].prefixGroup, prompts[i].prefixTokens = l.prefix.assign(tokenize.AppendHashes(make([]uint64, 0, tokens), in.text))
 		}
@@ -284,30 +292,26 @@ func (l limits) chatJob(req *ChatRequest, model string) (*job, *APIError) {
 	if apiErr := s.validate(); apiErr != nil {
 		return nil, apiErr
 	}
-	if len(req.Messages) == 0 {
+	if req.Messages.n == 0 {
 		return nil, badRequest("messages", "Field \"messages\" must contain at least one message.")
 	}
-	p := prompt{tokens: tokenize.ReplyPrimer}
+	if req.Messages.err != nil {
+		return nil, req.Messages.err
+	}
+	p := prompt{tokens: req.Messages.tokens}
+	if p.tokens >= l.maxModelLen {
+		return l.buildJob(true, model, s, []prompt{p}) // refused (its messages were not kept)
+	}
 	h := fnv.New64a()
 	var hashes []uint64 // the prompt's token hashes, for prefix groups
-	for i, m := range req.Messages {
-		switch m.Role {
-		case "system", "developer", "user", "assistant", "tool":
-		default:
-			return nil, badRequest(fmt.Sprintf("messages[%d].role", i), "Message %d has role %q; want one of system, developer, user, assistant, tool.", i, m.Role)
-		}
-		text, apiErr := decodeContent(i, m.Content)
-		if apiErr != nil {
-			return nil, apiErr
-		}
-		p.tokens += tokenize.MessageOverhead + tokenize.Count(text)
-		_, _ = h.Write([]byte(m.Role))
+	for _, m := range req.Messages.turns {
+		_, _ = h.Write([]byte(m.role))
 		_, _ = h.Write([]byte{0})
-		_, _ = h.Write([]byte(text))
+		_, _ = h.Write([]byte(m.text))
 		_, _ = h.Write([]byte{0})
 		if l.prefix != nil {
-			hashes = appendTemplateTokens(hashes, m.Role, tokenize.MessageOverhead)
-			hashes = tokenize.AppendHashes(hashes, text)
+			hashes = appendTemplateTokens(hashes, m.role, tokenize.MessageOverhead)
+			hashes = tokenize.AppendHashes(hashes, m.text)
 		}
 	}
 	if l.prefix != nil {

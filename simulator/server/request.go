@@ -1,31 +1,29 @@
 package server
 
-import "encoding/json"
-
 // CompletionRequest is the body of POST /v1/completions, as vLLM accepts it.
 // Fields saturn-sim does not model (logprobs, stop, logit_bias, ...) are
 // accepted and ignored, as vLLM ignores unknown fields.
 type CompletionRequest struct {
-	Model            string          `json:"model"`
-	Prompt           json.RawMessage `json:"prompt"` // string, []string, []int or [][]int
-	MaxTokens        *int            `json:"max_tokens"`
-	MinTokens        *int            `json:"min_tokens"`
-	N                *int            `json:"n"`
-	Stream           bool            `json:"stream"`
-	StreamOptions    *StreamOptions  `json:"stream_options"`
-	IgnoreEOS        bool            `json:"ignore_eos"`
-	Echo             bool            `json:"echo"`
-	Seed             *int64          `json:"seed"`
-	Temperature      *float64        `json:"temperature"`
-	TopP             *float64        `json:"top_p"`
-	PresencePenalty  *float64        `json:"presence_penalty"`
-	FrequencyPenalty *float64        `json:"frequency_penalty"`
+	Model            string         `json:"model"`
+	Prompt           Prompts        `json:"prompt"` // string, []string, []int or [][]int
+	MaxTokens        *int           `json:"max_tokens"`
+	MinTokens        *int           `json:"min_tokens"`
+	N                *int           `json:"n"`
+	Stream           bool           `json:"stream"`
+	StreamOptions    *StreamOptions `json:"stream_options"`
+	IgnoreEOS        bool           `json:"ignore_eos"`
+	Echo             bool           `json:"echo"`
+	Seed             *int64         `json:"seed"`
+	Temperature      *float64       `json:"temperature"`
+	TopP             *float64       `json:"top_p"`
+	PresencePenalty  *float64       `json:"presence_penalty"`
+	FrequencyPenalty *float64       `json:"frequency_penalty"`
 }
 
 // ChatRequest is the body of POST /v1/chat/completions.
 type ChatRequest struct {
 	Model               string         `json:"model"`
-	Messages            []ChatMessage  `json:"messages"`
+	Messages            ChatMessages   `json:"messages"`
 	MaxTokens           *int           `json:"max_tokens"`
 	MaxCompletionTokens *int           `json:"max_completion_tokens"`
 	MinTokens           *int           `json:"min_tokens"`
@@ -38,14 +36,6 @@ type ChatRequest struct {
 	TopP                *float64       `json:"top_p"`
 	PresencePenalty     *float64       `json:"presence_penalty"`
 	FrequencyPenalty    *float64       `json:"frequency_penalty"`
-}
-
-// ChatMessage is one message of a chat; Content is a string, null, or an array
-// of content parts of which only {"type":"text","text":"..."} is supported.
-type ChatMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-	Name    string          `json:"name"`
 }
 
 // StreamOptions are the OpenAI stream options.
