@@ -106,6 +106,7 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		{"fault-crash-after", func(o *Options) { o.FaultCrashAfter = -1 }},
 		{"startup-delay", func(o *Options) { o.StartupDelay = -time.Second }},
 		{"max-request-body-bytes", func(o *Options) { o.MaxRequestBodyBytes = 0 }},
+		{"body-read-timeout", func(o *Options) { o.BodyReadTimeout = -time.Second }},
 		{"log-level", func(o *Options) { o.LogLevel = "loud" }},
 		{"served-model-name", func(o *Options) { o.ServedModelNames = []string{""} }},
 	}
@@ -130,6 +131,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"--model-profile", "/does/not/exist.yaml"}, "--model-profile"},
 		{[]string{"--enable-prefix-caching", "--no-enable-prefix-caching"}, "--no-enable-prefix-caching"},
 		{[]string{"--block-size", "7"}, "--block-size"},
+		{[]string{"--body-read-timeout", "-1s"}, "flag --body-read-timeout: must not be negative"},
 		{[]string{"--bogus"}, "unknown flag"},
 		{[]string{"a", "b"}, "accepts at most 1 arg"},
 	}

@@ -45,6 +45,7 @@ type Options struct {
 	FaultCrashAfter     int64
 	FaultSlowStart      time.Duration
 	MaxRequestBodyBytes int64
+	BodyReadTimeout     time.Duration
 	ShutdownTimeout     time.Duration
 	LogLevel            string
 	ReplicaName         string
@@ -72,6 +73,7 @@ func NewOptions() *Options {
 		EnablePrefixCaching:  true,
 		Accelerator:          "H100",
 		MaxRequestBodyBytes:  server.DefaultMaxRequestBodyBytes,
+		BodyReadTimeout:      30 * time.Second,
 		ShutdownTimeout:      30 * time.Second,
 		LogLevel:             "info",
 	}
@@ -106,6 +108,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.FaultCrashAfter, "fault-crash-after", 0, "Exit with an error when generation request N+1 arrives (0: never).")
 	fs.DurationVar(&o.FaultSlowStart, "fault-slow-start", 0, "Hold generation requests arriving in this window after startup until it ends (a cold replica).")
 	fs.Int64Var(&o.MaxRequestBodyBytes, "max-request-body-bytes", o.MaxRequestBodyBytes, "Largest accepted request body; larger ones get 413.")
+	fs.DurationVar(&o.BodyReadTimeout, "body-read-timeout", o.BodyReadTimeout, "Longest time to read a request body, from the end of its headers; slower bodies get 408 (0: no limit).")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "On SIGTERM, how long to wait for in-flight requests before closing them.")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "Log level: debug, info, warn or error.")
 	fs.StringVar(&o.ReplicaName, "replica-name", o.ReplicaName, "Sent as the X-Saturn-Replica header of every response (the chart passes the pod name); defaults to $POD_NAME.")
@@ -160,6 +163,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxRequestBodyBytes < 1 {
 		bad("max-request-body-bytes", "must be positive, got %d", o.MaxRequestBodyBytes)
+	}
+	if o.BodyReadTimeout < 0 {
+		bad("body-read-timeout", "must not be negative (0 disables it), got %v", o.BodyReadTimeout)
 	}
 	if o.ShutdownTimeout < 0 {
 		bad("shutdown-timeout", "must not be negative, got %v", o.ShutdownTimeout)

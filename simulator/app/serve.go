@@ -169,7 +169,14 @@ func serve(ctx context.Context, o *Options, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("flag --host/--port: listening on %s: %w", addr, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	handler := srv.Handler()
+	if o.BodyReadTimeout > 0 {
+		handler = limitBodyReadTime(handler, o.BodyReadTimeout, clk)
+	}
+	// No WriteTimeout: responses stream for minutes. Bodies get their own
+	// deadline from the end of the headers (ReadTimeout would count from the
+	// start of the request; ReadHeaderTimeout does not cover bodies).
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	log.Info("listening", "address", ln.Addr().String(), "model", o.Model, "served_model_names", strings.Join(names, ","),
@@ -223,4 +230,40 @@ func prefixBlockSize(cfg engine.Config, noLatency bool) int {
 		return 0
 	}
 	return cfg.BlockSize
+}
+
+// limitBodyReadTime gives every request body d to arrive, from when its
+// handler starts: a read past that fails (the server answers 408 and closes
+// the connection). The deadline is lifted once the body has been read (as
+// net/http also does when it starts watching the connection for the client
+// going away), so responses stream as long as they need and the connection
+// is kept alive for the next request, whose headers have their own deadline.
+func limitBodyReadTime(h http.Handler, d time.Duration, clk clock.Clock) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(clk.Now().Add(d)); err == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline when the body ends.
+type deadlineBody struct {
+	io.ReadCloser
+	rc     *http.ResponseController
+	lifted bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.lifted {
+		b.lifted = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }

@@ -32,6 +32,8 @@ func errorType(status int) string {
 		return "NotFoundError"
 	case http.StatusMethodNotAllowed:
 		return "MethodNotAllowed"
+	case http.StatusRequestTimeout:
+		return "RequestTimeout"
 	case http.StatusRequestEntityTooLarge:
 		return "RequestEntityTooLarge"
 	case http.StatusUnsupportedMediaType:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -20,7 +21,8 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 const maxPooledBuffer = 1 << 20
 
 // readBody reads at most the configured number of bytes into buf (a pooled
-// buffer), growing it as needed.
+// buffer), growing it as needed. A read past the connection's read deadline
+// (--body-read-timeout) is a 408.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, *APIError) {
 	limit := s.cfg.MaxRequestBodyBytes
 	if r.ContentLength > limit {
@@ -43,6 +45,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				return nil, newError(http.StatusRequestEntityTooLarge, "", "The request body exceeds the limit of %d bytes (--max-request-body-bytes).", limit)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return nil, newError(http.StatusRequestTimeout, "", "Reading the request body took too long (--body-read-timeout); %d bytes arrived.", len(buf))
 			}
 			return nil, badRequest("", "Reading the request body failed: %v.", err)
 		}
