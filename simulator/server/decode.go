@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -266,9 +267,9 @@ func parseID(b []byte) (int, bool) {
 		v = v*10 + uint64(c-'0')
 	}
 	switch {
-	case neg && v <= 1<<63:
-		return int(-v), true
-	case !neg && v < 1<<63:
+	case neg && v <= math.MaxInt+1:
+		return int(-int64(v)), true
+	case !neg && v <= math.MaxInt:
 		return int(v), true
 	}
 	return 0, false
