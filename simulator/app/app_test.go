@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -322,4 +323,34 @@ func TestSharedSystemPromptHitsThePrefixCache(t *testing.T) {
 	}
 	assert.Positive(t, values["vllm:prefix_cache_queries_total"])
 	assert.GreaterOrEqual(t, values["vllm:prefix_cache_hits_total"], 200.0, "the second request hits the shared system prompt's blocks")
+}
+
+// --enable-prompt-tokens-details reaches the server: the repeat of a prompt
+// reports its cached tokens; without the flag the details stay null.
+func TestEnablePromptTokensDetailsFlag(t *testing.T) {
+	system := strings.Repeat("You are a careful assistant that answers briefly and politely. ", 20)
+	details := func(enabled bool) []string {
+		o := NewOptions()
+		o.EnablePromptTokensDetails = enabled
+		r := startServe(t, o)
+		var out []string
+		for range 2 {
+			status, body := post(t, r.url+"/v1/chat/completions",
+				`{"messages":[{"role":"system","content":"`+system+`"},{"role":"user","content":"Hi"}],"max_tokens":2,"ignore_eos":true}`)
+			require.Equal(t, http.StatusOK, status, body)
+			var resp struct {
+				Usage struct {
+					Details json.RawMessage `json:"prompt_tokens_details"`
+				} `json:"usage"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &resp), body)
+			out = append(out, string(resp.Usage.Details))
+		}
+		return out
+	}
+	on := details(true)
+	assert.Equal(t, "null", on[0], "the first request misses the cache")
+	assert.Contains(t, on[1], `"cached_tokens":`, "the repeat reports what the prefix cache served")
+	assert.NotContains(t, on[1], `"cached_tokens":0`)
+	assert.Equal(t, []string{"null", "null"}, details(false))
 }

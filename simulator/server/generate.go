@@ -263,12 +263,34 @@ func (g *generation) record(updates []update, now time.Time) {
 			obs.E2E = now.Sub(g.arrival)
 			obs.PromptTokens = st.seq.promptTokens
 			obs.GenerationTokens = st.sent
+			obs.N = g.job.n
 			m.ObserveFinished(obs)
+			if g.job.n > 1 {
+				g.observeSampling(m, st.seq.index/g.job.n)
+			}
 			if g.s.cfg.CountTokens {
 				m.AddTokens(st.seq.promptTokens, st.sent)
 			}
 		}
 	}
+}
+
+// observeSampling records vllm:request_params_n and
+// vllm:request_max_num_generation_tokens once for prompt p of a request of
+// n > 1 samples, when its last sample finished (as vLLM's ParentRequest).
+func (g *generation) observeSampling(m *vllmmetrics.Metrics, p int) {
+	longest := 0
+	for i := range g.seqs {
+		st := &g.seqs[i]
+		if st.seq.index/g.job.n != p {
+			continue
+		}
+		if !st.done {
+			return
+		}
+		longest = max(longest, st.sent)
+	}
+	m.ObserveParallelSampling(g.job.n, longest)
 }
 
 // wait blocks until a stream changed or the client went away.

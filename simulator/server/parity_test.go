@@ -186,3 +186,52 @@ func TestParityMetricsMatchUsage(t *testing.T) {
 	maxGen := one("vllm:request_max_num_generation_tokens").GetHistogram()
 	assert.InDelta(t, float64(completion), maxGen.GetSampleSum(), 0, "n = 1: the longest sample is the only one")
 }
+
+// A request of n samples is one request for vllm:request_params_n and
+// vllm:request_max_num_generation_tokens, observed when its last sample ends.
+func TestParallelSamplingObservedOncePerPrompt(t *testing.T) {
+	ts := newEngineServer(t)
+	status, body := ts.post(t, "/v1/completions", `{"prompt":[`+ids(1, 40)[1:]+`,"n":3,"max_tokens":6,"ignore_eos":true}`)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	families := scrape(t, ts)
+	n := families["vllm:request_params_n"].GetMetric()[0].GetHistogram()
+	assert.Equal(t, uint64(1), n.GetSampleCount(), "one request")
+	assert.InDelta(t, 3, n.GetSampleSum(), 0)
+	maxGen := families["vllm:request_max_num_generation_tokens"].GetMetric()[0].GetHistogram()
+	assert.Equal(t, uint64(1), maxGen.GetSampleCount())
+	assert.InDelta(t, 6, maxGen.GetSampleSum(), 0, "the longest of the three samples")
+	success := families["vllm:e2e_request_latency_seconds"].GetMetric()[0].GetHistogram()
+	assert.Equal(t, uint64(3), success.GetSampleCount(), "every sample is still a finished sequence")
+}
+
+// The final usage chunk of a stream carries prompt_tokens_details as the
+// non-streaming answer does.
+func TestStreamUsageHasPromptTokensDetails(t *testing.T) {
+	ts := newEngineServer(t, func(c *Config) { c.EnablePromptTokensDetails = true })
+	prompt := ids(2000, 2300)
+	for i := range 2 {
+		status, body := ts.post(t, "/v1/completions", `{"prompt":`+prompt+`,"max_tokens":4,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}`)
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		var last detailedUsage
+		found := false
+		for _, line := range strings.Split(string(body), "\n") {
+			data, ok := strings.CutPrefix(line, "data: ")
+			if !ok || data == "[DONE]" {
+				continue
+			}
+			var chunk struct {
+				Usage *detailedUsage `json:"usage"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(data), &chunk), data)
+			if chunk.Usage != nil {
+				last, found = *chunk.Usage, true
+			}
+		}
+		require.True(t, found, "no usage chunk in %s", body)
+		if i == 0 {
+			assert.Equal(t, -1, last.cached(t), "the first request misses the cache")
+		} else {
+			assert.Equal(t, 288, last.cached(t), "the repeat finds 18 blocks of 16 cached")
+		}
+	}
+}

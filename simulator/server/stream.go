@@ -81,7 +81,7 @@ func (g *generation) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	buf = buf[:0]
 	if g.job.includeUsage {
-		buf = appendUsageChunk(buf, hdr, g.usage())
+		buf = appendUsageChunk(buf, hdr, g.finalUsage())
 	}
 	buf = append(buf, doneEvent...)
 	_, _ = w.Write(buf)
