@@ -38,17 +38,17 @@ const (
 // the variant's start-up time (its 95th percentile). The schedule is then
 // replayed through the same twin (router, prefixes, faults, start-up times)
 // and corrected where the replay shows it short or slack: a minute whose
-// arrivals miss the SLO-attainment target gets a replica more (and the minute
-// before it too when the miss persists), and once the target holds, every
-// minute whose arrivals met it with half the allowed misses to spare gives
-// one back, as long as the target
-// keeps holding. Minutes whose misses more replicas do not reduce (prompts
-// too long for the TTFT objective) are left alone. The best schedule that
-// reaches the target is kept, else the replay that came closest.
+// arrivals miss the SLO-attainment target gets a replica more (the minute
+// before it instead when that did not help), and once the target holds,
+// every minute whose arrivals met it with half the allowed misses to spare
+// gives one back, as long as the target keeps holding. The cheapest schedule
+// that reached the target is kept, else the replay that came closest.
 //
 // The target is the scenario's lowest sloAttainment minShare, 99% when it
 // states none; whatever the target, the plan serves every request a replica
-// accepts (none lost or timed out in the router). seed is the run's seed override (0: the scenario's).
+// accepts (none lost or timed out in the router). seed is the run's seed
+// override (0: the scenario's). The plan does not depend on the analyzer:
+// it is sized once per scenario and seed in a process.
 func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed uint64) (*record.Plan, error) {
 	if len(rec.Requests) == 0 || len(sc.Spec.Variants) == 0 {
 		return nil, nil //nolint:nilnil // no traffic, no plan
