@@ -56,7 +56,7 @@ func benchYardstick(b *testing.B, name string) {
 		replays = rec.Plan.Replays
 	}
 	b.ReportMetric((full-bare).Seconds()/bare.Seconds(), "yardstick-wall/run-wall")
-	b.ReportMetric((full - bare).Seconds()/float64(b.N), "yardstick-s/op")
+	b.ReportMetric((full-bare).Seconds()/float64(b.N), "yardstick-s/op")
 	b.ReportMetric(float64(replays), "replays")
 }
 
