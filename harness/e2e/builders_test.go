@@ -143,6 +143,10 @@ func TestChartValues(t *testing.T) {
 	assert.Equal(t, "20s", def["scaleDownStabilizationWindow"])
 	assert.Equal(t, "0s", def["scaleUpStabilizationWindow"], "the scenario's defaulted window is passed")
 	assert.NotContains(t, prom, "allowHTTP", "plain HTTP is never enabled")
+	assert.Equal(t, scenario.AnalyzerCapacity, def["analyzer"], "the scenario's analyzer reaches the controller's ConfigMap")
+	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerWVAv1
+	assert.Equal(t, scenario.AnalyzerWVAv1, e.ControllerValues(sc)["wva"].(map[string]any)["capacityScaling"].(map[string]any)["default"].(map[string]any)["analyzer"])
+	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerCapacity
 
 	vv := e.VariantValues(sc, sc.Spec.Variants[1])
 	assert.Equal(t, "32", vv["va"].(map[string]any)["variantCost"])
@@ -190,6 +194,7 @@ func TestChartRendersVariantValues(t *testing.T) {
 				assert.Contains(t, string(out), "kind: VariantAutoscaling")
 			} else {
 				assert.Contains(t, string(out), "https://prometheus.monitoring.svc:9090")
+				assert.Contains(t, string(out), "analyzer: capacity", "the saturation ConfigMap names the scenario's analyzer")
 			}
 		})
 	}

@@ -26,6 +26,10 @@ func (e *Env) ControllerValues(sc *scenario.Scenario) map[string]any {
 		caCert = string(e.TLS.CACert)
 	}
 	thresholds := map[string]any{}
+	// The scenario's analyzer, as the twin runs it (and as the record says).
+	if a.Analyzer != "" {
+		thresholds["analyzer"] = a.Analyzer
+	}
 	put := func(k string, v *float64) {
 		if v != nil {
 			thresholds[k] = *v
