@@ -45,34 +45,32 @@ func DeploymentName(sc *scenario.Scenario, v scenario.Variant) string {
 // router the load Job targets (kube-proxy spreads connections over ready pods).
 func ServiceName(sc *scenario.Scenario) string { return ModelSlug(sc.Spec.Model.Name) }
 
-// simArgs are saturn-sim's flags for variant v.
+// simArgs are saturn-sim's flags for variant v: the engine settings the twin
+// runs it with (scenario.Spec.EngineFor: the model's, overridden by the variant's).
 func simArgs(sc *scenario.Scenario, v scenario.Variant) []string {
-	eng := sc.Spec.Model.Engine
+	eng := sc.Spec.EngineFor(v)
 	args := []string{
 		"--model", sc.Spec.Model.Name,
 		"--accelerator", v.Accelerator,
 		"--port", strconv.Itoa(SimulatorPort),
 		"--seed", strconv.FormatUint(sc.Spec.Seed, 10),
 	}
-	intFlag := func(name string, variant, model int) {
-		if variant != 0 {
-			model = variant
-		}
-		if model != 0 {
-			args = append(args, name, strconv.Itoa(model))
+	intFlag := func(name string, n int) {
+		if n != 0 {
+			args = append(args, name, strconv.Itoa(n))
 		}
 	}
-	intFlag("--max-num-seqs", v.Engine.MaxNumSeqs, eng.MaxNumSeqs)
-	intFlag("--max-num-batched-tokens", v.Engine.MaxNumBatchedTokens, eng.MaxNumBatchedTokens)
-	intFlag("--tensor-parallel-size", v.Engine.TensorParallelSize, eng.TensorParallelSize)
-	intFlag("--block-size", v.Engine.BlockSize, eng.BlockSize)
-	intFlag("--max-model-len", v.Engine.MaxModelLen, eng.MaxModelLen)
-	util := eng.GPUMemoryUtilization
-	if v.Engine.GPUMemoryUtilization != 0 {
-		util = v.Engine.GPUMemoryUtilization
+	intFlag("--max-num-seqs", eng.MaxNumSeqs)
+	intFlag("--max-num-batched-tokens", eng.MaxNumBatchedTokens)
+	intFlag("--tensor-parallel-size", eng.TensorParallelSize)
+	intFlag("--block-size", eng.BlockSize)
+	intFlag("--max-model-len", eng.MaxModelLen)
+	if eng.GPUMemoryUtilization != 0 {
+		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(eng.GPUMemoryUtilization, 'g', -1, 64))
 	}
-	if util != 0 {
-		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(util, 'g', -1, 64))
+	// Prefix caching is on by default in vLLM V1, saturn-sim and the twin.
+	if p := eng.EnablePrefixCaching; p != nil && !*p {
+		args = append(args, "--no-enable-prefix-caching")
 	}
 	if d := v.Startup.WeightsLoading.Expected(); d > 0 {
 		args = append(args, "--startup-delay", d.String())
