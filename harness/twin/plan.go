@@ -25,7 +25,10 @@ const (
 	planStep = time.Minute
 	// planReplays bounds how many times the schedule is replayed while it is
 	// sized: the cost of a plan is at most this many scripted runs.
-	planReplays = 10
+	planReplays = 8
+	// planMinGain: trimming stops once a replay that holds the target saves
+	// less than this share of the best schedule's GPU-hours.
+	planMinGain = 0.01
 	// planLeadQuantile is the share of start-ups the plan's lead covers.
 	planLeadQuantile = 0.95
 )
@@ -41,8 +44,9 @@ const (
 // arrivals miss the SLO-attainment target gets a replica more (the minute
 // before it instead when that did not help), and once the target holds,
 // every minute whose arrivals met it with half the allowed misses to spare
-// gives one back, as long as the target keeps holding. The cheapest schedule
-// that reached the target is kept, else the replay that came closest.
+// gives one back, as long as the target keeps holding and a trim saves 1% or
+// more; at most 8 replays. The cheapest schedule that reached the target is
+// kept, else the replay that came closest.
 //
 // The target is the scenario's lowest sloAttainment minShare, 99% when it
 // states none; whatever the target, the plan serves every request a replica
@@ -296,9 +300,15 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 		changed := false
 		switch {
 		case rp.reached:
-			if best == nil || rp.sum.GPUHours < best.sum.GPUHours {
-				best = rp
+			if best != nil && rp.sum.GPUHours > (1-planMinGain)*best.sum.GPUHours {
+				// The last trim saved (almost) nothing: stop there (nothing
+				// changes, so the loop ends).
+				if rp.sum.GPUHours < best.sum.GPUHours {
+					best = rp
+				}
+				break
 			}
+			best = rp
 			// Give back a replica wherever the minute's arrivals met the SLO
 			// with half the misses the target allows to spare.
 			for k := range next {
