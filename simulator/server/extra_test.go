@@ -41,16 +41,7 @@ func TestEngineRejectionIsA400(t *testing.T) {
 	m, err := vllmmetrics.Register(reg, testModel, 4096, vllmmetrics.CacheConfig{})
 	require.NoError(t, err)
 	drv := realtime.New(&realtimetest.FixedStep{Step: time.Millisecond, MaxRunning: 1, AddErr: engine.ErrExceedsKVCache}, realtime.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = drv.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	runDriver(t, drv)
 	ts := newServerWith(t, drv, false, reg, m)
 	status, body := ts.post(t, "/v1/completions", `{"prompt":[1,2,3],"max_tokens":4}`)
 	require.Equal(t, http.StatusBadRequest, status)

@@ -42,6 +42,13 @@ func newPacedServer(t testing.TB, step time.Duration, maxRunning int, mutate ...
 	m, err := vllmmetrics.Register(reg, testModel, 4096, vllmmetrics.CacheConfig{BlockSize: 16, NumGPUBlocks: 100})
 	require.NoError(t, err)
 	drv := realtime.New(&realtimetest.FixedStep{Step: step, MaxRunning: maxRunning}, realtime.Options{OnStats: m.SetFromStats})
+	runDriver(t, drv)
+	return newServerWith(t, drv, false, reg, m, mutate...)
+}
+
+// runDriver runs drv until the test ends.
+func runDriver(t testing.TB, drv *realtime.Driver) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -52,7 +59,6 @@ func newPacedServer(t testing.TB, step time.Duration, maxRunning int, mutate ...
 		cancel()
 		<-done
 	})
-	return newServerWith(t, drv, false, reg, m, mutate...)
 }
 
 func newServer(t testing.TB, b Backend, count bool, mutate ...func(*Config)) *testServer {

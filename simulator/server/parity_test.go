@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,16 +34,7 @@ func newEngineServer(t *testing.T, mutate ...func(*Config)) *testServer {
 	m, err := vllmmetrics.Register(reg, testModel, 4096, vllmmetrics.FromEngineCache(eng.CacheConfig()))
 	require.NoError(t, err)
 	drv := realtime.New(eng, realtime.Options{OnStats: m.SetFromStats})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = drv.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	runDriver(t, drv)
 	mutate = append([]func(*Config){func(c *Config) { c.PrefixBlockSize = eng.CacheConfig().BlockSize }}, mutate...)
 	return newServerWith(t, drv, false, reg, m, mutate...)
 }
