@@ -21,12 +21,19 @@ const (
 	QueryScaleFromZero = "scale_from_zero"
 )
 
-// DefaultScaleFromZeroQuery reads the llm-d EPP flow-control queue: the new
-// llm_d_epp_flow_control_queue_size where it is exported, else the deprecated
-// inference_extension_flow_control_queue_size ("or" keeps the left side for label sets
-// present in both). Both are gauges labelled with target_model_name.
-const DefaultScaleFromZeroQuery = `sum by (namespace, target_model_name) (llm_d_epp_flow_control_queue_size)` +
-	` or sum by (namespace, target_model_name) (inference_extension_flow_control_queue_size)`
+// The llm-d endpoint picker's flow-control queue gauges (labelled with
+// target_model_name): the current name and the deprecated one. saturn's router and the
+// twin export EPPQueueMetric.
+const (
+	EPPQueueMetric           = "llm_d_epp_flow_control_queue_size"
+	DeprecatedEPPQueueMetric = "inference_extension_flow_control_queue_size"
+)
+
+// DefaultScaleFromZeroQuery reads the llm-d EPP flow-control queue: EPPQueueMetric where
+// it is exported, else DeprecatedEPPQueueMetric ("or" keeps the left side for label sets
+// present in both).
+const DefaultScaleFromZeroQuery = `sum by (namespace, target_model_name) (` + EPPQueueMetric + `)` +
+	` or sum by (namespace, target_model_name) (` + DeprecatedEPPQueueMetric + `)`
 
 // DefaultScaleFromZeroModelLabel is the label of DefaultScaleFromZeroQuery naming the model.
 const DefaultScaleFromZeroModelLabel = "target_model_name"

@@ -2,12 +2,14 @@ package router
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/saturn-autoscaler/saturn/controller/collector"
 )
 
 // QueueSizeMetric is llm-d's endpoint-picker flow-control queue gauge; the
 // controller's default scale-from-zero query sums it by namespace and
 // target_model_name.
-const QueueSizeMetric = "llm_d_epp_flow_control_queue_size"
+const QueueSizeMetric = collector.EPPQueueMetric
 
 type metrics struct {
 	queueSize *prometheus.GaugeVec

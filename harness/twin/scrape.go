@@ -32,7 +32,7 @@ const (
 	famGenTotal     = vllmmetrics.NameGenerationTokensTotal
 	// famEPPQueue is llm-d's endpoint-picker flow-control queue gauge, the
 	// collector's default scale-from-zero signal.
-	famEPPQueue = "llm_d_epp_flow_control_queue_size"
+	famEPPQueue = collector.EPPQueueMetric
 )
 
 // scrapeJob is the job label of the replicas' scrape target.
