@@ -3,6 +3,8 @@ package scenario
 import (
 	"fmt"
 	"time"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
 )
 
 // Default values applied by Default (and so by Load).
@@ -126,24 +128,24 @@ func defaultDurationDist(d *DurationDist, value time.Duration) {
 
 func defaultAutoscaler(a *Autoscaler) {
 	if a.Analyzer == "" {
-		a.Analyzer = AnalyzerCapacity
+		a.Analyzer = config.DefaultAnalyzer
 	}
 	if a.Interval == 0 {
 		a.Interval = DefaultInterval
 	}
 	t := &a.Thresholds
-	// WVA v0.5.1's wva-saturation-scaling-config defaults.
+	// The controller's defaults (WVA v0.5.1's wva-saturation-scaling-config).
 	if t.KVCacheThreshold == nil {
-		t.KVCacheThreshold = ptr(0.80)
+		t.KVCacheThreshold = ptr(config.DefaultKvCacheThreshold)
 	}
 	if t.QueueLengthThreshold == nil {
-		t.QueueLengthThreshold = ptr(5.0)
+		t.QueueLengthThreshold = ptr(config.DefaultQueueLengthThreshold)
 	}
 	if t.KVSpareTrigger == nil {
-		t.KVSpareTrigger = ptr(0.1)
+		t.KVSpareTrigger = ptr(config.DefaultKvSpareTrigger)
 	}
 	if t.QueueSpareTrigger == nil {
-		t.QueueSpareTrigger = ptr(3.0)
+		t.QueueSpareTrigger = ptr(config.DefaultQueueSpareTrigger)
 	}
 	if a.Stabilization.ScaleUp == nil {
 		a.Stabilization.ScaleUp = ptr(time.Duration(0))

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/harness/route"
 )
 
@@ -142,8 +143,8 @@ type Startup struct {
 
 // Analyzer names.
 const (
-	AnalyzerCapacity = "capacity"
-	AnalyzerWVAv1    = "wva-v1"
+	AnalyzerCapacity = config.AnalyzerCapacity
+	AnalyzerWVAv1    = config.AnalyzerWVAV1
 )
 
 // Actuation modes.
