@@ -58,10 +58,10 @@ func TestPlanIsItsReplay(t *testing.T) {
 	other, err := Run(context.Background(), sc, Options{})
 	require.NoError(t, err)
 	require.Equal(t, p, other.Plan)
-	// A different seed is different traffic: a different plan.
+	// A different seed is different traffic: a plan measured anew.
 	reseeded, err := Run(context.Background(), sc, Options{Seed: 99})
 	require.NoError(t, err)
-	require.NotEqual(t, p.Replicas, reseeded.Plan.Replicas)
+	require.NotEqual(t, p.Attainment, reseeded.Plan.Attainment)
 }
 
 func TestScriptRefusesAnUnknownVariant(t *testing.T) {

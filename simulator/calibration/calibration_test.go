@@ -52,13 +52,44 @@ func TestCalibration(t *testing.T) {
 		bwRatio := bw["H100"] / bw[name]
 		assert.True(t, slowdown > 0.8*bwRatio && slowdown <= 1.02*bwRatio, "%s batch-1 slowdown %.2f vs bandwidth ratio %.2f", name, slowdown, bwRatio)
 	}
-	// A saturated batch is compute-bound: capacity ratios stay within the
-	// datasheet BF16 ratio times the efficiency ratio.
-	peak := r.Accelerators[0].BF16TFLOPS * r.Accelerators[0].Efficiency.DecodeCompute
+	// A saturated batch is compute-bound with memory traffic overlapping it
+	// and fixed per-step overheads diluting both: capacity ratios stay at or
+	// below the larger of the achieved-peak (BF16 x matmul efficiency) and
+	// achieved-bandwidth ratios, and above a third of the smaller.
+	h100 := r.Accelerators[0]
 	for _, a := range r.Accelerators[1:] {
 		ratio := r.Saturated["H100"].OutputTokensPerSec / r.Saturated[a.Name].OutputTokensPerSec
-		assert.LessOrEqual(t, ratio, 1.05*peak/(a.BF16TFLOPS*a.Efficiency.DecodeCompute), "%s capacity ratio %.2f", a.Name, ratio)
+		byCompute := h100.BF16TFLOPS * h100.Efficiency.MatmulCompute / (a.BF16TFLOPS * a.Efficiency.MatmulCompute)
+		byMemory := h100.MemoryBandwidthGBps * h100.Efficiency.MemoryBandwidth / (a.MemoryBandwidthGBps * a.Efficiency.MemoryBandwidth)
+		assert.True(t, ratio >= min(byCompute, byMemory)/3 && ratio <= 1.05*max(byCompute, byMemory),
+			"%s capacity ratio %.2f outside [%.2f, %.2f]", a.Name, ratio, min(byCompute, byMemory), max(byCompute, byMemory))
 	}
+	// Published figures under load on A100 and L40S, within 20%.
+	one := r.Sweep[0]
+	assert.InEpsilon(t, A100Sweep.Points[0].TPOT.Seconds(), one.TPOTMean.Seconds(), 0.20, "A100 40GB TPOT at one request: simulated %v", one.TPOTMean)
+	gain := r.Sweep[1].OutputTokensPerSec / one.OutputTokensPerSec
+	assert.InEpsilon(t, A100Sweep.Points[1].OutputTokS/A100Sweep.Points[0].OutputTokS, gain, 0.20, "A100 40GB throughput gain at concurrency 8: simulated %.2f", gain)
+	for i, sr := range SaturatedRatios {
+		assert.InEpsilon(t, sr.Ratio, r.Ratios[i].Ratio, 0.20, "%s/%s saturated throughput ratio: simulated %.2f", sr.Fast, sr.Slow, r.Ratios[i].Ratio)
+	}
+	// Under Poisson load every accelerator keeps up at the lowest rate, and
+	// latency and occupancy grow with the rate.
+	for _, a := range r.Accelerators {
+		load := r.Load[a.Name]
+		offered := PoissonRates[0] * float64(PoissonWorkload(PoissonRates[0]).OutputMin)
+		assert.InEpsilon(t, offered, load[0].OutputTokensPerSec, 0.10, "%s keeps up with %g req/s", a.Name, PoissonRates[0])
+		for i := 1; i < len(load); i++ {
+			if keptUp := load[i].OutputTokensPerSec > 0.9*PoissonRates[i]*float64(PoissonWorkload(PoissonRates[i]).OutputMin); keptUp {
+				assert.Greater(t, load[i].TPOTMean, load[i-1].TPOTMean, "%s ITL grows with the rate", a.Name)
+			}
+			assert.Greater(t, load[i].TTFTP50, load[i-1].TTFTP50, "%s TTFT grows with the rate", a.Name)
+			assert.Greater(t, load[i].MeanInFlight, load[i-1].MeanInFlight, "%s occupancy grows with the rate", a.Name)
+		}
+	}
+	// The issue this model answers: 16 req/s of 256/256 on an A100 is within
+	// its capacity (about 4,100 output tok/s offered, as many prompt tokens).
+	a100 := r.Load["A100"][2]
+	assert.InEpsilon(t, 16*256.0, a100.OutputTokensPerSec, 0.10, "A100 keeps up with 16 req/s")
 	// "H100 gives about twice the throughput of A100" (at moderate load).
 	twice := r.Bench["H100"][2].OutputTokensPerSec / r.Bench["A100"][2].OutputTokensPerSec
 	assert.True(t, twice > 1.5 && twice < 2.6, "H100/A100 throughput at concurrency 16: %.2f", twice)

@@ -10,12 +10,16 @@ import (
 	"github.com/saturn-autoscaler/saturn/simulator/profiles"
 )
 
-// Workload is a closed-loop benchmark: Concurrency clients send Requests
-// requests in total, each starting its next one when the previous finishes.
-// Prompt and output lengths are drawn uniformly from their ranges.
+// Workload is a benchmark client. Closed loop (Rate 0): Concurrency clients
+// send Requests requests in total, each starting its next one when the
+// previous finishes. Open loop (Rate > 0): Requests requests arrive as a
+// Poisson process of Rate per second, whatever the server does, as
+// `vllm bench serve --request-rate` sends them. Prompt and output lengths
+// are drawn uniformly from their ranges.
 type Workload struct {
 	Name                 string
 	Concurrency          int
+	Rate                 float64
 	Requests             int
 	PromptMin, PromptMax int
 	OutputMin, OutputMax int
@@ -29,6 +33,9 @@ type Result struct {
 	OutputTokensPerSec float64
 	RequestsPerSec     float64
 	Preemptions        int64
+	// MeanInFlight is the time-average number of requests in the server
+	// (queued or running), by Little's law: total latency / elapsed.
+	MeanInFlight float64
 }
 
 // Simulate runs w against one replica of model m on accelerator a (the
@@ -44,7 +51,7 @@ func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("simulating %s on %s: %w", m.Name, a.Name, err)
 	}
-	if w.Concurrency < 1 || w.Requests < w.Concurrency || w.PromptMin < 1 || w.PromptMax < w.PromptMin || w.OutputMin < 2 || w.OutputMax < w.OutputMin {
+	if w.Rate < 0 || (w.Rate == 0 && (w.Concurrency < 1 || w.Requests < w.Concurrency)) || w.Requests < 1 || w.PromptMin < 1 || w.PromptMax < w.PromptMin || w.OutputMin < 2 || w.OutputMax < w.OutputMin {
 		return Result{}, fmt.Errorf("simulating workload %q: concurrency, request count and length ranges are inconsistent: %+v", w.Name, w)
 	}
 	rng := rand.New(rand.NewPCG(w.Seed, 0x5a7))
@@ -59,9 +66,19 @@ func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
 		sent++
 		return e.Add(at, r)
 	}
-	for range w.Concurrency {
-		if err := send(start); err != nil {
-			return Result{}, err
+	// Open loop: the arrival times, drawn up front.
+	var arrivals []time.Time
+	if w.Rate > 0 {
+		at := start
+		for range w.Requests {
+			arrivals = append(arrivals, at)
+			at = at.Add(time.Duration(rng.ExpFloat64() / w.Rate * float64(time.Second)))
+		}
+	} else {
+		for range w.Concurrency {
+			if err := send(start); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	var (
@@ -69,13 +86,21 @@ func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
 		tokens     int
 		last       time.Time
 		events     []engine.Event
+		inServer   time.Duration
 	)
-	for !e.Idle() {
+	for !e.Idle() || len(arrivals) > 0 {
 		next, ok := e.NextEventTime()
-		if !ok {
+		if len(arrivals) > 0 && (!ok || !arrivals[0].After(next)) {
+			events = e.AdvanceInto(events[:0], arrivals[0])
+			if err := send(arrivals[0]); err != nil {
+				return Result{}, err
+			}
+			arrivals = arrivals[1:]
+		} else if !ok {
 			return Result{}, fmt.Errorf("simulating workload %q: engine stalled with %d requests in flight", w.Name, e.Requests())
+		} else {
+			events = e.AdvanceInto(events[:0], next)
 		}
-		events = e.AdvanceInto(events[:0], next)
 		for _, ev := range events {
 			if ev.Kind != engine.EventFinished {
 				continue
@@ -85,7 +110,8 @@ func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
 			tpot = append(tpot, s.Finished.Sub(s.FirstToken)/time.Duration(s.OutputTokens-1))
 			tokens += s.OutputTokens
 			last = s.Finished
-			if sent < w.Requests {
+			inServer += s.Finished.Sub(s.Arrival)
+			if w.Rate == 0 && sent < w.Requests {
 				if err := send(ev.Time); err != nil {
 					return Result{}, err
 				}
@@ -101,6 +127,7 @@ func SimulateConfig(cfg engine.Config, w Workload) (Result, error) {
 		OutputTokensPerSec: float64(tokens) / elapsed,
 		RequestsPerSec:     float64(len(ttft)) / elapsed,
 		Preemptions:        e.Stats().Preemptions,
+		MeanInFlight:       inServer.Seconds() / elapsed,
 	}, nil
 }
 

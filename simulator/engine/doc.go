@@ -52,10 +52,15 @@
 //
 // # Step time
 //
-// A step's compute time is (2 x params x tokens + 4 x layers x heads x head
-// dim x attended pairs) / TP divided by the BF16 peak times the prefill or
-// decode efficiency (prefill and decode tokens separately); its memory time
-// is (weights/TP + KV bytes read) / (bandwidth x efficiency). The step lasts
+// A step is a roofline with an efficiency per regime. Its compute time is
+// the matrix multiplications, 2 x params/TP x tokens for every token of the
+// step (vLLM runs a step's prefill and decode tokens through the same GEMMs)
+// plus prefill attention (4 x layers x heads x head dim / TP x attended
+// pairs), at BF16 peak x the matmul efficiency, and decode attention (the
+// same per pair) at BF16 peak x the decode-attention efficiency; its memory
+// time is (weights/TP + KV bytes read) / (bandwidth x efficiency). A small
+// batch is memory-bound (the weights dominate), a large one compute-bound
+// (the GEMMs dominate), with no change of coefficients. The step lasts
 // max(compute, memory) + (1 - overlap) x min(compute, memory) + per-step
 // overhead + layers x per-layer overhead, plus the per-prefill-step overhead
 // when it carries prefill tokens, plus, with tensor parallelism, two ring

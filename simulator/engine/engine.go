@@ -98,8 +98,8 @@ func New(cfg Config) (*Engine, error) {
 	e.cm = costModel{
 		linearFLOPsPerToken: 2 * m.Params / tp,
 		attnFLOPsPerPair:    4 * float64(m.Layers) * float64(m.AttentionHeads) * float64(m.HeadDim) / tp,
-		prefillFLOPS:        acc.BF16TFLOPS * 1e12 * acc.Efficiency.PrefillCompute,
-		decodeFLOPS:         acc.BF16TFLOPS * 1e12 * acc.Efficiency.DecodeCompute,
+		matmulFLOPS:         acc.BF16TFLOPS * 1e12 * acc.Efficiency.MatmulCompute,
+		decodeAttnFLOPS:     acc.BF16TFLOPS * 1e12 * acc.Efficiency.DecodeAttentionCompute,
 		weightBytes:         weights,
 		kvBytesPerToken:     kvBytes,
 		bandwidth:           acc.MemoryBandwidthGBps * 1e9 * acc.Efficiency.MemoryBandwidth,

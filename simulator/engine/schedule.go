@@ -202,7 +202,7 @@ func (e *Engine) buildPlan(t float64, s int64, preempted bool) {
 	if e.nDec > 0 {
 		r.c0 = cm.decodeCompute(nd, ctx)
 		r.m0 += ctx * cm.kvBytesPerToken / cm.bandwidth
-		r.c1 = nd * cm.attnFLOPsPerPair / cm.decodeFLOPS
+		r.c1 = nd * cm.attnFLOPsPerPair / cm.decodeAttnFLOPS
 		r.m1 = nd * cm.kvBytesPerToken / cm.bandwidth
 	}
 	mixed := false

@@ -7,8 +7,8 @@ import "math"
 type costModel struct {
 	linearFLOPsPerToken float64 // 2 x params / TP
 	attnFLOPsPerPair    float64 // 4 x layers x heads x head dim / TP
-	prefillFLOPS        float64 // achieved FLOP/s on prefill tokens
-	decodeFLOPS         float64 // achieved FLOP/s on decode tokens
+	matmulFLOPS         float64 // achieved FLOP/s on matrix multiplications (every token's linear layers, prefill attention)
+	decodeAttnFLOPS     float64 // achieved FLOP/s on decode attention
 	weightBytes         float64 // weights per device
 	kvBytesPerToken     float64 // KV bytes per token per device
 	bandwidth           float64 // achieved bytes/s
@@ -34,15 +34,17 @@ func (c *costModel) stepTime(compute, memory float64) float64 {
 	return compute + memory - c.overlap*math.Min(compute, memory) + c.overhead
 }
 
-// decodeCompute is the compute time of n decode tokens attending ctx pairs in total.
+// decodeCompute is the compute time of n decode tokens attending ctx pairs
+// in total: their linear layers run in the step's GEMMs at the matmul
+// efficiency, their attention at the decode-attention efficiency.
 func (c *costModel) decodeCompute(n, ctx float64) float64 {
-	return (n*c.linearFLOPsPerToken + ctx*c.attnFLOPsPerPair) / c.decodeFLOPS
+	return n*c.linearFLOPsPerToken/c.matmulFLOPS + ctx*c.attnFLOPsPerPair/c.decodeAttnFLOPS
 }
 
 // prefillCompute is the compute time of a chunk of n tokens after offset computed tokens.
 func (c *costModel) prefillCompute(n, offset float64) float64 {
 	pairs := n*offset + n*(n+1)/2
-	return (n*c.linearFLOPsPerToken + pairs*c.attnFLOPsPerPair) / c.prefillFLOPS
+	return (n*c.linearFLOPsPerToken + pairs*c.attnFLOPsPerPair) / c.matmulFLOPS
 }
 
 // run describes the durations of the steps of a plan: step j (0-based) has

@@ -50,12 +50,21 @@ type Interconnect struct {
 	AllReduceLatency Duration `json:"allReduceLatency"`
 }
 
-// Efficiency is the achieved fraction of the datasheet peak, per phase.
+// Efficiency is the achieved fraction of the datasheet peak in each regime
+// of a step: compute-bound matrix multiplications, memory-bound streaming,
+// and decode attention.
 type Efficiency struct {
-	// PrefillCompute is the fraction of BF16TFLOPS reached on prefill tokens.
-	PrefillCompute float64 `json:"prefillCompute"`
-	// DecodeCompute is the fraction of BF16TFLOPS reached on decode tokens.
-	DecodeCompute float64 `json:"decodeCompute"`
+	// MatmulCompute is the fraction of BF16TFLOPS a step's matrix
+	// multiplications reach: the linear layers of every token in the step
+	// (vLLM runs a step's prefill and decode tokens through the same GEMMs,
+	// so decode tokens at a large batch are as compute-bound as prefill
+	// tokens) and prefill attention. At a small batch these GEMMs are
+	// memory-bound and the memory time, not this figure, sets the step.
+	MatmulCompute float64 `json:"matmulCompute"`
+	// DecodeAttentionCompute is the fraction of BF16TFLOPS reached on decode
+	// attention: a batched matrix-vector product over the paged KV cache,
+	// whose traffic the memory time already counts.
+	DecodeAttentionCompute float64 `json:"decodeAttentionCompute"`
 	// MemoryBandwidth is the fraction of MemoryBandwidthGBps reached when
 	// streaming weights and KV cache.
 	MemoryBandwidth float64 `json:"memoryBandwidth"`
@@ -131,8 +140,8 @@ func (a Accelerator) Validate() error {
 		v    float64
 		zero bool
 	}{
-		{"efficiency.prefillCompute", a.Efficiency.PrefillCompute, false},
-		{"efficiency.decodeCompute", a.Efficiency.DecodeCompute, false},
+		{"efficiency.matmulCompute", a.Efficiency.MatmulCompute, false},
+		{"efficiency.decodeAttentionCompute", a.Efficiency.DecodeAttentionCompute, false},
 		{"efficiency.memoryBandwidth", a.Efficiency.MemoryBandwidth, false},
 		{"efficiency.computeMemoryOverlap", a.Efficiency.ComputeMemoryOverlap, true},
 	}

@@ -31,8 +31,8 @@ func TestBuiltinProfiles(t *testing.T) {
 		assert.NotEmpty(t, a.CostSource, name)
 	}
 	h100, _ := LookupAccelerator("h100")
-	assert.Equal(t, 0.45, h100.Efficiency.PrefillCompute)
-	assert.Equal(t, 0.30, h100.Efficiency.DecodeCompute)
+	assert.Equal(t, 0.45, h100.Efficiency.MatmulCompute)
+	assert.Equal(t, 0.30, h100.Efficiency.DecodeAttentionCompute)
 
 	m, err := LookupModel("meta-llama/llama-3.1-8b-instruct")
 	require.NoError(t, err)
@@ -65,7 +65,7 @@ func TestLoadFiles(t *testing.T) {
 	}{
 		{"valid-accelerator.yaml", false, ""},
 		{"invalid-accelerator-unknown-field.yaml", false, `unknown field "tflops"`},
-		{"invalid-accelerator-efficiency.yaml", false, "efficiency.prefillCompute"},
+		{"invalid-accelerator-efficiency.yaml", false, "efficiency.matmulCompute"},
 		{"invalid-accelerator-duration.yaml", false, "50 microseconds"},
 		{"valid-model.yaml", true, ""},
 		{"invalid-model-kvheads.yaml", true, "field kvHeads"},
