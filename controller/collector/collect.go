@@ -93,6 +93,26 @@ func (s *Snapshot) fill(results map[string]model.Vector, opts Options) {
 			p.Running = float64(smp.Value)
 		}
 	}
+	// The latency-model series only fill pods known from the other queries.
+	for _, q := range []struct {
+		name string
+		set  func(*PodMetrics, float64)
+	}{
+		{QueryITL, func(p *PodMetrics, v float64) { p.MeanITL = v }},
+		{QueryMeanRunning, func(p *PodMetrics, v float64) { p.MeanRunning = v }},
+	} {
+		for _, smp := range results[q.name] {
+			mm := s.Models[ModelKey{string(smp.Metric["namespace"]), string(smp.Metric["model_name"])}]
+			if mm == nil {
+				continue
+			}
+			if p := mm.Pods[string(smp.Metric["pod"])]; p != nil {
+				if v := float64(smp.Value); finite(v) && v >= 0 {
+					q.set(p, v)
+				}
+			}
+		}
+	}
 	// cache_config_info carries no model_name: join on (namespace, pod).
 	capacity := map[[2]string]float64{}
 	for _, smp := range results[QueryCacheConfig] {
@@ -120,6 +140,21 @@ func (s *Snapshot) fill(results map[string]model.Vector, opts Options) {
 	perModel(QueryPromptTokens, "model_name", func(mm *ModelMetrics, v float64) {
 		if finite(v) && v >= 0 {
 			mm.MeanPromptTokens = v
+		}
+	})
+	perModel(QueryOutputTokens, "model_name", func(mm *ModelMetrics, v float64) {
+		if finite(v) && v >= 0 {
+			mm.MeanOutputTokens = v
+		}
+	})
+	perModel(QueryCompletionRate, "model_name", func(mm *ModelMetrics, v float64) {
+		if finite(v) && v >= 0 {
+			mm.CompletionRate = v
+		}
+	})
+	perModel(QueryInFlightGrowth, "model_name", func(mm *ModelMetrics, v float64) {
+		if finite(v) {
+			mm.InFlightGrowth = v
 		}
 	})
 	perModel(QueryActivity, "model_name", func(mm *ModelMetrics, v float64) { mm.FinishedRequests = v })

@@ -126,6 +126,54 @@ func TestQueriesOnPrometheusEngine(t *testing.T) {
 		"the llm_d_epp_ name wins over the deprecated one")
 }
 
+// The load-forecast and latency-model queries on the real engine: completion rate and
+// the growth of the requests in flight over 1m, mean output tokens, each pod's mean ITL
+// (vLLM >= 0.10's inter_token_latency histogram, or time_per_output_token on older
+// releases) and mean running requests.
+func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
+	pod := func(p string, extra ...string) []string {
+		return append([]string{"namespace", "prod", "model_name", "meta/llama", "pod", p}, extra...)
+	}
+	load := "load 15s\n" +
+		// 0s..300s. llama-1: running climbs 1 per 15s in the last minute (4/min), waiting 2
+		// per 15s (8/min): in flight grows 0.2 req/s.
+		series("vllm:kv_cache_usage_perc", "0.5x20", pod("llama-1", "engine", "0")...) +
+		series("vllm:num_requests_running", "10x16 11 12 13 14", pod("llama-1", "engine", "0")...) +
+		series("vllm:num_requests_waiting", "0x16 2 4 6 8", pod("llama-1", "engine", "0")...) +
+		// 3 completions per 15s on llama-1, 1.5 on llama-2: 0.3 req/s in all.
+		series("vllm:request_success_total", "0+3x20", pod("llama-1", "finished_reason", "stop")...) +
+		series("vllm:request_success_total", "0+1.5x20", pod("llama-2", "finished_reason", "length")...) +
+		// 3 requests of 200 output tokens per 15s.
+		series("vllm:request_generation_tokens_sum", "0+600x20", pod("llama-1")...) +
+		series("vllm:request_generation_tokens_count", "0+3x20", pod("llama-1")...) +
+		// llama-1: 600 gaps per 15s summing to 12s: 20 ms mean ITL.
+		series("vllm:inter_token_latency_seconds_sum", "0+12x20", pod("llama-1")...) +
+		series("vllm:inter_token_latency_seconds_count", "0+600x20", pod("llama-1")...) +
+		// llama-2 runs an older vLLM: only time_per_output_token, 50 ms.
+		series("vllm:kv_cache_usage_perc", "0.2x20", pod("llama-2", "engine", "0")...) +
+		series("vllm:num_requests_running", "4x20", pod("llama-2", "engine", "0")...) +
+		series("vllm:num_requests_waiting", "0x20", pod("llama-2", "engine", "0")...) +
+		series("vllm:time_per_output_token_seconds_sum", "0+5x20", pod("llama-2")...) +
+		series("vllm:time_per_output_token_seconds_count", "0+100x20", pod("llama-2")...)
+	e := newEngineQuerier(t, load)
+	now := time.Unix(300, 0).UTC()
+	snap, err := Collect(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, Options{})
+	require.NoError(t, err)
+	require.Empty(t, snap.Failed)
+	llama := snap.Models[ModelKey{"prod", "meta/llama"}]
+	assert.InDelta(t, 0.3, llama.CompletionRate, 1e-9, "rate of request_success_total over 1m, both pods")
+	assert.InDelta(t, 0.2, llama.InFlightGrowth, 1e-9, "deriv of running + waiting over 1m")
+	assert.InDelta(t, 200, llama.MeanOutputTokens, 1e-9)
+	p1, p2 := llama.Pods["llama-1"], llama.Pods["llama-2"]
+	require.NotNil(t, p1)
+	require.NotNil(t, p2)
+	assert.InDelta(t, 0.020, p1.MeanITL, 1e-9)
+	assert.InDelta(t, 0.050, p2.MeanITL, 1e-9, "time_per_output_token stands in where inter_token_latency is missing")
+	// avg_over_time over (240s, 300s]: 11, 12, 13, 14.
+	assert.InDelta(t, 12.5, p1.MeanRunning, 1e-9)
+	assert.InDelta(t, 4, p2.MeanRunning, 1e-9)
+}
+
 // hostileNames try to widen a regex matcher or break out of the PromQL string.
 var hostileNames = []string{
 	`.*`, `.+`, `a|b`, `model)|(.*`, `x"} or vector(1) or {y="`, `x"}) or vector(1) #`,

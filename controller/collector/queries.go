@@ -19,6 +19,15 @@ const (
 	QueryPromptTokens  = "mean_prompt_tokens"
 	QueryActivity      = "finished_requests"
 	QueryScaleFromZero = "scale_from_zero"
+	// QueryCompletionRate, QueryInFlightGrowth and QueryOutputTokens feed the capacity
+	// analyzer's arrival-rate forecast; they are optional (a failure only disables it).
+	QueryCompletionRate = "completion_rate"
+	QueryInFlightGrowth = "in_flight_growth"
+	QueryOutputTokens   = "mean_output_tokens"
+	// QueryITL (each pod's mean inter-token latency) and QueryMeanRunning (its mean running
+	// requests) over the rate window feed the capacity analyzer's latency model; optional.
+	QueryITL         = "itl"
+	QueryMeanRunning = "mean_running"
 )
 
 // The llm-d endpoint picker's flow-control queue gauges (labelled with
@@ -46,6 +55,9 @@ type Options struct {
 	StaleAfter time.Duration
 	// PromptWindow is the rate window for the mean prompt length (default 5m).
 	PromptWindow time.Duration
+	// RateWindow is the window of the completion rate and of the growth of the requests in
+	// flight (default 1m): short, so that the arrival rate follows a ramp closely.
+	RateWindow time.Duration
 	// ActivityWindow is the increase window for finished requests (default 2m). Keep it
 	// longer than the cycle interval: the planner cannot see activity between two cycles
 	// further apart, and then restarts the scale-to-zero retention period.
@@ -81,6 +93,9 @@ func (o Options) WithDefaults() Options {
 	if o.ActivityWindow <= 0 {
 		o.ActivityWindow = 2 * time.Minute
 	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = time.Minute
+	}
 	if strings.TrimSpace(o.ScaleFromZeroQuery) == "" {
 		o.ScaleFromZeroQuery = DefaultScaleFromZeroQuery
 		o.ScaleFromZeroModelLabel = DefaultScaleFromZeroModelLabel
@@ -97,7 +112,7 @@ func (o Options) Validate() error {
 		return fmt.Errorf("ScaleFromZeroModelLabel %q is not a Prometheus label name", o.ScaleFromZeroModelLabel)
 	}
 	for name, d := range map[string]time.Duration{
-		"KVWindow": o.KVWindow, "StaleAfter": o.StaleAfter, "PromptWindow": o.PromptWindow, "ActivityWindow": o.ActivityWindow,
+		"KVWindow": o.KVWindow, "StaleAfter": o.StaleAfter, "PromptWindow": o.PromptWindow, "ActivityWindow": o.ActivityWindow, "RateWindow": o.RateWindow,
 	} {
 		if d < 0 {
 			return fmt.Errorf("%s %v must not be negative (0 means the default)", name, d)
@@ -127,6 +142,7 @@ func Queries(targets []Target, opts Options) []Query {
 	kvw := promDuration(opts.KVWindow)
 	pw := promDuration(opts.PromptWindow)
 	aw := promDuration(opts.ActivityWindow)
+	rw := promDuration(opts.RateWindow)
 	const byPod = `max by (namespace, model_name, pod) `
 	return []Query{
 		{QueryKV, byPod + `(max_over_time(vllm:kv_cache_usage_perc` + sel + `[` + kvw + `]))`},
@@ -138,6 +154,19 @@ func Queries(targets []Target, opts Options) []Query {
 			` / sum by (namespace, model_name) (rate(vllm:request_prompt_tokens_count` + sel + `[` + pw + `]))`},
 		{QueryActivity, `sum by (namespace, model_name) (increase(vllm:request_success_total` + sel + `[` + aw + `]))`},
 		{QueryScaleFromZero, opts.ScaleFromZeroQuery},
+		{QueryCompletionRate, `sum by (namespace, model_name) (rate(vllm:request_success_total` + sel + `[` + rw + `]))`},
+		// Arrivals = completions + the growth of the requests in flight (running and waiting).
+		{QueryInFlightGrowth, `sum by (namespace, model_name) (deriv(vllm:num_requests_running` + sel + `[` + rw + `]))` +
+			` + sum by (namespace, model_name) (deriv(vllm:num_requests_waiting` + sel + `[` + rw + `]))`},
+		{QueryOutputTokens, `sum by (namespace, model_name) (rate(vllm:request_generation_tokens_sum` + sel + `[` + pw + `]))` +
+			` / sum by (namespace, model_name) (rate(vllm:request_generation_tokens_count` + sel + `[` + pw + `]))`},
+		// vLLM >= 0.10 names the histogram inter_token_latency; older releases only have
+		// time_per_output_token (the same observations).
+		{QueryITL, `(sum by (namespace, model_name, pod) (rate(vllm:inter_token_latency_seconds_sum` + sel + `[` + rw + `]))` +
+			` / sum by (namespace, model_name, pod) (rate(vllm:inter_token_latency_seconds_count` + sel + `[` + rw + `])))` +
+			` or (sum by (namespace, model_name, pod) (rate(vllm:time_per_output_token_seconds_sum` + sel + `[` + rw + `]))` +
+			` / sum by (namespace, model_name, pod) (rate(vllm:time_per_output_token_seconds_count` + sel + `[` + rw + `])))`},
+		{QueryMeanRunning, byPod + `(avg_over_time(vllm:num_requests_running` + sel + `[` + rw + `]))`},
 	}
 }
 

@@ -51,6 +51,16 @@ type ModelMetrics struct {
 	Pods map[string]*PodMetrics
 	// MeanPromptTokens over the prompt window; NaN when no request finished or unknown.
 	MeanPromptTokens float64
+	// MeanOutputTokens over the prompt window (generated tokens per finished request); NaN
+	// when unknown.
+	MeanOutputTokens float64
+	// CompletionRate is the requests finished per second over the rate window; NaN when
+	// unknown.
+	CompletionRate float64
+	// InFlightGrowth is the growth per second of the requests running and waiting on the
+	// model's pods (deriv over the rate window); CompletionRate + InFlightGrowth is the
+	// arrival rate. NaN when unknown.
+	InFlightGrowth float64
 	// FinishedRequests is the increase of vllm:request_success_total over the activity
 	// window; NaN when the model has no such series.
 	FinishedRequests float64
@@ -68,6 +78,10 @@ type PodMetrics struct {
 	Waiting float64
 	// Running is the latest vllm:num_requests_running.
 	Running float64
+	// MeanITL is the pod's mean inter-token latency (seconds) over the rate window and
+	// MeanRunning its mean running requests over the same window; NaN when unknown.
+	MeanITL     float64
+	MeanRunning float64
 	// KVCapacityTokens is num_gpu_blocks x block_size; 0 when unknown.
 	KVCapacityTokens float64
 	// LastSample is the timestamp of the pod's latest KV-usage sample (zero if unknown).
@@ -98,11 +112,14 @@ func newModelMetrics() *ModelMetrics {
 	return &ModelMetrics{
 		Pods:                 map[string]*PodMetrics{},
 		MeanPromptTokens:     math.NaN(),
+		MeanOutputTokens:     math.NaN(),
+		CompletionRate:       math.NaN(),
+		InFlightGrowth:       math.NaN(),
 		FinishedRequests:     math.NaN(),
 		ScaleFromZeroWaiting: math.NaN(),
 	}
 }
 
 func newPodMetrics(pod string) *PodMetrics {
-	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN()}
+	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN(), MeanITL: math.NaN(), MeanRunning: math.NaN()}
 }

@@ -9,8 +9,10 @@
 //     and the capacity analyzer's concurrency tuning (CapacityTuning): concurrencyTarget
 //     (share of the observed saturation concurrency a replica is sized for, default 0.15),
 //     scaleDownMaxFraction (largest share of the replicas one decision removes, default
-//     0.5) and saturationConcurrency (running requests per replica at which a replica
-//     saturates, used until saturn observes it; default 0 = learn it).
+//     0.5), saturationConcurrency (running requests per replica at which a replica
+//     saturates, used until saturn observes it; default 0 = learn it) and sloITL (the
+//     inter-token latency objective replicas are sized for once their ITL line is
+//     fitted, e.g. "100ms"; default 0 = none).
 //   - wva-model-scale-to-zero-config: key "default" (or WVA's older "__defaults__") holds
 //     enable_scale_to_zero and retention_period; other keys are per-model overrides with
 //     model_id and optional namespace.

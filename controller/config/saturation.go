@@ -28,6 +28,8 @@ type SaturationEntry struct {
 	ConcurrencyTarget     *float64 `json:"concurrencyTarget,omitempty"`
 	ScaleDownMaxFraction  *float64 `json:"scaleDownMaxFraction,omitempty"`
 	SaturationConcurrency *float64 `json:"saturationConcurrency,omitempty"`
+	// SLOITL is the inter-token latency objective replicas are sized for (see CapacityTuning).
+	SLOITL *Duration `json:"sloITL,omitempty"`
 }
 
 // SaturationSettings is the parsed wva-saturation-scaling-config.
@@ -130,6 +132,9 @@ func (e *SaturationEntry) merge(o SaturationEntry) {
 	if o.SaturationConcurrency != nil {
 		e.SaturationConcurrency = o.SaturationConcurrency
 	}
+	if o.SLOITL != nil {
+		e.SLOITL = o.SLOITL
+	}
 }
 
 func (e SaturationEntry) applyTo(mc *ModelConfig) {
@@ -151,6 +156,9 @@ func (e SaturationEntry) applyTo(mc *ModelConfig) {
 	}
 	if e.SaturationConcurrency != nil {
 		mc.Capacity.SaturationConcurrency = *e.SaturationConcurrency
+	}
+	if e.SLOITL != nil {
+		mc.Capacity.SLOITL = e.SLOITL.Duration
 	}
 }
 
@@ -209,6 +217,9 @@ func (e SaturationEntry) validate(isDefault bool, base Thresholds) error {
 	}
 	if f := e.SaturationConcurrency; f != nil && (!finite(*f) || *f < 0 || *f > 1e6) {
 		errs = append(errs, fmt.Errorf("saturationConcurrency %v: want running requests per replica in [0, 1000000] (0 = learn it), e.g. 128", *f))
+	}
+	if d := e.SLOITL; d != nil && (d.Duration < 0 || d.Duration > MaxSLOITL) {
+		errs = append(errs, fmt.Errorf("sloITL %v: want an inter-token latency between 0s (no objective) and %v, e.g. \"100ms\"", d.Duration, MaxSLOITL))
 	}
 	for name, d := range map[string]*Duration{
 		"scaleUpStabilizationWindow":   e.ScaleUpStabilizationWindow,

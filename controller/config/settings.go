@@ -31,8 +31,9 @@ const (
 	DefaultRetentionPeriod              = 10 * time.Minute
 	// DefaultConcurrencyTarget is the share of the observed saturation concurrency (running
 	// requests per replica at which a replica starts queueing with KV to spare) that the
-	// capacity analyzer sizes each replica for. Concurrency grows much faster than load
-	// near saturation (latency rises), so the target sits well below the saturation point.
+	// capacity analyzer sizes each replica for while it knows no latency model to size by
+	// the ITL objective. Concurrency grows much faster than load near saturation (latency
+	// rises), so the target sits well below the saturation point.
 	DefaultConcurrencyTarget = 0.15
 	// DefaultScaleDownMaxFraction is the largest share of a model's ready replicas one
 	// capacity decision may remove: shrinking is gradual and each step is observed.
@@ -85,7 +86,15 @@ type CapacityTuning struct {
 	// SaturationConcurrency > 0: running requests per replica at which a replica is known
 	// to saturate, used until saturn observes it (0 = learn it from the metrics only).
 	SaturationConcurrency float64
+	// SLOITL > 0 is the inter-token latency objective: once a variant's ITL line is fitted,
+	// each replica is sized for the running requests at which its ITL reaches 80% of it,
+	// up to 80% of its saturation concurrency, in place of ConcurrencyTarget (0 = no
+	// objective: ConcurrencyTarget and the KV limit alone size the replicas).
+	SLOITL time.Duration
 }
+
+// MaxSLOITL bounds sloITL: no interactive objective is looser.
+const MaxSLOITL = 10 * time.Second
 
 // WithDefaults fills unset (zero or invalid) fields with the defaults.
 func (c CapacityTuning) WithDefaults() CapacityTuning {
@@ -97,6 +106,9 @@ func (c CapacityTuning) WithDefaults() CapacityTuning {
 	}
 	if !(c.SaturationConcurrency > 0) || c.SaturationConcurrency > 1e9 {
 		c.SaturationConcurrency = 0
+	}
+	if c.SLOITL < 0 || c.SLOITL > MaxSLOITL {
+		c.SLOITL = 0
 	}
 	return c
 }

@@ -112,4 +112,46 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	}
 	in.SaturationConcurrency = m.saturation
 	in.HealthyConcurrency = m.healthy
+	in.Latency = m.observeLatency(now, in.Replicas)
+}
+
+const (
+	// latencyWindow is how far back the latency model's samples go.
+	latencyWindow = 30 * time.Minute
+	// maxLatencySamples bounds the samples kept per variant (the oldest go first).
+	maxLatencySamples = 512
+	// minLatencyRunning: a pod running fewer requests on average says little about the
+	// slope (its ITL is mostly noise from single requests).
+	minLatencyRunning = 1.0
+)
+
+// observeLatency folds this cycle's pod means into the variant's latency samples and
+// returns the model fitted on them.
+func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMetrics) saturation.LatencyModel {
+	keep := m.latency[:0]
+	for _, s := range m.latency {
+		if now.Sub(s.At) <= latencyWindow && !s.At.After(now) {
+			keep = append(keep, s)
+		}
+	}
+	for _, r := range rs {
+		if finite(r.MeanITL) && finite(r.MeanRunning) && r.MeanITL > 0 && r.MeanRunning >= minLatencyRunning {
+			keep = append(keep, saturation.LatencySample{At: now, Running: r.MeanRunning, ITL: r.MeanITL})
+		}
+	}
+	if len(keep) > maxLatencySamples {
+		keep = append(keep[:0], keep[len(keep)-maxLatencySamples:]...)
+	}
+	m.latency = keep
+	fit := saturation.FitLatency(keep)
+	if fit.Known {
+		m.latencyFit = fit
+		return fit
+	}
+	// Samples that lost their spread (an over-provisioned pool runs every pod at the same
+	// few requests) determine no line; the last line fitted still holds for the variant.
+	if m.latencyFit.Known {
+		return m.latencyFit
+	}
+	return fit
 }

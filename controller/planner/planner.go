@@ -27,6 +27,8 @@ type variantMemory struct {
 	lastDesired int
 	hasDesired  bool
 	lastSeen    time.Time
+	// lastSeenBefore is the cycle before lastSeen (zero on first sight).
+	lastSeenBefore time.Time
 	// saturation is the highest running-requests count at which a replica of the variant
 	// was seen saturating (sustained queue with KV to spare): the replica's admission
 	// limit (max-num-seqs, token budget); 0 = never seen. The highest, not the lowest: a
@@ -39,11 +41,21 @@ type variantMemory struct {
 	maxRunning float64
 	// currents are the variant's current replicas at recent cycles (scale-down policy).
 	currents []recommendation
+	// pendingSince is when the replicas now starting were asked for (zero: none pending);
+	// startup is how long the last ones took to become ready (0 = never seen).
+	pendingSince time.Time
+	startup      time.Duration
+	// latency holds the pods' recent (running, ITL) means the latency model is fitted on.
+	latency []saturation.LatencySample
+	// latencyFit is the last known latency model (kept when the samples stop fitting one).
+	latencyFit saturation.LatencyModel
 }
 
 type modelMemory struct {
 	lastActive time.Time
 	lastSeen   time.Time
+	// arrivals are the model's recent arrival rates (load forecast).
+	arrivals []rateSample
 }
 
 // Planner decides per-variant replicas cycle after cycle. Not safe for concurrent use;
@@ -142,6 +154,9 @@ func (p *Planner) variantMem(now time.Time, v saturation.VariantState) *variantM
 		m = &variantMemory{recs: []recommendation{{now, v.Current}}}
 		p.variants[k] = m
 	}
+	if m.lastSeen.Before(now) {
+		m.lastSeenBefore = m.lastSeen
+	}
 	m.lastSeen = now
 	return m
 }
@@ -184,7 +199,13 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		// A gap longer than the activity window: requests may have finished unseen.
 		mem.lastActive = now
 	}
+	prevSeen := mem.lastSeen
 	mem.lastSeen = now
+	for _, v := range vs {
+		m := p.variantMem(now, v)
+		prev := m.lastSeenBefore
+		m.observeStartup(now, prev, v)
+	}
 
 	// 1. Failed queries: hold everything.
 	var failed []string
@@ -286,6 +307,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	res := a.Analyze(saturation.ModelInput{
 		Namespace: key.Namespace, ModelID: key.ModelID, Variants: inputs,
 		MeanPromptTokens: mm.MeanPromptTokens, Thresholds: mc.Thresholds, Capacity: mc.Capacity,
+		Load: p.load(now, prevSeen, mem, mm, vs),
 	})
 	analyzer := res.Analyzer
 	recs := make([]int, len(vs))
@@ -359,6 +381,7 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 		}
 		in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{
 			Pod: name, KVUsage: pm.KVUsage, Waiting: pm.Waiting, Running: pm.Running, KVCapacityTokens: pm.KVCapacityTokens,
+			MeanITL: pm.MeanITL, MeanRunning: pm.MeanRunning,
 		})
 	}
 	return in, problems, stale

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
 )
@@ -44,12 +45,16 @@ type pool struct {
 	queueing        int // ready pods holding a sustained queue of queueLengthThreshold or more
 	needQueueRepl   int // ceil(waiting / queueLengthThreshold): the queue rule, used only while no saturation concurrency is known
 
-	running     float64 // running requests, summed
-	queuedConc  float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
-	concurrency float64 // running + queuedConc
-	conc        concurrencyModel
-	concSupply  float64 // sum over variants of serving replicas x per-replica concurrency capacity
-	tune        config.CapacityTuning
+	running      float64 // running requests, summed
+	meanRunning  float64 // running requests averaged over the last minute, summed (running where unknown)
+	queuedConc   float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
+	concurrency  float64 // max(running, meanRunning) x growth + queuedConc
+	growth       float64 // requests in flight at the forecast rate / in flight now (>= 1)
+	forecast     float64 // forecast arrival rate at the lead time (req/s); 0 = no forecast
+	residenceSec float64 // time in system at the operating point (s); 0 = unknown
+	conc         concurrencyModel
+	concSupply   float64 // sum over variants of serving replicas x per-replica concurrency capacity
+	tune         config.CapacityTuning
 }
 
 func buildPool(in ModelInput) pool {
@@ -108,6 +113,11 @@ func buildPool(in ModelInput) pool {
 			p.queuedConc += math.Min(w, t.QueueLengthThreshold)
 			p.peakWaiting += r.Waiting
 			p.running += r.Running
+			if finite(r.MeanRunning) && r.MeanRunning > 0 {
+				p.meanRunning += r.MeanRunning
+			} else {
+				p.meanRunning += r.Running
+			}
 			if w >= t.QueueLengthThreshold {
 				p.queueing++
 			}
@@ -117,11 +127,31 @@ func buildPool(in ModelInput) pool {
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
 	}
-	p.concurrency = p.running + p.queuedConc
+	p.growth = 1
+	inFlight := math.Max(p.running, p.meanRunning)
+	if l := in.Load; l.Known && inFlight > 0 && l.CompletionRate >= minForecastRate {
+		// Size for the arrival rate expected when a replica asked for now is ready: by
+		// Little's law it keeps rate x time-in-system requests in flight. The time in
+		// system is the one at the replicas' operating point when the latency model gives
+		// it (generated tokens x the ITL at the per-replica target), else the one measured
+		// now (requests in flight / completions), which an overloaded pool inflates.
+		p.forecast = l.ArrivalRate + math.Max(l.Trend, 0)*l.Lead.Seconds()
+		need := inFlight * p.forecast / l.CompletionRate
+		if w := p.residence(in); w > 0 {
+			p.residenceSec = w
+			need = p.forecast * w
+		}
+		// The growth is relative to the requests in flight over the last minute (the KV
+		// usage is that minute's peak; the running gauge alone is one noisy instant).
+		if g := need / inFlight; finite(g) {
+			p.growth = math.Min(math.Max(g, 1), maxGrowth)
+		}
+	}
+	p.concurrency = inFlight*p.growth + p.queuedConc
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
 		p.waitUnits = p.queuedConc * in.MeanPromptTokens
 	}
-	p.demand = p.usedUnits + p.waitUnits
+	p.demand = p.usedUnits*p.growth + p.waitUnits
 	p.needUnits = p.demand / p.utilTarget
 	if !p.conc.anyLearned {
 		// Until a saturation concurrency is known the queue sizes the pool at
@@ -130,6 +160,42 @@ func buildPool(in ModelInput) pool {
 		p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/t.QueueLengthThreshold-epsilon), math.Max(2*float64(p.supplyReplicas), 1)))
 	}
 	return p
+}
+
+const (
+	// minForecastRate: below this completion rate (req/s) the rates are too noisy to
+	// forecast from; the pool is sized on the requests in flight.
+	minForecastRate = 0.2
+	// maxGrowth bounds the forecast growth of one decision (a burst measured over a short
+	// window must not size the pool on its own).
+	maxGrowth = 8.0
+)
+
+// residence is a request's time in system (seconds) at the variants' operating points:
+// mean generated tokens x the fitted ITL at each variant's per-replica concurrency target,
+// weighted by the variants' concurrency supply; 0 when no variant has a latency model or
+// the output length is unknown.
+func (p pool) residence(in ModelInput) float64 {
+	out := in.Load.MeanOutputTokens
+	if !finite(out) || out <= 0 {
+		return 0
+	}
+	var sum, weight float64
+	for i, v := range in.Variants {
+		if !v.Latency.Known {
+			continue
+		}
+		itl := v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]
+		w := math.Max(float64(v.Current), 1) * p.conc.capacity[i]
+		if finite(itl) && itl > 0 && finite(w) {
+			sum += w * out * itl
+			weight += w
+		}
+	}
+	if weight <= 0 {
+		return 0
+	}
+	return sum / weight
 }
 
 // concurrencyReplicas is the number of replicas the concurrency needs at the targets of
@@ -155,11 +221,25 @@ func (p pool) describe(in ModelInput) string {
 		fmt.Fprintf(&b, "KV in use %.2f replica-equivalents (capacity unknown: vllm:cache_config_info missing) needs %.2f replicas at %.0f%% utilisation; supply %d replicas",
 			p.usedUnits, p.needUnits, p.utilTarget*100, p.supplyReplicas)
 	}
-	fmt.Fprintf(&b, "; concurrency %.0f (%.0f running + %.0f of %.0f waiting", p.concurrency, p.running, p.queuedConc, p.waiting)
+	if p.growth > 1 {
+		fmt.Fprintf(&b, "; concurrency %.0f (%.0f running x %.2f forecast growth + %.0f of %.0f waiting", p.concurrency, p.running, p.growth, p.queuedConc, p.waiting)
+	} else {
+		fmt.Fprintf(&b, "; concurrency %.0f (%.0f running + %.0f of %.0f waiting", p.concurrency, p.running, p.queuedConc, p.waiting)
+	}
 	if p.peakWaiting > p.waiting {
 		fmt.Fprintf(&b, " sustained, 1m peak %.0f", p.peakWaiting)
 	}
 	fmt.Fprintf(&b, ")")
+	if l := in.Load; l.Known {
+		fmt.Fprintf(&b, "; arrivals %.2f req/s (%.2f completed", l.ArrivalRate, l.CompletionRate)
+		if l.Trend != 0 {
+			fmt.Fprintf(&b, ", trend %+.3f req/s per s", l.Trend)
+		}
+		fmt.Fprintf(&b, "), forecast %.2f req/s in %v", p.forecast, l.Lead.Round(time.Second))
+		if p.residenceSec > 0 {
+			fmt.Fprintf(&b, " x %.1fs in system at the target ITL (%.0f output tokens)", p.residenceSec, l.MeanOutputTokens)
+		}
+	}
 	if !p.conc.anyLearned {
 		fmt.Fprintf(&b, ", saturation not observed yet")
 	}
@@ -167,7 +247,7 @@ func (p pool) describe(in ModelInput) string {
 		if !p.conc.anyLearned {
 			break
 		}
-		if p.conc.learned[i] {
+		if p.conc.learned[i] && p.conc.saturation[i] > 0 && !strings.Contains(p.conc.source[i], "sloITL") {
 			fmt.Fprintf(&b, ", %s %.1f per replica (%.0f%% of saturation at %.0f running, %s)",
 				v.Name, p.conc.capacity[i], p.tune.ConcurrencyTarget*100, p.conc.saturation[i], p.conc.source[i])
 		} else {
@@ -229,6 +309,13 @@ func (c Capacity) analyze(in ModelInput) Result {
 			"pending":          float64(p.pending),
 			"stuck":            float64(p.stuck),
 			"utilTarget":       p.utilTarget,
+			"growth":           p.growth,
+			"forecastRate":     p.forecast,
+			"arrivalRate":      in.Load.ArrivalRate,
+			"completionRate":   in.Load.CompletionRate,
+			"trend":            in.Load.Trend,
+			"leadSeconds":      in.Load.Lead.Seconds(),
+			"residenceSeconds": p.residenceSec,
 		},
 	}
 	if p.tokens {

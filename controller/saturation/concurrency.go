@@ -3,6 +3,7 @@ package saturation
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
 )
@@ -138,7 +139,50 @@ func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concur
 			h = math.Min(v.HealthyConcurrency, 1e9)
 		}
 		m.capacity[i] = math.Max(exploreFactor*h, minConcurrencyCapacity)
-		m.source[i] = "twice the highest healthy concurrency seen, saturation never observed"
+		m.source[i] = "the highest healthy concurrency seen, saturation never observed"
+	}
+	if tune.SLOITL > 0 {
+		m.sizeByLatency(in, tune.SLOITL)
 	}
 	return m
+}
+
+// PriorSaturationConcurrency is the saturation concurrency assumed for a variant with a
+// latency model until one is observed or configured: vLLM's default --max-num-seqs (the
+// running requests one engine step batches at most).
+const PriorSaturationConcurrency = 256
+
+// itlCeiling caps the running requests per replica the ITL objective may size for, as a
+// share of the saturation concurrency: at saturation a queue forms whatever the ITL.
+const itlCeiling = 0.8
+
+// sizeByLatency sizes each variant with a fitted ITL line by the ITL objective: a replica
+// may run requests until its ITL reaches itlTargetShare of the objective (past that it is
+// slower than the objective for everyone before any queue forms), up to itlCeiling of its
+// saturation concurrency (vLLM's default batch limit while none is known). A variant
+// without a line keeps the conservative target: the concurrency an overloaded replica
+// shows says little of the load it serves.
+func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration) {
+	for i, v := range in.Variants {
+		x, ok := v.Latency.runningAt(objective)
+		switch {
+		case !v.Latency.Known:
+			continue
+		case !ok:
+			m.source[i] += fmt.Sprintf("; sloITL %v not reachable (%v), not sizing by it", objective, v.Latency)
+			continue
+		}
+		sat, src := m.saturation[i], "saturation at %.0f running"
+		if sat <= 0 {
+			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
+		}
+		ceiling := itlCeiling * sat
+		m.capacity[i] = math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
+		m.learned[i], m.anyLearned = true, true
+		if x < ceiling {
+			m.source[i] = fmt.Sprintf("%.0f%% of sloITL %v at %.1f running by the fitted %v", itlTargetShare*100, objective, x, v.Latency)
+		} else {
+			m.source[i] = fmt.Sprintf("%.0f%% of "+src+", below %.0f%% of sloITL %v by the fitted %v", itlCeiling*100, sat, itlTargetShare*100, objective, v.Latency)
+		}
+	}
 }

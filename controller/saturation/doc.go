@@ -44,7 +44,18 @@
 //     one replica: only the planner's scale-to-zero empties a variant). Until saturation
 //     is observed, a replica is trusted with no more than the highest concurrency one was
 //     seen to carry without queueing (VariantInput.HealthyConcurrency). The planner bounds
-//     how many replicas one decision removes (scaleDownMaxFraction).
+//     how many replicas one decision removes (scaleDownMaxFraction). Two refinements use what vLLM's counters tell about the traffic (ModelInput.Load,
+//     VariantInput.Latency, both from the planner). The forecast: arrivals are the
+//     completion rate plus the growth of the requests in flight; extrapolated by their
+//     rising trend over the lead time (the model's observed start-up plus one cycle and
+//     the rate window's lag), they grow the running requests and the KV in use by Little's
+//     law (forecast rate x time in system), at most 8x per decision, so the pool is sized
+//     for the traffic its new replicas will meet. The latency model: each variant's ITL is
+//     fitted as a line in its pods' running requests over the last half hour; with an ITL
+//     objective (sloITL) a replica is sized for the running requests at which its ITL
+//     reaches 80% of the objective, up to 80% of its saturation concurrency (vLLM's
+//     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
+//     the time in system becomes the mean output length x the ITL at that point.
 //
 // The package must not query Prometheus, read the clock, keep state between calls or
 // start goroutines: stabilization windows, scale-to-zero and the never-blind hold live in

@@ -23,6 +23,10 @@ type ReplicaMetrics struct {
 	SustainedKnown   bool
 	// KVCapacityTokens is num_gpu_blocks x block_size from vllm:cache_config_info; 0 = unknown.
 	KVCapacityTokens float64
+	// MeanITL (seconds) and MeanRunning are the pod's mean inter-token latency and running
+	// requests over the last minute; NaN or 0 = unknown. They feed the latency model.
+	MeanITL     float64
+	MeanRunning float64
 }
 
 // VariantState is what the caller knows about one variant (one VariantAutoscaling and its
@@ -92,6 +96,9 @@ type VariantInput struct {
 	// HealthyConcurrency is the highest concurrency (running + waiting) per replica this
 	// variant was observed to carry without queueing, remembered by the planner; 0 = none.
 	HealthyConcurrency float64
+	// Latency is the variant's inter-token latency model fitted by the planner on its pods'
+	// recent metrics; zero = unknown.
+	Latency LatencyModel
 }
 
 // ModelInput is everything an analyzer needs for one model in one namespace.
@@ -101,7 +108,9 @@ type ModelInput struct {
 	Variants  []VariantInput
 	// MeanPromptTokens is the recent mean prompt length (tokens per request); 0 or NaN = unknown.
 	MeanPromptTokens float64
-	Thresholds       config.Thresholds
+	// Load is the model's arrival rate, its trend and the start-up lead time.
+	Load       Load
+	Thresholds config.Thresholds
 	// Capacity tunes the capacity analyzer's concurrency model; zero fields mean defaults.
 	Capacity config.CapacityTuning
 }
@@ -152,4 +161,24 @@ func hold(name string, in ModelInput, reason string) Result {
 		r.Targets[i] = Target{Variant: v.Name, Replicas: max(v.Current, 0), Reason: reason}
 	}
 	return r
+}
+
+// Load is a model's traffic as the planner sees it across cycles. The zero value means
+// unknown: the capacity analyzer then sizes on the requests in flight only.
+type Load struct {
+	// Known is true when CompletionRate and ArrivalRate were measured this cycle.
+	Known bool
+	// CompletionRate is the requests finished per second (rate over the last minute).
+	CompletionRate float64
+	// ArrivalRate is the requests arriving per second: completions plus the growth of the
+	// requests in flight.
+	ArrivalRate float64
+	// Trend is the slope of the arrival rate over the last few cycles (requests/s per
+	// second); 0 when too few cycles were seen.
+	Trend float64
+	// Lead is how far ahead a scale-up must look: the time a new replica takes to become
+	// ready (observed on this model's variants, else a default) plus the measurement lag.
+	Lead time.Duration
+	// MeanOutputTokens is the recent mean generated tokens per request; 0 or NaN = unknown.
+	MeanOutputTokens float64
 }

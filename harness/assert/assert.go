@@ -133,6 +133,19 @@ func checkReplicas(res *record.AssertionResult, c *scenario.ReplicasCheck, w win
 		res.Pass, res.Value = false, float64(hi)
 		res.Detail = fmt.Sprintf("reached %d ready, above max %d", hi, *c.Max)
 	}
+	if c.Held {
+		held := desiredAt(rec, c.Variant, w.start)
+		for _, e := range rec.Scales {
+			if e.Variant != c.Variant || !w.contains(e.Time) || e.Source == "fault" || e.To == held {
+				continue
+			}
+			res.Pass, res.Value = false, float64(e.To)
+			res.Observed += fmt.Sprintf(", desired %d -> %d at %v", e.From, e.To, e.Time)
+			res.Detail = fmt.Sprintf("not held: %s changed desired replicas %d -> %d at %v", e.Source, e.From, e.To, e.Time)
+			return
+		}
+		res.Observed += fmt.Sprintf(", desired held at %d", held)
+	}
 }
 
 // desiredAt is the variant's desired replicas just before t.

@@ -74,6 +74,8 @@ func TestEvaluate(t *testing.T) {
 		{"replicas within bounds", scenario.Assertion{Replicas: &scenario.ReplicasCheck{Variant: "a", Min: ptr(1), Max: ptr(4)}}, true, 4, "1..4 ready"},
 		{"replicas above max", scenario.Assertion{Replicas: &scenario.ReplicasCheck{Variant: "a", Max: ptr(3)}}, false, 4, "1..4 ready"},
 		{"replicas below min in calm", scenario.Assertion{Phase: "calm", Replicas: &scenario.ReplicasCheck{Variant: "a", Min: ptr(2)}}, false, 1, "1..1 ready"},
+		{"replicas held in calm", scenario.Assertion{Phase: "calm", Replicas: &scenario.ReplicasCheck{Variant: "a", Held: true}}, true, 1, "1..1 ready, desired held at 1"},
+		{"replicas not held in peak", scenario.Assertion{Phase: "peak", Replicas: &scenario.ReplicasCheck{Variant: "a", Held: true}}, false, 3, "1..4 ready, desired 1 -> 3 at 6m0s"},
 		{"scale up within 2m of peak", scenario.Assertion{Phase: "peak", ScaleUpWithin: &scenario.ScaleUpCheck{Variant: "a", Within: 2 * time.Minute, ToAtLeast: 4}}, true, 90, "1m30s (1 -> 4)"},
 		{"scale up too slow", scenario.Assertion{Phase: "peak", ScaleUpWithin: &scenario.ScaleUpCheck{Variant: "a", Within: 50 * s, ToAtLeast: 2}}, false, 50, "not within 50.00s (1 -> 1)"},
 		{"scale up default target", scenario.Assertion{Phase: "peak", ScaleUpWithin: &scenario.ScaleUpCheck{Variant: "a", Within: 70 * s}}, true, 60, "1m0s (1 -> 3)"},

@@ -144,6 +144,9 @@ func TestChartValues(t *testing.T) {
 	assert.Equal(t, "0s", def["scaleUpStabilizationWindow"], "the scenario's defaulted window is passed")
 	assert.NotContains(t, prom, "allowHTTP", "plain HTTP is never enabled")
 	assert.Equal(t, scenario.AnalyzerCapacity, def["analyzer"], "the scenario's analyzer reaches the controller's ConfigMap")
+	require.NotNil(t, sc.Spec.SLO, "the scenario's SLO is defaulted")
+	require.Positive(t, sc.Spec.SLO.ITL)
+	assert.Equal(t, sc.Spec.SLO.ITL.String(), def["sloITL"], "the scenario's ITL objective sizes the replicas, as in the twin")
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerWVAv1
 	assert.Equal(t, scenario.AnalyzerWVAv1, e.ControllerValues(sc)["wva"].(map[string]any)["capacityScaling"].(map[string]any)["default"].(map[string]any)["analyzer"])
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerCapacity

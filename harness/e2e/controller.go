@@ -39,6 +39,10 @@ func (e *Env) ControllerValues(sc *scenario.Scenario) map[string]any {
 	put("queueLengthThreshold", a.Thresholds.QueueLengthThreshold)
 	put("kvSpareTrigger", a.Thresholds.KVSpareTrigger)
 	put("queueSpareTrigger", a.Thresholds.QueueSpareTrigger)
+	// The scenario's ITL objective, as in the twin (controllerConfig).
+	if slo := sc.Spec.SLO; slo != nil && slo.ITL > 0 {
+		thresholds["sloITL"] = slo.ITL.String()
+	}
 	// The controller's own stabilization windows live in the same ConfigMap entry.
 	if w := a.Stabilization.ScaleDown; w != nil {
 		thresholds["scaleDownStabilizationWindow"] = w.String()

@@ -85,6 +85,9 @@ type ReplicasCheck struct {
 	Variant string `yaml:"variant"`
 	Min     *int   `yaml:"min"`
 	Max     *int   `yaml:"max"`
+	// Held: the autoscaler changes no desired replica count of the variant in the window
+	// (for example while its metrics are missing).
+	Held bool `yaml:"held"`
 }
 
 // ScaleUpCheck: within Within of the phase start (or the run start), the variant's desired

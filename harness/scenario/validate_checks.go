@@ -91,8 +91,8 @@ func (v validator) assertions() {
 			n++
 			v.variantRef(p+".replicas.variant", c.Variant, true)
 			switch {
-			case c.Min == nil && c.Max == nil:
-				v.field(p+".replicas", "give min, max or both")
+			case c.Min == nil && c.Max == nil && !c.Held:
+				v.field(p+".replicas", "give min, max, held: true, or several")
 			case c.Min != nil && *c.Min < 0:
 				v.field(p+".replicas.min", "must be >= 0, got %d", *c.Min)
 			case c.Min != nil && c.Max != nil && *c.Min > *c.Max:

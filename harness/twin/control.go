@@ -34,7 +34,7 @@ func newController(t *twin) (*controller, error) {
 		t:       t,
 		planner: planner.NewPlanner(planner.Options{}),
 		collect: collector.Options{ActivityWindow: collector.ActivityWindowFor(a.Interval)},
-		cfg:     controllerConfig(a),
+		cfg:     controllerConfig(a, t.spec.SLO),
 		targets: []collector.Target{{Namespace: t.namespace, ModelID: t.spec.Model.Name}},
 		mode:    a.Actuation.Mode,
 	}
@@ -50,10 +50,13 @@ func newController(t *twin) (*controller, error) {
 }
 
 // controllerConfig is the pair of ConfigMaps the scenario's autoscaler
-// section stands for.
-func controllerConfig(a *scenario.Autoscaler) config.Config {
+// section and SLO stand for (the ITL objective is the capacity analyzer's sloITL).
+func controllerConfig(a *scenario.Autoscaler, slo *scenario.SLO) config.Config {
 	cfg := config.Default()
 	d := &cfg.Saturation.Default
+	if slo != nil && slo.ITL > 0 {
+		d.SLOITL = &config.Duration{Duration: slo.ITL}
+	}
 	th := a.Thresholds
 	if th.KVCacheThreshold != nil {
 		d.KvCacheThreshold = th.KVCacheThreshold

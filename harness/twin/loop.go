@@ -126,11 +126,14 @@ func (t *twin) onEngineEvent(r *replica, ev *engine.Event) {
 		row.MaxITL = st.MaxITL
 		if st.OutputTokens > 1 && !st.FirstToken.IsZero() {
 			row.MeanITL = st.Finished.Sub(st.FirstToken) / time.Duration(st.OutputTokens-1)
+			r.itlSum += st.Finished.Sub(st.FirstToken).Seconds()
+			r.itlCount += float64(st.OutputTokens - 1)
 		}
 		if ev.Reason == engine.FinishAbort {
 			row.Status, row.Error = record.StatusError, "aborted"
 		}
 		r.promptSum += float64(st.PromptTokens)
+		r.genSum += float64(st.OutputTokens)
 		r.promptCount++
 		t.release(r)
 	}

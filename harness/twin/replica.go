@@ -29,6 +29,14 @@ type replica struct {
 	series      *replicaSeries
 	promptSum   float64
 	promptCount float64
+	// itlSum and itlCount are vllm:inter_token_latency_seconds' _sum and _count: the
+	// gaps between output tokens, credited when a request finishes (vLLM observes each
+	// gap as it streams; over the collector's 1-minute rate window the two agree but for
+	// the requests still streaming).
+	itlSum   float64
+	itlCount float64
+	// genSum is vllm:request_generation_tokens' _sum (its _count is promptCount).
+	genSum float64
 	// staleMarked is set once staleness markers are queued for its series.
 	staleMarked bool
 }
@@ -102,6 +110,7 @@ func (t *twin) becomeReady(r *replica) {
 	r.viewWaiting, r.viewKV, r.assigned = 0, 0, 0
 	r.series = t.metrics.seriesFor(r, t.namespace)
 	r.promptSum, r.promptCount = 0, 0
+	r.itlSum, r.itlCount, r.genSum = 0, 0, 0
 	r.staleMarked = false
 	t.lifecycle(r, record.ReplicaReady)
 	r.servingIdx = len(t.serving)

@@ -30,6 +30,8 @@ const (
 	famPreemptions  = vllmmetrics.NameNumPreemptionsTotal
 	famPromptTotal  = vllmmetrics.NamePromptTokensTotal
 	famGenTotal     = vllmmetrics.NameGenerationTokensTotal
+	famITL          = vllmmetrics.NameInterTokenLatencySeconds // histogram: _sum and _count
+	famGenTokens    = vllmmetrics.NameRequestGenerationTokens  // histogram: _sum and _count
 	// famEPPQueue is llm-d's endpoint-picker flow-control queue gauge, the
 	// collector's default scale-from-zero signal.
 	famEPPQueue = collector.EPPQueueMetric
@@ -45,6 +47,8 @@ type replicaSeries struct {
 	running, waiting, kv, cacheInfo *promstore.Series
 	preempt, promptTotal, genTotal  *promstore.Series
 	promptSum, promptCount          *promstore.Series
+	itlSum, itlCount                *promstore.Series
+	genSum, genCount                *promstore.Series
 	success                         []*promstore.Series // per finished_reason, in vllmmetrics.FinishedReasons order
 	all                             []*promstore.Series
 }
@@ -85,7 +89,7 @@ func (m *metricNames) addVariant(v *variant, model string) error {
 	}
 	var out []famLabels
 	want := map[string]bool{famRunning: true, famWaiting: true, famKVUsage: true, famSuccess: true,
-		famPromptTokens: true, famCacheConfig: true, famPreemptions: true, famPromptTotal: true, famGenTotal: true}
+		famPromptTokens: true, famCacheConfig: true, famPreemptions: true, famPromptTotal: true, famGenTotal: true, famITL: true, famGenTokens: true}
 	for _, f := range fams {
 		if !want[f.GetName()] {
 			continue
@@ -147,6 +151,14 @@ func (m *metricNames) seriesFor(r *replica, namespace string) *replicaSeries {
 			rs.promptSum = s
 		case famPromptTokens + "_count":
 			rs.promptCount = s
+		case famGenTokens + "_sum":
+			rs.genSum = s
+		case famGenTokens + "_count":
+			rs.genCount = s
+		case famITL + "_sum":
+			rs.itlSum = s
+		case famITL + "_count":
+			rs.itlCount = s
 		case famSuccess:
 			rs.success = append(rs.success, s)
 		}
@@ -225,6 +237,10 @@ func (t *twin) scrape() {
 			add(rs.genTotal, float64(st.GenerationTokens))
 			add(rs.promptSum, r.promptSum)
 			add(rs.promptCount, r.promptCount)
+			add(rs.genSum, r.genSum)
+			add(rs.genCount, r.promptCount)
+			add(rs.itlSum, r.itlSum)
+			add(rs.itlCount, r.itlCount)
 			for i, s := range rs.success {
 				var n int64
 				switch vllmmetrics.FinishedReasons[min(i, len(vllmmetrics.FinishedReasons)-1)] {

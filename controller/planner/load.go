@@ -1,0 +1,114 @@
+package planner
+
+import (
+	"math"
+	"time"
+
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+// What the planner remembers to forecast a model's load: its recent arrival rates (for the
+// trend) and how long its variants' new replicas took to become ready (the lead time).
+
+const (
+	// trendWindow is the span of arrival rates the trend is fitted on.
+	trendWindow = 3 * time.Minute
+	// trendMinSpan: fewer cycles than this span give no trend.
+	trendMinSpan = 45 * time.Second
+	// DefaultStartup is the start-up time assumed until a new replica of the model was
+	// seen becoming ready.
+	DefaultStartup = 60 * time.Second
+	// rateLag is how far behind the measured rates are: half the 1-minute rate window.
+	rateLag = 30 * time.Second
+	// maxCycleGap bounds the cycle gap counted into the lead time.
+	maxCycleGap = 2 * time.Minute
+)
+
+type rateSample struct {
+	at   time.Time
+	rate float64
+}
+
+// observeStartup notes when a variant's replicas start pending and, once none is pending
+// any more, how long they took; prev is the previous cycle's time (when the scale-up that
+// made them was decided), zero on first sight.
+func (m *variantMemory) observeStartup(now, prev time.Time, v saturation.VariantState) {
+	switch {
+	case v.Starting() > 0 && m.pendingSince.IsZero():
+		m.pendingSince = now
+		if !prev.IsZero() && prev.Before(now) {
+			m.pendingSince = prev
+		}
+	case v.Pending() == 0 && !m.pendingSince.IsZero():
+		m.startup = now.Sub(m.pendingSince)
+		m.pendingSince = time.Time{}
+	}
+}
+
+// load folds this cycle's rates into the model's memory and returns the load the
+// analyzer sizes for.
+func (p *Planner) load(now, prev time.Time, mem *modelMemory, mm *collector.ModelMetrics, vs []saturation.VariantState) saturation.Load {
+	l := saturation.Load{MeanOutputTokens: mm.MeanOutputTokens}
+	startup := time.Duration(0)
+	for _, v := range vs {
+		if m := p.variants[variantKey{v.Namespace, v.Name}]; m != nil && m.startup > startup {
+			startup = m.startup
+		}
+	}
+	if startup == 0 {
+		startup = DefaultStartup
+	}
+	gap := time.Duration(0)
+	if !prev.IsZero() && prev.Before(now) {
+		gap = min(now.Sub(prev), maxCycleGap)
+	}
+	l.Lead = startup + gap + rateLag
+	if !finite(mm.CompletionRate) || mm.CompletionRate < 0 {
+		return l
+	}
+	growth := mm.InFlightGrowth
+	if !finite(growth) {
+		growth = 0
+	}
+	l.Known = true
+	l.CompletionRate = mm.CompletionRate
+	l.ArrivalRate = math.Max(mm.CompletionRate+growth, 0)
+
+	keep := mem.arrivals[:0]
+	for _, s := range mem.arrivals {
+		if now.Sub(s.at) <= trendWindow && s.at.Before(now) {
+			keep = append(keep, s)
+		}
+	}
+	mem.arrivals = append(keep, rateSample{now, l.ArrivalRate})
+	l.Trend = slope(mem.arrivals)
+	return l
+}
+
+// slope is the least-squares slope of the samples (per second); 0 when they span less
+// than trendMinSpan.
+func slope(ss []rateSample) float64 {
+	if len(ss) < 3 || ss[len(ss)-1].at.Sub(ss[0].at) < trendMinSpan {
+		return 0
+	}
+	var st, sr float64
+	for _, s := range ss {
+		st += s.at.Sub(ss[0].at).Seconds()
+		sr += s.rate
+	}
+	n := float64(len(ss))
+	mt, mr := st/n, sr/n
+	var num, den float64
+	for _, s := range ss {
+		dt := s.at.Sub(ss[0].at).Seconds() - mt
+		num += dt * (s.rate - mr)
+		den += dt * dt
+	}
+	if den <= 0 || !finite(num/den) {
+		return 0
+	}
+	return num / den
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -1,0 +1,119 @@
+package planner
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
+)
+
+func TestSlope(t *testing.T) {
+	var ss []rateSample
+	for i := range 7 {
+		at := t0.Add(time.Duration(i) * 30 * time.Second)
+		ss = append(ss, rateSample{at, 2 + 0.05*float64(i*30)})
+	}
+	assert.InDelta(t, 0.05, slope(ss), 1e-12)
+	assert.Zero(t, slope(ss[:2]), "fewer than three samples")
+	assert.Zero(t, slope([]rateSample{{t0, 1}, {t0.Add(15 * time.Second), 5}, {t0.Add(30 * time.Second), 9}}), "spanning under 45s")
+	same := []rateSample{{t0, 1}, {t0, 2}, {t0, 3}}
+	assert.Zero(t, slope(same))
+}
+
+// The lead time is what the model's replicas took to start, measured from the cycle that
+// asked for them to the first cycle with none pending.
+func TestObserveStartup(t *testing.T) {
+	var m variantMemory
+	v := saturation.VariantState{Current: 3, Ready: 1}
+	m.observeStartup(t0.Add(30*time.Second), t0, v)
+	assert.Equal(t, t0, m.pendingSince, "asked for at the previous cycle")
+	m.observeStartup(t0.Add(60*time.Second), t0.Add(30*time.Second), v)
+	assert.Equal(t, t0, m.pendingSince, "still the same start-up")
+	v.Ready = 3
+	m.observeStartup(t0.Add(150*time.Second), t0.Add(120*time.Second), v)
+	assert.Equal(t, 150*time.Second, m.startup)
+	assert.True(t, m.pendingSince.IsZero())
+
+	// A stuck replica is not starting: no start-up is timed for it.
+	var stuck variantMemory
+	stuck.observeStartup(t0, time.Time{}, saturation.VariantState{Current: 2, Ready: 1, Stuck: 1})
+	assert.True(t, stuck.pendingSince.IsZero())
+}
+
+func TestLoadForecastInputs(t *testing.T) {
+	p := NewPlanner(Options{})
+	vs := []saturation.VariantState{{Name: "a", Namespace: "ns", Current: 2, Ready: 2}}
+	var mem modelMemory
+	mm := &collector.ModelMetrics{CompletionRate: math.NaN(), InFlightGrowth: math.NaN(), MeanOutputTokens: 180}
+
+	l := p.load(t0, time.Time{}, &mem, mm, vs)
+	assert.False(t, l.Known, "no completion rate: no forecast")
+	assert.Equal(t, DefaultStartup+rateLag, l.Lead, "no start-up seen, no previous cycle")
+	assert.Equal(t, 180.0, l.MeanOutputTokens)
+
+	// Arrivals are completions plus the growth of the requests in flight; rising over
+	// three minutes of cycles gives a trend.
+	var last saturation.Load
+	for i := range 7 {
+		now := t0.Add(time.Duration(i) * 30 * time.Second)
+		mm.CompletionRate = 4 + 0.01*float64(i*30)
+		mm.InFlightGrowth = 0.5
+		last = p.load(now, now.Add(-30*time.Second), &mem, mm, vs)
+	}
+	require.True(t, last.Known)
+	assert.InDelta(t, 4+0.01*180+0.5, last.ArrivalRate, 1e-9)
+	assert.InDelta(t, 0.01, last.Trend, 1e-9)
+	assert.Equal(t, DefaultStartup+30*time.Second+rateLag, last.Lead, "start-up + the cycle gap + the rate lag")
+	assert.LessOrEqual(t, len(mem.arrivals), 7, "only the trend window is kept")
+
+	// Draining faster than anything completes never reads as negative arrivals.
+	mm.CompletionRate, mm.InFlightGrowth = 1, -3
+	l = p.load(t0.Add(10*time.Minute), t0.Add(9*time.Minute+30*time.Second), &mem, mm, vs)
+	assert.Zero(t, l.ArrivalRate)
+
+	// The observed start-up of the model's slowest variant sets the lead.
+	p.variants[variantKey{"ns", "a"}] = &variantMemory{startup: 4 * time.Minute}
+	l = p.load(t0.Add(11*time.Minute), t0.Add(10*time.Minute+30*time.Second), &mem, mm, vs)
+	assert.Equal(t, 4*time.Minute+30*time.Second+rateLag, l.Lead)
+}
+
+// The forecast and latency queries are optional: their failure leaves the model decided
+// on the requests in flight, never held.
+func TestOptionalQueryFailuresDoNotHold(t *testing.T) {
+	for _, q := range []string{collector.QueryCompletionRate, collector.QueryInFlightGrowth, collector.QueryOutputTokens, collector.QueryITL, collector.QueryMeanRunning} {
+		s := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.2, 0}, 2)...).build()
+		s.Failed[q] = errors.New("bad_data")
+		d := NewPlanner(Options{}).Decide(t0, s, []saturation.VariantState{state("a", 10, 2, 2)}, config.Default())[0]
+		assert.True(t, d.MetricsAvailable, "%s: %s", q, d.MetricsMessage)
+	}
+}
+
+// The latency samples of a variant's pods: kept for half an hour, only from pods that ran
+// requests; the last fitted line outlives samples that lost their spread.
+func TestObserveLatency(t *testing.T) {
+	var m variantMemory
+	pods := func(running ...float64) []saturation.ReplicaMetrics {
+		var out []saturation.ReplicaMetrics
+		for _, r := range running {
+			out = append(out, saturation.ReplicaMetrics{MeanRunning: r, MeanITL: 0.01 + 0.0002*r})
+		}
+		return out
+	}
+	fit := m.observeLatency(t0, pods(5, 10, 20, 30, 40, 50, 0.5, math.NaN()))
+	require.True(t, fit.Known)
+	assert.Equal(t, 6, fit.Samples, "pods under one running request and unknown means are skipped")
+	assert.InDelta(t, 0.0002, fit.PerRequest, 1e-12)
+
+	// An hour later the old samples are gone; ten pods at the same load fit no line, and
+	// the previous one stands.
+	later := m.observeLatency(t0.Add(time.Hour), pods(20, 20, 20, 20, 20, 20, 20, 20, 20, 20))
+	assert.Equal(t, fit, later)
+	assert.Len(t, m.latency, 10)
+}

@@ -1,0 +1,101 @@
+package saturation
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func line(base, per float64, running ...float64) []LatencySample {
+	var out []LatencySample
+	for _, r := range running {
+		out = append(out, LatencySample{Running: r, ITL: base + per*r})
+	}
+	return out
+}
+
+func TestFitLatencyRecoversTheLine(t *testing.T) {
+	m := FitLatency(line(0.010, 0.0002, 5, 10, 20, 30, 40, 50))
+	require.True(t, m.Known)
+	assert.InDelta(t, 0.010, m.Base, 1e-12)
+	assert.InDelta(t, 0.0002, m.PerRequest, 1e-12)
+	assert.Equal(t, 6, m.Samples)
+	assert.Equal(t, 50.0, m.MaxRunning)
+	assert.Contains(t, m.String(), "ITL 10.0ms + 0.200ms per running request (6 samples up to 50 running)")
+
+	// Invalid samples are skipped, not fitted.
+	bad := append(line(0.010, 0.0002, 5, 10, 20, 30, 40, 50),
+		LatencySample{Running: math.NaN(), ITL: 1}, LatencySample{Running: 10, ITL: math.Inf(1)},
+		LatencySample{Running: -3, ITL: 0.01}, LatencySample{Running: 10, ITL: 0})
+	m2 := FitLatency(bad)
+	require.True(t, m2.Known)
+	assert.Equal(t, 6, m2.Samples)
+	assert.InDelta(t, 0.0002, m2.PerRequest, 1e-12)
+}
+
+func TestFitLatencyRefusesWhatDeterminesNoLine(t *testing.T) {
+	for name, samples := range map[string][]LatencySample{
+		"too few samples":     line(0.01, 0.001, 5, 10, 20, 30, 40),
+		"no spread":           line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20),
+		"spread below 25%":    line(0.01, 0.001, 100, 101, 102, 104, 106, 110),
+		"ITL falls with load": line(0.05, -0.0001, 5, 10, 20, 30, 40, 50),
+		"flat":                line(0.02, 0, 5, 10, 20, 30, 40, 50),
+		"nothing":             nil,
+	} {
+		m := FitLatency(samples)
+		assert.False(t, m.Known, name)
+		assert.Contains(t, m.String(), "ITL model unknown", name)
+		_, ok := m.runningAt(100 * time.Millisecond)
+		assert.False(t, ok, name)
+	}
+}
+
+// A fit that crosses zero keeps the mean and a non-negative base: one request's step
+// time is positive.
+func TestFitLatencyClampsANegativeIntercept(t *testing.T) {
+	m := FitLatency(line(-0.005, 0.001, 10, 20, 30, 40, 50, 60))
+	require.True(t, m.Known)
+	assert.Zero(t, m.Base)
+	// The mean running is 35 at a mean ITL of 0.030: the line through it from the origin.
+	assert.InDelta(t, 0.030/35, m.PerRequest, 1e-12)
+}
+
+func TestRunningAtTheObjective(t *testing.T) {
+	m := LatencyModel{Known: true, Base: 0.010, PerRequest: 0.0002}
+	x, ok := m.runningAt(100 * time.Millisecond)
+	require.True(t, ok)
+	assert.InDelta(t, (0.8*0.100-0.010)/0.0002, x, 1e-9, "80% of the objective")
+
+	_, ok = m.runningAt(12 * time.Millisecond)
+	assert.False(t, ok, "the base alone exceeds 80% of the objective")
+	_, ok = m.runningAt(0)
+	assert.False(t, ok, "no objective")
+}
+
+// With sloITL and a fitted line, the objective sizes the replica (up to 80% of the
+// saturation concurrency); without a line the conservative target stands.
+func TestConcurrencyByLatency(t *testing.T) {
+	in := ModelInput{Variants: []VariantInput{
+		{VariantState: VariantState{Name: "fitted", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.010, PerRequest: 0.0005}},
+		{VariantState: VariantState{Name: "capped", Current: 1}, Latency: LatencyModel{Known: true, Base: 0.005, PerRequest: 0.0001}},
+		{VariantState: VariantState{Name: "unfitted", Current: 1}, SaturationConcurrency: 200},
+		{VariantState: VariantState{Name: "unreachable", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.2, PerRequest: 0.001}},
+	}}
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	m := buildConcurrency(in, nil, false)
+	assert.InDelta(t, (0.08-0.010)/0.0005, m.capacity[0], 1e-9, "140 running reach 80%% of 100ms")
+	assert.Contains(t, m.source[0], "80% of sloITL 100ms at 140.0 running")
+	assert.InDelta(t, 0.8*PriorSaturationConcurrency, m.capacity[1], 1e-9, "750 running would: capped at 80%% of vLLM's default batch limit")
+	assert.Contains(t, m.source[1], "vLLM's default --max-num-seqs 256")
+	assert.True(t, m.learned[1])
+	assert.InDelta(t, 0.15*200, m.capacity[2], 1e-9, "no line: the conservative target")
+	assert.InDelta(t, 0.15*200, m.capacity[3], 1e-9)
+	assert.Contains(t, m.source[3], "not reachable")
+
+	in.Capacity.SLOITL = 0
+	m = buildConcurrency(in, nil, false)
+	assert.InDelta(t, 0.15*200, m.capacity[0], 1e-9, "no objective: the line sizes nothing")
+}
