@@ -45,15 +45,23 @@ type pool struct {
 	queueing        int // ready pods holding a sustained queue of queueLengthThreshold or more
 	needQueueRepl   int // ceil(waiting / queueLengthThreshold): the queue rule, used only while no saturation concurrency is known
 
-	running      float64 // running requests, summed
-	meanRunning  float64 // running requests averaged over the last minute, summed (running where unknown)
-	queuedConc   float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
-	concurrency  float64 // max(running, meanRunning) x growth + queuedConc
+	running     float64 // running requests, summed
+	meanRunning float64 // running requests averaged over the last minute, summed (running where unknown)
+	queuedConc  float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
+	concurrency float64 // max(running, meanRunning) x growth + queuedConc + overflow
+	overflow    float64 // running requests beyond the SLO capacity of the replicas they run on
+	overflowOn  []string
+	// runningByVariant and concSupplyReady sum the ready pods' running requests and what
+	// they hold at their concurrency targets (the overflow's baseline).
+	runningByVariant, concSupplyReady float64
+	// maxOverload is the largest running / SLO capacity ratio among the variants (0 = none over).
+	maxOverload  float64
 	growth       float64 // requests in flight at the forecast rate / in flight now (>= 1)
 	forecast     float64 // forecast arrival rate at the lead time (req/s); 0 = no forecast
 	residenceSec float64 // time in system at the operating point (s); 0 = unknown
 	conc         concurrencyModel
-	concSupply   float64 // sum over variants of serving replicas x per-replica concurrency capacity
+	throughput   []float64 // requests/s one replica serves at its concurrency target, per variant; 0 = unknown
+	concSupply   float64   // sum over variants of serving replicas x per-replica concurrency capacity
 	tune         config.CapacityTuning
 }
 
@@ -98,7 +106,9 @@ func buildPool(in ModelInput) pool {
 	}
 	p.conc = buildConcurrency(in, p.capacity, p.tokens)
 	for i, v := range in.Variants {
+		var vRunning float64
 		for _, r := range v.Replicas {
+			vRunning += math.Max(r.Running, nonNeg(r.MeanRunning))
 			c := 1.0
 			if p.tokens {
 				c = r.KVCapacityTokens
@@ -122,10 +132,30 @@ func buildPool(in ModelInput) pool {
 				p.queueing++
 			}
 		}
+		// A variant running more than its replicas hold at the ITL objective misses the SLO
+		// there, whatever room other variants have: the router sends it that share. The
+		// excess counts as demand, so that the pool grows until the router's share for
+		// the variant fits.
+		p.runningByVariant += vRunning
+		p.concSupplyReady += float64(len(v.Replicas)) * p.conc.capacity[i]
+		if held := float64(len(v.Replicas)) * p.conc.capacity[i]; p.conc.bySLO[i] && held > 0 && vRunning > held && finite(vRunning/held) {
+			p.maxOverload = math.Max(p.maxOverload, vRunning/held)
+			p.overflowOn = append(p.overflowOn, fmt.Sprintf("%s at %.2fx", v.Name, vRunning/held))
+		}
 		serving := v.Current - (v.Pending() - v.Starting())
 		p.supplyUnits += float64(serving) * p.capacity[i]
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
+	}
+	p.throughput = make([]float64, len(in.Variants))
+	if out := in.Load.MeanOutputTokens; finite(out) && out > 0 {
+		for i, v := range in.Variants {
+			// Little's law at the operating point: the requests a replica runs over the
+			// time each spends in it (output tokens x the ITL at that load).
+			if itl := v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]; v.Latency.Known && finite(itl) && itl > 0 {
+				p.throughput[i] = p.conc.capacity[i] / (out * itl)
+			}
+		}
 	}
 	p.growth = 1
 	inFlight := math.Max(p.running, p.meanRunning)
@@ -148,6 +178,20 @@ func buildPool(in ModelInput) pool {
 		}
 	}
 	p.concurrency = inFlight*p.growth + p.queuedConc
+	// A variant over its SLO capacity while the pool has room is the router's doing: it
+	// gives that variant a share the others' spare room cannot take. Assuming the share
+	// follows the pool's size, the pool must grow by the variant's overload factor for
+	// the share to fit; the excess over the pool-wide demand counts as overflow.
+	if p.maxOverload > 1 && p.concSupplyReady > 0 {
+		if need := p.concSupplyReady * p.maxOverload; need > p.concurrency {
+			p.overflow = need - p.concurrency
+			p.concurrency = need
+		} else {
+			p.overflow = 0
+		}
+	} else {
+		p.overflow = 0
+	}
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
 		p.waitUnits = p.queuedConc * in.MeanPromptTokens
 	}
@@ -228,6 +272,9 @@ func (p pool) describe(in ModelInput) string {
 	}
 	if p.peakWaiting > p.waiting {
 		fmt.Fprintf(&b, " sustained, 1m peak %.0f", p.peakWaiting)
+	}
+	if p.overflow > 0 {
+		fmt.Fprintf(&b, " + %.0f for the router's share on %s, over its sloITL capacity", p.overflow, strings.Join(p.overflowOn, ", "))
 	}
 	fmt.Fprintf(&b, ")")
 	if l := in.Load; l.Known {
@@ -310,6 +357,7 @@ func (c Capacity) analyze(in ModelInput) Result {
 			"stuck":            float64(p.stuck),
 			"utilTarget":       p.utilTarget,
 			"growth":           p.growth,
+			"overflow":         p.overflow,
 			"forecastRate":     p.forecast,
 			"arrivalRate":      in.Load.ArrivalRate,
 			"completionRate":   in.Load.CompletionRate,
@@ -356,7 +404,7 @@ func (c Capacity) analyze(in ModelInput) Result {
 }
 
 func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits, deficitConc float64, deficitRepl int, res *Result, summary string) {
-	order := byCost(in, true)
+	order, perThroughput := byValue(in, p, true)
 	added := make([]int, len(in.Variants))
 	for _, i := range order {
 		if deficitUnits <= epsilon && deficitConc <= epsilon && deficitRepl <= 0 {
@@ -390,7 +438,7 @@ func (Capacity) scaleUp(in ModelInput, p pool, deficitUnits, deficitConc float64
 			continue
 		}
 		res.Targets[i].Replicas = v.Current + added[i]
-		res.Targets[i].Reason = fmt.Sprintf("scale up %d -> %d (cost %g, %s): %s", v.Current, v.Current+added[i], v.Cost, headroomNote(v.VariantState), summary)
+		res.Targets[i].Reason = fmt.Sprintf("scale up %d -> %d (%s, %s): %s", v.Current, v.Current+added[i], costNote(v, p, i, perThroughput), headroomNote(v.VariantState), summary)
 		parts = append(parts, fmt.Sprintf("+%d on %s", added[i], v.Name))
 	}
 	switch {
@@ -433,7 +481,8 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 	removed := make([]int, len(in.Variants))
 	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupply
 	blocked := ""
-	for _, i := range byCost(in, false) {
+	downOrder, perThroughput := byValue(in, p, false)
+	for _, i := range downOrder {
 		v := in.Variants[i]
 		for v.Current-removed[i] > max(v.Min, 1) {
 			nextUnits := supplyUnits - p.capacity[i]
@@ -460,8 +509,8 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 			continue
 		}
 		res.Targets[i].Replicas = v.Current - removed[i]
-		res.Targets[i].Reason = fmt.Sprintf("scale down %d -> %d (most expensive first, cost %g; the pool without them still holds the KV demand and the concurrency): %s",
-			v.Current, v.Current-removed[i], v.Cost, summary)
+		res.Targets[i].Reason = fmt.Sprintf("scale down %d -> %d (most expensive first, %s; the pool without them still holds the KV demand and the concurrency): %s",
+			v.Current, v.Current-removed[i], costNote(v, p, i, perThroughput), summary)
 		parts = append(parts, fmt.Sprintf("-%d on %s", removed[i], v.Name))
 	}
 	if blocked == "" {
@@ -477,6 +526,51 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 			res.Targets[i].Reason = res.Reason
 		}
 	}
+}
+
+// byValue orders the variants by cost per unit of throughput (cost / the requests per
+// second a replica serves at its concurrency target) when every variant's throughput is
+// known, else by cost per replica; cheapest first (ascending) or most expensive first.
+// perThroughput tells which order was used. A replica three times as fast at twice the
+// price is the cheaper way to add capacity.
+func nonNeg(f float64) float64 {
+	if !finite(f) || f < 0 {
+		return 0
+	}
+	return f
+}
+
+func byValue(in ModelInput, p pool, ascending bool) (order []int, perThroughput bool) {
+	perThroughput = len(in.Variants) > 0 && len(p.throughput) == len(in.Variants)
+	for _, t := range p.throughput {
+		if !(t > 0) || !finite(t) {
+			perThroughput = false
+		}
+	}
+	if !perThroughput {
+		return byCost(in, ascending), false
+	}
+	idx := make([]int, len(in.Variants))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ia, ib := idx[a], idx[b]
+		ca, cb := in.Variants[ia].Cost/p.throughput[ia], in.Variants[ib].Cost/p.throughput[ib]
+		if ca != cb {
+			return (ca < cb) == ascending
+		}
+		return (in.Variants[ia].Name < in.Variants[ib].Name) == ascending
+	})
+	return idx, true
+}
+
+// costNote says what a variant costs in the order's terms.
+func costNote(v VariantInput, p pool, i int, perThroughput bool) string {
+	if perThroughput {
+		return fmt.Sprintf("cost %g, %.3g per req/s at %.3g req/s per replica", v.Cost, v.Cost/p.throughput[i], p.throughput[i])
+	}
+	return fmt.Sprintf("cost %g", v.Cost)
 }
 
 // byCost returns variant indexes by cost, cheapest first (ascending) or most expensive

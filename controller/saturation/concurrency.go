@@ -82,7 +82,10 @@ type concurrencyModel struct {
 	// anyLearned: at least one variant has a saturation concurrency; only then does
 	// concurrency drive scale-up (a high-water mark is a floor of what is safe, not a need).
 	anyLearned bool
-	source     []string
+	// bySLO tells, per variant, whether capacity comes from the ITL objective: running
+	// beyond it on a replica then misses the SLO.
+	bySLO  []bool
+	source []string
 }
 
 // buildConcurrency derives the per-replica concurrency capacities from the inputs only
@@ -97,7 +100,7 @@ type concurrencyModel struct {
 func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concurrencyModel {
 	tune := in.Capacity.WithDefaults()
 	n := len(in.Variants)
-	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), source: make([]string, n)}
+	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), bySLO: make([]bool, n), source: make([]string, n)}
 	minTarget, minFrom := math.Inf(1), -1
 	for i, v := range in.Variants {
 		s, src := 0.0, ""
@@ -178,7 +181,7 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration)
 		}
 		ceiling := itlCeiling * sat
 		m.capacity[i] = math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
-		m.learned[i], m.anyLearned = true, true
+		m.learned[i], m.anyLearned, m.bySLO[i] = true, true, true
 		if x < ceiling {
 			m.source[i] = fmt.Sprintf("%.0f%% of sloITL %v at %.1f running by the fitted %v", itlTargetShare*100, objective, x, v.Latency)
 		} else {

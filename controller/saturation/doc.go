@@ -55,7 +55,12 @@
 //     objective (sloITL) a replica is sized for the running requests at which its ITL
 //     reaches 80% of the objective, up to 80% of its saturation concurrency (vLLM's
 //     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
-//     the time in system becomes the mean output length x the ITL at that point.
+//     the time in system becomes the mean output length x the ITL at that point. With
+//     every variant's line known, variants are ranked by cost per request per second (a
+//     replica's concurrency target over its time in system) instead of cost per replica,
+//     for scale-up and scale-down alike; and a variant running past its SLO capacity
+//     while the pool has room (the router's share, not the pool's size) grows the pool
+//     by that overload factor.
 //
 // The package must not query Prometheus, read the clock, keep state between calls or
 // start goroutines: stabilization windows, scale-to-zero and the never-blind hold live in

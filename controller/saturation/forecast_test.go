@@ -65,3 +65,60 @@ func TestCapacityResidenceAtTheTarget(t *testing.T) {
 	assert.InDelta(t, 1, r.Inputs["growth"], 1e-9)
 	assert.Contains(t, r.Reason, "x 5.3s in system at the target ITL (200 output tokens)")
 }
+
+// With every variant's throughput known (its ITL line and the mean output length), the
+// scale-up goes to the cheapest per request per second, not per replica; the scale-down
+// removes the dearest per request per second first.
+func TestCapacityRanksVariantsByCostPerThroughput(t *testing.T) {
+	fast := withSaturation(withRunning(variant("h100", 100, 0, uniform(2, pod{0.1, 6, 400000})...), 200), 256)
+	slow := withSaturation(withRunning(variant("l40s", 32, 0, uniform(2, pod{0.1, 6, 180000})...), 120), 128)
+	in := model(500, fast, slow)
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
+	// H100: 80 ms at 6 + 0.05 x running -> 1480 running, capped at 204.8; ITL 16.24 ms,
+	// 63 req/s per replica, 1.59 per req/s. L40S: 80 ms at 20 + 0.5 x running -> 120
+	// running, capped at 102.4; ITL 71.2 ms, 7.2 req/s, 4.45 per req/s.
+	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
+	in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.0005}
+	r := Capacity{}.Analyze(in)
+	got := targets(r)
+	require.Greater(t, got["h100"], 2, r.Reason)
+	assert.Equal(t, 2, got["l40s"], "the L40S is cheaper per replica, dearer per req/s: %s", r.Reason)
+	assert.Contains(t, r.Targets[0].Reason, "cost 100, 1.59 per req/s at 63.1 req/s per replica")
+
+	// One variant without a line: back to cost per replica.
+	in.Variants[0].Latency = LatencyModel{}
+	r = Capacity{}.Analyze(in)
+	got = targets(r)
+	assert.Greater(t, got["l40s"], 2, r.Reason)
+	assert.Equal(t, 2, got["h100"], r.Reason)
+}
+
+// A variant running beyond what its replicas hold at the ITL objective while the pool has
+// room: the router gives it that share, so the pool grows by its overload factor until the
+// share fits. One variant alone is sized by the pool-wide sum as usual.
+func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
+	fast := withSaturation(withRunning(variant("h100", 100, 0, uniform(3, pod{0.1, 0, 400000})...), 30), 256)
+	slow := withSaturation(withRunning(variant("l40s", 32, 0, uniform(1, pod{0.3, 0, 180000})...), 128), 128)
+	in := model(500, fast, slow)
+	in.Capacity.SLOITL = 120 * time.Millisecond
+	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
+	// H100 capped at 204.8; L40S 80% of 120 ms at 20 + 1 x running: 76 running, 128 run.
+	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
+	in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.001}
+	r := Capacity{}.Analyze(in)
+	// Supply 3 x 204.8 + 76 = 690.4; the L40S at 128/76 = 1.68x: 1163 needed, 473 more,
+	// 3 more H100s (the cheaper per req/s).
+	assert.InDelta(t, 690.4*128/76.0-218, r.Inputs["overflow"], 1e-6)
+	assert.Equal(t, map[string]int{"h100": 6, "l40s": 1}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "for the router's share on l40s at 1.68x, over its sloITL capacity")
+
+	// The L40S alone at the same overload: the pool-wide demand sizes it (10 req/s x 19.2 s
+	// in system at the target = 192 running: 3 replicas at 76), with no overflow on top.
+	alone := model(500, slow)
+	alone.Capacity, alone.Load = in.Capacity, in.Load
+	alone.Variants[0].Latency = in.Variants[1].Latency
+	r = Capacity{}.Analyze(alone)
+	assert.Zero(t, r.Inputs["overflow"])
+	assert.Equal(t, map[string]int{"l40s": 3}, targets(r), r.Reason)
+}
