@@ -35,8 +35,10 @@ func (o *PrometheusOptions) AddFlags(fs *pflag.FlagSet) {
 type RunOptions struct {
 	Prometheus PrometheusOptions
 
-	Kubeconfig              string
-	Interval                time.Duration
+	Kubeconfig string
+	Interval   time.Duration
+	// StuckAfter: a not-ready pod of a target is stuck after this long (--stuck-after).
+	StuckAfter              time.Duration
 	Actuation               string
 	WatchNamespace          string
 	ConfigNamespace         string
@@ -58,6 +60,7 @@ type RunOptions struct {
 func NewRunOptions() *RunOptions {
 	return &RunOptions{
 		Interval:               reconciler.DefaultInterval,
+		StuckAfter:             reconciler.DefaultStuckAfter,
 		Actuation:              string(actuation.ModeMetrics),
 		ConfigNamespace:        "saturn-system",
 		MetricsBindAddress:     ":8080",
@@ -73,6 +76,7 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	o.Prometheus.AddFlags(fs)
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig file (default: $KUBECONFIG or in-cluster)")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "period of the decision cycle")
+	fs.DurationVar(&o.StuckAfter, "stuck-after", o.StuckAfter, "a target's pod not ready for this long (or unable to start: crash loop, image pull errors) is stuck, not counted as starting supply")
 	fs.StringVar(&o.Actuation, "actuation", o.Actuation, "how decisions are applied: metrics (gauges for HPA/KEDA) or direct (patch the scale subresource)")
 	fs.StringVar(&o.WatchNamespace, "watch-namespace", o.WatchNamespace, "watch VariantAutoscalings in this namespace only (default: all)")
 	fs.StringVar(&o.ConfigNamespace, "config-namespace", o.ConfigNamespace, "namespace of the wva-saturation-scaling-config and wva-model-scale-to-zero-config ConfigMaps")
@@ -98,6 +102,9 @@ func (o *RunOptions) Validate() error {
 	}
 	if o.Interval < time.Second {
 		errs = append(errs, fmt.Errorf("--interval %s: want at least 1s", o.Interval))
+	}
+	if o.StuckAfter < time.Minute {
+		errs = append(errs, fmt.Errorf("--stuck-after %s: want at least 1m (longer than the model's start-up)", o.StuckAfter))
 	}
 	if _, err := actuation.ParseMode(o.Actuation); err != nil {
 		errs = append(errs, err)

@@ -125,6 +125,7 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		Log:      log.WithName("reconciler"),
 	}, reconciler.Options{
 		Interval:        o.Interval,
+		StuckAfter:      o.StuckAfter,
 		ConfigNamespace: o.ConfigNamespace,
 		ScaleToZero:     o.ScaleToZero,
 	})

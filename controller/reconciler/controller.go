@@ -41,6 +41,10 @@ const DefaultMinGap = 2 * time.Second
 // DefaultRetryInterval is the next-cycle delay after metrics were missing.
 const DefaultRetryInterval = 10 * time.Second
 
+// DefaultStuckAfter is how long a pod may stay not ready before it counts as stuck rather
+// than starting: longer than a large model's weights take to load.
+const DefaultStuckAfter = 15 * time.Minute
+
 // targetNameField indexes VariantAutoscalings by spec.scaleTargetRef.name.
 const targetNameField = "spec.scaleTargetRef.name"
 
@@ -67,6 +71,11 @@ type Options struct {
 	ScaleToZero bool
 	// Collector tunes the PromQL queries.
 	Collector collector.Options
+	// StuckAfter: a not-ready pod of a scale target whose readiness has not changed for
+	// this long (or that cannot start: crash loop, image pull or config errors, failed)
+	// is stuck, not starting; the analyzers do not count it as supply (DefaultStuckAfter
+	// when zero).
+	StuckAfter time.Duration
 }
 
 // Deps are the controller's collaborators.
@@ -129,6 +138,9 @@ func New(d Deps, opts Options) (*Controller, error) {
 	}
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = DefaultRetryInterval
+	}
+	if opts.StuckAfter <= 0 {
+		opts.StuckAfter = DefaultStuckAfter
 	}
 	if opts.Collector.ActivityWindow <= 0 {
 		opts.Collector.ActivityWindow = collector.ActivityWindowFor(opts.Interval)

@@ -46,7 +46,7 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 	c.mu.Lock()
 	c.lastCycle = now
 	c.mu.Unlock()
-	c.pods.reset()
+	c.pods.reset(now, c.opts.StuckAfter)
 	log := c.Log.WithValues("cycle", now.UTC().Format(time.RFC3339))
 	res := CycleResult{Time: now}
 
@@ -135,7 +135,7 @@ func (c *Controller) prepare(ctx context.Context, now time.Time, va *v1alpha1.Va
 		c.Log.Error(err, "listing target pods", "namespace", va.Namespace, "variant", va.Name)
 	}
 	va.SetCondition(mnow, v1alpha1.TypeTargetResolved, metav1.ConditionTrue, v1alpha1.ReasonTargetFound,
-		fmt.Sprintf("%s %s: %d replicas, %d ready", t.Kind, va.Spec.ScaleTargetRef.Name, t.Current, t.Ready))
+		targetSummary(t, va.Spec.ScaleTargetRef.Name))
 
 	cost, err := va.Cost()
 	if err != nil {
@@ -153,6 +153,7 @@ func (c *Controller) prepare(ctx context.Context, now time.Time, va *v1alpha1.Va
 		Cost:        cost,
 		Current:     t.Current,
 		Ready:       t.Ready,
+		Stuck:       t.Stuck,
 		Pods:        t.ReadyPods,
 		Created:     va.CreationTimestamp.Time,
 	}

@@ -7,8 +7,11 @@
 // same work item, so the queue coalesces bursts into one cycle. A cycle
 //
 //  1. reads the saturation and scale-to-zero ConfigMaps (hot reload),
-//  2. resolves each VA's scaleTargetRef and lists its ready pods
-//     (TargetResolved condition),
+//  2. resolves each VA's scaleTargetRef and lists its ready pods, and its stuck ones (not
+//     ready for --stuck-after, default 15m, or unable to start: failed, crash loop, image
+//     pull or container config errors), which the capacity analyzer does not count as
+//     starting supply, as the twin does with its unresponsive replicas (TargetResolved
+//     condition),
 //  3. collects the vLLM metrics of every model with one constant set of
 //     PromQL queries (controller/collector),
 //  4. lets the planner decide (controller/planner),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +25,19 @@ type target struct {
 	Current   int // spec.replicas
 	Ready     int
 	ReadyPods []string // nil when the pods could not be listed
+	// Stuck counts the not-ready pods that will not become ready on their own (see
+	// stuckReason), at most Current - Ready; StuckPods names them with the reason.
+	Stuck     int
+	StuckPods []string
+}
+
+// targetSummary is the TargetResolved message.
+func targetSummary(t target, name string) string {
+	msg := fmt.Sprintf("%s %s: %d replicas, %d ready", t.Kind, name, t.Current, t.Ready)
+	if t.Stuck > 0 {
+		msg += fmt.Sprintf(", %d stuck (%s)", t.Stuck, strings.Join(t.StuckPods, "; "))
+	}
+	return msg
 }
 
 // errTargetNotFound marks a scaleTargetRef pointing at nothing.
@@ -51,7 +66,8 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 		if err != nil {
 			return t, fmt.Errorf("Deployment %s/%s has an invalid selector: %w", va.Namespace, ref.Name, err)
 		}
-		t.ReadyPods, err = c.readyPods(ctx, va.Namespace, sel)
+		t.ReadyPods, t.StuckPods, err = c.targetPods(ctx, va.Namespace, sel)
+		t.countStuck()
 		return t, err
 	}
 	s, err := actuation.GetScale(ctx, c.Client, va.Namespace, ref)
@@ -67,20 +83,33 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 		if err != nil {
 			return t, fmt.Errorf("%s %s/%s has an invalid selector %q: %w", gvk.Kind, va.Namespace, ref.Name, s.Selector, err)
 		}
-		t.ReadyPods, err = c.readyPods(ctx, va.Namespace, sel)
+		t.ReadyPods, t.StuckPods, err = c.targetPods(ctx, va.Namespace, sel)
+		t.countStuck()
 		return t, err
 	}
 	return t, nil
 }
 
-// readyPods returns the names of the running, ready, not-terminating pods of
-// namespace matching sel. Pods are listed once per namespace per cycle (see
-// podCache), not once per VA.
-func (c *Controller) readyPods(ctx context.Context, namespace string, sel labels.Selector) ([]string, error) {
+// countStuck bounds the stuck pods by the pods the target is missing: a stuck pod the
+// workload controller already replaced is not missing supply.
+func (t *target) countStuck() {
+	t.Stuck = min(len(t.StuckPods), max(t.Current-t.Ready, 0))
+}
+
+// targetPods returns the names of the running, ready, not-terminating pods of
+// namespace matching sel, and the stuck ones as "name: reason". Pods are listed once per
+// namespace per cycle (see podCache), not once per VA.
+func (c *Controller) targetPods(ctx context.Context, namespace string, sel labels.Selector) (ready, stuck []string, err error) {
 	ns, err := c.pods.list(ctx, c.Client, namespace)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	for _, p := range ns.stuck {
+		if sel.Matches(labels.Set(p.labels)) {
+			stuck = append(stuck, p.name+": "+p.why)
+		}
+	}
+	sort.Strings(stuck)
 	candidates := ns.all
 	// Narrow with an equality requirement through the label index, then match
 	// the whole selector: O(pods of the target), not O(pods of the namespace).
@@ -99,27 +128,33 @@ func (c *Controller) readyPods(ctx context.Context, namespace string, sel labels
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, stuck, nil
 }
 
-// readyPod is what a cycle keeps of a ready pod.
+// readyPod is what a cycle keeps of a ready (or stuck) pod.
 type readyPod struct {
 	name   string
 	labels map[string]string
+	why    string // why a stuck pod is stuck
 }
 
-// nsPods are one namespace's ready pods, indexed by "key=value" label.
+// nsPods are one namespace's ready pods, indexed by "key=value" label, and its stuck ones.
 type nsPods struct {
 	all     []readyPod
 	byLabel map[string][]readyPod
+	stuck   []readyPod
 }
 
 // podCache holds one cycle's ready pods per namespace.
 type podCache struct {
-	byNS map[string]*nsPods
+	byNS       map[string]*nsPods
+	now        time.Time
+	stuckAfter time.Duration
 }
 
-func (pc *podCache) reset() { pc.byNS = map[string]*nsPods{} }
+func (pc *podCache) reset(now time.Time, stuckAfter time.Duration) {
+	pc.byNS, pc.now, pc.stuckAfter = map[string]*nsPods{}, now, stuckAfter
+}
 
 func (pc *podCache) list(ctx context.Context, r client.Reader, namespace string) (*nsPods, error) {
 	if pods, ok := pc.byNS[namespace]; ok {
@@ -132,6 +167,9 @@ func (pc *podCache) list(ctx context.Context, r client.Reader, namespace string)
 	ns := &nsPods{byLabel: map[string][]readyPod{}}
 	for i := range list.Items {
 		if !podReady(&list.Items[i]) {
+			if why := stuckReason(&list.Items[i], pc.now, pc.stuckAfter); why != "" {
+				ns.stuck = append(ns.stuck, readyPod{name: list.Items[i].Name, labels: list.Items[i].Labels, why: why})
+			}
 			continue
 		}
 		p := readyPod{name: list.Items[i].Name, labels: list.Items[i].Labels}
@@ -142,6 +180,41 @@ func (pc *podCache) list(ctx context.Context, r client.Reader, namespace string)
 	}
 	pc.byNS[namespace] = ns
 	return ns, nil
+}
+
+// cannotStart are container waiting reasons a pod does not recover from on its own.
+var cannotStart = map[string]bool{
+	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true, "InvalidImageName": true,
+	"CreateContainerConfigError": true, "CreateContainerError": true,
+}
+
+// stuckReason says why a not-ready, not-terminating pod will not become ready on its
+// own, or "" when it may still be starting: it failed, a container cannot start, or its
+// readiness (or, with no Ready condition yet, the pod itself: unschedulable, pulling,
+// loading weights) has not changed for stuckAfter. A pod that was ready and failed its
+// readiness probe for that long (hung, unresponsive) is stuck the same way.
+func stuckReason(p *corev1.Pod, now time.Time, stuckAfter time.Duration) string {
+	if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodSucceeded {
+		return ""
+	}
+	if p.Status.Phase == corev1.PodFailed {
+		return "failed"
+	}
+	for _, cs := range append(append([]corev1.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+		if w := cs.State.Waiting; w != nil && cannotStart[w.Reason] {
+			return fmt.Sprintf("container %s %s", cs.Name, w.Reason)
+		}
+	}
+	since := p.CreationTimestamp.Time
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && !c.LastTransitionTime.IsZero() {
+			since = c.LastTransitionTime.Time
+		}
+	}
+	if since.IsZero() || now.Sub(since) < stuckAfter {
+		return ""
+	}
+	return fmt.Sprintf("not ready for %v", now.Sub(since).Round(time.Second))
 }
 
 func podReady(p *corev1.Pod) bool {

@@ -1,0 +1,68 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/saturn-autoscaler/saturn/controller/actuation"
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+)
+
+// createNotReadyPod creates a pod of the Deployment that is Running but not Ready since
+// notReadySince, optionally with its container waiting for reason.
+func createNotReadyPod(t *testing.T, ns string, labels map[string]string, name string, notReadySince time.Time, waiting string) {
+	t.Helper()
+	ctx := context.Background()
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "saturn-sim:test"}}},
+	}
+	require.NoError(t, env.client.Create(ctx, p))
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: metav1.NewTime(notReadySince)}}
+	if waiting != "" {
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "vllm", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: waiting}}}}
+	}
+	require.NoError(t, env.client.Status().Update(ctx, p))
+}
+
+// The reconciler tells starting pods from stuck ones as a cluster shows them: a pod not
+// ready for longer than --stuck-after (hung, failing its readiness probe, unschedulable)
+// or unable to start (crash loop) is not supply; a pod that just started is.
+func TestReconcilerCountsStuckPodsOut(t *testing.T) {
+	f := newFixture(t, "recon-stuck", 0.3, 0)
+	ctx := context.Background()
+	// Five replicas asked for: two ready (the fixture's), one hung for 20 minutes, one
+	// crash-looping, one starting for a minute.
+	f.deploy.Spec.Replicas = ptrInt32(5)
+	require.NoError(t, env.client.Update(ctx, f.deploy))
+	f.deploy.Status.Replicas, f.deploy.Status.ReadyReplicas, f.deploy.Status.AvailableReplicas = 5, 2, 2
+	require.NoError(t, env.client.Status().Update(ctx, f.deploy))
+	labels := f.deploy.Spec.Template.Labels
+	now := time.Now()
+	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-hung1", now.Add(-20*time.Minute), "")
+	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-crash", now.Add(-2*time.Minute), "CrashLoopBackOff")
+	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-start", now.Add(-time.Minute), "")
+
+	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
+	c, _, _, _ := newController(t, f.ns, f.query, actuation.ModeMetrics)
+	_, err := c.RunCycle(ctx)
+	require.NoError(t, err)
+
+	va := getVA(t, f.ns, "qwen-l40s")
+	tr := va.GetCondition(v1alpha1.TypeTargetResolved)
+	require.NotNil(t, tr)
+	assert.Contains(t, tr.Message, "Deployment qwen-l40s: 5 replicas, 2 ready, 2 stuck")
+	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-crash: container vllm CrashLoopBackOff")
+	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-hung1: not ready for 20m")
+	assert.NotContains(t, tr.Message, "qwen-l40s-6b7f9c-start", "a pod starting for a minute is supply")
+	assert.Contains(t, va.Status.DesiredOptimizedAlloc.Reason, "2 stuck replicas not counted")
+}
+
+func ptrInt32(v int32) *int32 { return &v }
