@@ -46,7 +46,7 @@ func NewRootCommand(stdout, stderr io.Writer, extras ...Extra) *cobra.Command {
 	root.AddCommand(newRunCommand(stdout, stderr), newValidateCommand(stdout), newCompareCommand(stdout, stderr))
 	// Real-cluster subcommands live in their own packages: `e2e` (harness/e2e),
 	// `load` (harness/load) and `router` (harness/router).
-	root.AddCommand(e2e.NewCommand(stdout, stderr), load.NewCommand(stdout, stderr), router.NewCommand(stdout, stderr))
+	root.AddCommand(e2e.NewCommand(stdout, stderr, twin.Driver{}), load.NewCommand(stdout, stderr), router.NewCommand(stdout, stderr))
 	for _, e := range extras {
 		root.AddCommand(e(stdout, stderr))
 	}

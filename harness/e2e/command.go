@@ -14,7 +14,6 @@ import (
 
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
-	"github.com/saturn-autoscaler/saturn/harness/twin"
 )
 
 // Options are the flags of `saturn e2e`.
@@ -64,8 +63,9 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// NewCommand returns `saturn e2e FILE [--twin]`.
-func NewCommand(stdout, stderr io.Writer) *cobra.Command {
+// NewCommand returns `saturn e2e FILE [--twin]`; tw sizes each run's floor and plan
+// and runs --twin's comparison (nil: neither).
+func NewCommand(stdout, stderr io.Writer, tw Twin) *cobra.Command {
 	o := DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "e2e FILE",
@@ -75,7 +75,7 @@ func NewCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return Run(cmd.Context(), args[0], o, stdout, stderr)
+			return Run(cmd.Context(), args[0], o, tw, stdout, stderr)
 		},
 	}
 	o.AddFlags(cmd.Flags())
@@ -83,7 +83,10 @@ func NewCommand(stdout, stderr io.Writer) *cobra.Command {
 }
 
 // Run executes `saturn e2e`.
-func Run(ctx context.Context, file string, o Options, stdout, stderr io.Writer) error {
+func Run(ctx context.Context, file string, o Options, tw Twin, stdout, stderr io.Writer) error {
+	if o.Twin && tw == nil {
+		return fmt.Errorf("--twin: this build has no digital twin to run the scenario in")
+	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("reading scenario %s: %w", file, err)
@@ -100,6 +103,7 @@ func Run(ctx context.Context, file string, o Options, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	env.Twin = tw
 	clk := clock.RealClock{}
 	if err := env.SetupPrometheus(ctx, clk.Now()); err != nil {
 		return err
@@ -120,7 +124,7 @@ func Run(ctx context.Context, file string, o Options, stdout, stderr io.Writer) 
 		return nil
 	}
 	start := time.Now()
-	trec, err := twin.Run(ctx, sc, twin.Options{})
+	trec, err := tw.Run(ctx, sc)
 	if err != nil {
 		return fmt.Errorf("running scenario %s in the twin: %w", sc.Metadata.Name, err)
 	}

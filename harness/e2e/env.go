@@ -23,6 +23,8 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
+	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
 // Image repositories used in the cluster (built by kind/images.sh, loaded with kind).
@@ -57,6 +59,20 @@ type Env struct {
 	// ImageTag of the saturn images (SATURN_IMAGE_TAG, default DefaultImageTag).
 	ImageTag string
 	Log      *slog.Logger
+	// Twin sizes a run's floor and plan and runs a scenario for comparison; nil leaves
+	// Kind records without a yardstick. The caller supplies it (the saturn CLI wires the
+	// digital twin): no driver imports another.
+	Twin Twin
+}
+
+// Twin is what the Kind driver asks of the digital twin.
+type Twin interface {
+	// Run runs the scenario in the twin.
+	Run(ctx context.Context, sc *scenario.Scenario) (*record.Record, error)
+	// Yardstick gives a run's record the floor and the plan of its traffic, sized and
+	// replayed in the twin (a cluster cannot replay a plan), so that both drivers' runs
+	// are read against one bracket.
+	Yardstick(ctx context.Context, sc *scenario.Scenario, rec *record.Record) error
 }
 
 // Scheme knows every kind the harness reads or writes.

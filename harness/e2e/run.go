@@ -13,7 +13,6 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
-	"github.com/saturn-autoscaler/saturn/harness/twin"
 )
 
 // Outcome is one scenario run on the cluster.
@@ -85,30 +84,14 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 		d.TimeSeconds = d.Time.Seconds()
 		rec.Decisions = append(rec.Decisions, d)
 	}
-	if err := Yardstick(ctx, sc, rec); err != nil {
+	if e.Twin == nil {
+		e.Log.Warn("the run has no floor or plan: no twin to size them in")
+	} else if err := e.Twin.Yardstick(ctx, sc, rec); err != nil {
 		e.Log.Warn("the run has no floor or plan", "err", err)
 	}
 	sum := record.Summarize(rec)
 	assert.Apply(&sum, sc.Spec.Assertions, rec)
 	return &Outcome{Record: rec, Summary: sum}, nil
-}
-
-// Yardstick gives a Kind run's record the floor and the plan of its traffic:
-// the floor from the scenario's requests, the plan sized and replayed in the
-// twin (the cluster cannot replay it), so that both drivers' runs are read
-// against the same bracket.
-func Yardstick(ctx context.Context, sc *scenario.Scenario, rec *record.Record) error {
-	w, err := twin.WorkOf(sc, sc.Spec.Seed)
-	if err != nil {
-		return fmt.Errorf("counting the run's work: %w", err)
-	}
-	if rec.Floor, err = twin.Floor(sc, rec, w); err != nil {
-		return fmt.Errorf("computing the floor: %w", err)
-	}
-	if rec.Plan, err = twin.Plan(ctx, sc, rec, 0); err != nil {
-		return fmt.Errorf("computing the plan: %w", err)
-	}
-	return nil
 }
 
 // Meta describes a Kind run of sc whose traffic started at start.
@@ -117,7 +100,7 @@ func Meta(sc *scenario.Scenario, start time.Time) record.Meta {
 	m := record.Meta{
 		Scenario: sc.Metadata.Name, Mode: record.ModeKind, Seed: int64(sp.Seed), Start: start, Duration: sp.Duration,
 		Model: sp.Model.Name, Analyzer: sp.Autoscaler.Analyzer, Actuation: sp.Autoscaler.Actuation.Mode,
-		Router: sp.Router.Policy, SLO: twin.SLOOf(sc), ScrapeInterval: sp.Prometheus.ScrapeInterval,
+		Router: sp.Router.Policy, SLO: record.SLOOf(sc), ScrapeInterval: sp.Prometheus.ScrapeInterval,
 		ControlInterval: sp.Autoscaler.Interval,
 	}
 	var at time.Duration

@@ -12,12 +12,6 @@ import (
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
 )
 
-// Default SLO when a scenario asserts none.
-const (
-	DefaultSLOTTFT = 2 * time.Second
-	DefaultSLOITL  = 100 * time.Millisecond
-)
-
 // Capacity probe tuning.
 const (
 	// defaultAttainment is the share of requests that must meet the SLO when
@@ -26,44 +20,6 @@ const (
 	probeRequests     = 1200
 	mixSize           = 2000
 )
-
-// SLOOf returns the latency objective of a scenario: the targets of its
-// first sloAttainment assertion, else the maxima of its ttft/itl latency
-// assertions, else DefaultSLOTTFT and DefaultSLOITL.
-func SLOOf(sc *scenario.Scenario) record.SLO {
-	if s := sc.Spec.SLO; s != nil && (s.TTFT > 0 || s.ITL > 0) {
-		return record.SLO{TTFT: s.TTFT, ITL: s.ITL}
-	}
-	var slo record.SLO
-	for _, a := range sc.Spec.Assertions {
-		if s := a.SLOAttainment; s != nil {
-			return record.SLO{TTFT: s.TTFT, ITL: s.ITL}
-		}
-	}
-	for _, a := range sc.Spec.Assertions {
-		l := a.Latency
-		if l == nil || l.Class != "" {
-			continue
-		}
-		switch l.Metric {
-		case scenario.MetricTTFT:
-			if slo.TTFT == 0 || l.Max < slo.TTFT {
-				slo.TTFT = l.Max
-			}
-		case scenario.MetricITL:
-			if slo.ITL == 0 || l.Max < slo.ITL {
-				slo.ITL = l.Max
-			}
-		}
-	}
-	if slo.TTFT == 0 {
-		slo.TTFT = DefaultSLOTTFT
-	}
-	if slo.ITL == 0 {
-		slo.ITL = DefaultSLOITL
-	}
-	return slo
-}
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 

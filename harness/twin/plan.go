@@ -366,3 +366,29 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 	}
 	return pl, nil
 }
+
+// Driver is the twin as other drivers and commands use it: run a scenario, and give any
+// run's record (a Kind run's, say) the floor and plan of its traffic.
+type Driver struct{}
+
+// Run runs sc in the twin with default options.
+func (Driver) Run(ctx context.Context, sc *scenario.Scenario) (*record.Record, error) {
+	return Run(ctx, sc, Options{})
+}
+
+// Yardstick gives rec the floor and the plan of sc's traffic: the floor from the
+// scenario's requests, the plan sized and replayed in the twin (a cluster cannot replay
+// it), so that every driver's runs are read against one bracket.
+func (Driver) Yardstick(ctx context.Context, sc *scenario.Scenario, rec *record.Record) error {
+	w, err := WorkOf(sc, sc.Spec.Seed)
+	if err != nil {
+		return fmt.Errorf("counting the run's work: %w", err)
+	}
+	if rec.Floor, err = Floor(sc, rec, w); err != nil {
+		return fmt.Errorf("computing the floor: %w", err)
+	}
+	if rec.Plan, err = Plan(ctx, sc, rec, 0); err != nil {
+		return fmt.Errorf("computing the plan: %w", err)
+	}
+	return nil
+}

@@ -152,7 +152,7 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 		Analyzer:        sp.Autoscaler.Analyzer,
 		Actuation:       sp.Autoscaler.Actuation.Mode,
 		Router:          sp.Router.Policy,
-		SLO:             SLOOf(sc),
+		SLO:             record.SLOOf(sc),
 		ScrapeInterval:  sp.Prometheus.ScrapeInterval,
 		ControlInterval: sp.Autoscaler.Interval,
 	}}

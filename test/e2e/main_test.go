@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	harness "github.com/saturn-autoscaler/saturn/harness/e2e"
+	"github.com/saturn-autoscaler/saturn/harness/twin"
 )
 
 var (
@@ -54,6 +55,7 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			return ctx, err
 		}
+		suite.Twin = twin.Driver{} // each run's floor and plan, as `saturn e2e` gives them
 		setupCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		return ctx, suite.SetupPrometheus(setupCtx, clock.RealClock{}.Now())

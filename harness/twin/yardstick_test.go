@@ -1,4 +1,4 @@
-package e2e
+package twin
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/saturn-autoscaler/saturn/harness/record"
-	"github.com/saturn-autoscaler/saturn/harness/twin"
 	"github.com/saturn-autoscaler/saturn/scenarios"
 )
 
@@ -17,13 +16,13 @@ import (
 func TestYardstickOfAKindRecordIsTheTwins(t *testing.T) {
 	sc, err := scenarios.Load("scale-to-zero")
 	require.NoError(t, err)
-	trec, err := twin.Run(context.Background(), sc, twin.Options{})
+	trec, err := Run(context.Background(), sc, Options{})
 	require.NoError(t, err)
 	// What a Kind run records of the same traffic: its requests, its meta.
 	krec := &record.Record{Meta: trec.Meta, Requests: trec.Requests}
 	krec.Meta.Mode = record.ModeKind
 	krec.Meta.Start = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	require.NoError(t, Yardstick(context.Background(), sc, krec))
+	require.NoError(t, Driver{}.Yardstick(context.Background(), sc, krec))
 	require.Equal(t, trec.Floor, krec.Floor)
 	require.Equal(t, trec.Plan, krec.Plan)
 	require.Positive(t, krec.Plan.GPUHours)
