@@ -3,6 +3,7 @@ package saturn_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
@@ -18,7 +19,8 @@ func TestDeploymentArgsParse(t *testing.T) {
 		nil,
 		{"--set", "wva.metricsAPI.enabled=true", "--set", "wva.actuation=direct", "--set", "hpa.enabled=false", "--set", "wva.prometheus.caCert=x",
 			"--set", "wva.namespaceScoped=true", "--set", "wva.prometheus.useServiceAccountToken=true",
-			"--set", "wva.metricsAPI.certManager.enabled=true", "--set", "wva.metricsAPI.certManager.issuerRef.name=x"},
+			"--set", "wva.metricsAPI.certManager.enabled=true", "--set", "wva.metricsAPI.certManager.issuerRef.name=x",
+			"--set", "wva.stuckAfter=25m"},
 	} {
 		objs := render(t, set...)
 		d := find(objs, "Deployment", "")
@@ -34,5 +36,10 @@ func TestDeploymentArgsParse(t *testing.T) {
 		}
 		require.NoError(t, fs.Parse(args[1:]), "%v", args)
 		require.NoError(t, o.Validate(), "%v", args)
+		if set != nil {
+			require.Equal(t, 25*time.Minute, o.StuckAfter, "wva.stuckAfter reaches --stuck-after")
+		} else {
+			require.Equal(t, 15*time.Minute, o.StuckAfter, "the chart's default is the binary's")
+		}
 	}
 }
