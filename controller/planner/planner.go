@@ -203,8 +203,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	mem.lastSeen = now
 	for _, v := range vs {
 		m := p.variantMem(now, v)
-		prev := m.lastSeenBefore
-		m.observeStartup(now, prev, v)
+		m.observeStartup(now, m.lastSeenBefore, v)
 	}
 
 	// 1. Failed queries: hold everything.

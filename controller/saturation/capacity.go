@@ -51,9 +51,9 @@ type pool struct {
 	concurrency float64 // max(running, meanRunning) x growth + queuedConc + overflow
 	overflow    float64 // running requests beyond the SLO capacity of the replicas they run on
 	overflowOn  []string
-	// runningByVariant and concSupplyReady sum the ready pods' running requests and what
-	// they hold at their concurrency targets (the overflow's baseline).
-	runningByVariant, concSupplyReady float64
+	// concSupplyReady sums what the ready pods hold at their concurrency targets (the
+	// overflow's baseline).
+	concSupplyReady float64
 	// maxOverload is the largest running / SLO capacity ratio among the variants (0 = none over).
 	maxOverload  float64
 	growth       float64 // requests in flight at the forecast rate / in flight now (>= 1)
@@ -61,6 +61,7 @@ type pool struct {
 	residenceSec float64 // time in system at the operating point (s); 0 = unknown
 	conc         concurrencyModel
 	throughput   []float64 // requests/s one replica serves at its concurrency target, per variant; 0 = unknown
+	inSystem     []float64 // a request's time in a replica at its concurrency target (s), per variant; 0 = unknown
 	concSupply   float64   // sum over variants of serving replicas x per-replica concurrency capacity
 	tune         config.CapacityTuning
 }
@@ -136,7 +137,6 @@ func buildPool(in ModelInput) pool {
 		// there, whatever room other variants have: the router sends it that share. The
 		// excess counts as demand, so that the pool grows until the router's share for
 		// the variant fits.
-		p.runningByVariant += vRunning
 		p.concSupplyReady += float64(len(v.Replicas)) * p.conc.capacity[i]
 		if held := float64(len(v.Replicas)) * p.conc.capacity[i]; p.conc.bySLO[i] && held > 0 && vRunning > held && finite(vRunning/held) {
 			p.maxOverload = math.Max(p.maxOverload, vRunning/held)
@@ -147,13 +147,14 @@ func buildPool(in ModelInput) pool {
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
 	}
-	p.throughput = make([]float64, len(in.Variants))
+	p.throughput, p.inSystem = make([]float64, len(in.Variants)), make([]float64, len(in.Variants))
 	if out := in.Load.MeanOutputTokens; finite(out) && out > 0 {
 		for i, v := range in.Variants {
 			// Little's law at the operating point: the requests a replica runs over the
 			// time each spends in it (output tokens x the ITL at that load).
-			if itl := v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]; v.Latency.Known && finite(itl) && itl > 0 {
-				p.throughput[i] = p.conc.capacity[i] / (out * itl)
+			if w := out * (v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]); v.Latency.Known && finite(w) && w > 0 {
+				p.inSystem[i] = w
+				p.throughput[i] = p.conc.capacity[i] / w
 			}
 		}
 	}
@@ -167,7 +168,7 @@ func buildPool(in ModelInput) pool {
 		// now (requests in flight / completions), which an overloaded pool inflates.
 		p.forecast = l.ArrivalRate + math.Max(l.Trend, 0)*l.Lead.Seconds()
 		need := inFlight * p.forecast / l.CompletionRate
-		if w := p.residence(in); w > 0 {
+		if w := p.residence(in.Variants); w > 0 {
 			p.residenceSec = w
 			need = p.forecast * w
 		}
@@ -182,15 +183,9 @@ func buildPool(in ModelInput) pool {
 	// gives that variant a share the others' spare room cannot take. Assuming the share
 	// follows the pool's size, the pool must grow by the variant's overload factor for
 	// the share to fit; the excess over the pool-wide demand counts as overflow.
-	if p.maxOverload > 1 && p.concSupplyReady > 0 {
-		if need := p.concSupplyReady * p.maxOverload; need > p.concurrency {
-			p.overflow = need - p.concurrency
-			p.concurrency = need
-		} else {
-			p.overflow = 0
-		}
-	} else {
-		p.overflow = 0
+	if need := p.concSupplyReady * p.maxOverload; p.maxOverload > 1 && need > p.concurrency {
+		p.overflow = need - p.concurrency
+		p.concurrency = need
 	}
 	if p.tokens && finite(in.MeanPromptTokens) && in.MeanPromptTokens > 0 {
 		p.waitUnits = p.queuedConc * in.MeanPromptTokens
@@ -215,24 +210,13 @@ const (
 	maxGrowth = 8.0
 )
 
-// residence is a request's time in system (seconds) at the variants' operating points:
-// mean generated tokens x the fitted ITL at each variant's per-replica concurrency target,
-// weighted by the variants' concurrency supply; 0 when no variant has a latency model or
-// the output length is unknown.
-func (p pool) residence(in ModelInput) float64 {
-	out := in.Load.MeanOutputTokens
-	if !finite(out) || out <= 0 {
-		return 0
-	}
+// residence is a request's time in system (seconds) at the variants' operating points,
+// weighted by the variants' concurrency supply; 0 when no variant's is known.
+func (p pool) residence(vs []VariantInput) float64 {
 	var sum, weight float64
-	for i, v := range in.Variants {
-		if !v.Latency.Known {
-			continue
-		}
-		itl := v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]
-		w := math.Max(float64(v.Current), 1) * p.conc.capacity[i]
-		if finite(itl) && itl > 0 && finite(w) {
-			sum += w * out * itl
+	for i, v := range vs {
+		if w := math.Max(float64(v.Current), 1) * p.conc.capacity[i]; p.inSystem[i] > 0 && finite(w) {
+			sum += w * p.inSystem[i]
 			weight += w
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // caller gives it, and the twin knows nothing of Kind.
 func TestNoDriverImportsAnother(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("needs the go tool to list package dependencies")
+		t.Skip("needs the go tool on PATH to list package dependencies (go list -deps); go test, make test and .ci/run have it, so it runs there")
 	}
 	const mod = "github.com/saturn-autoscaler/saturn/harness/"
 	drivers := []string{mod + "e2e", mod + "twin"}
