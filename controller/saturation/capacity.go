@@ -59,11 +59,14 @@ type pool struct {
 	growth       float64 // requests in flight at the forecast rate / in flight now (>= 1)
 	forecast     float64 // forecast arrival rate at the lead time (req/s); 0 = no forecast
 	residenceSec float64 // time in system at the operating point (s); 0 = unknown
-	conc         concurrencyModel
-	throughput   []float64 // requests/s one replica serves at its concurrency target, per variant; 0 = unknown
-	inSystem     []float64 // a request's time in a replica at its concurrency target (s), per variant; 0 = unknown
-	concSupply   float64   // sum over variants of serving replicas x per-replica concurrency capacity
-	tune         config.CapacityTuning
+	// imbalance is the router's: the busiest pod's request rate over its variant's mean,
+	// the largest among the variants (1 = even or unknown).
+	imbalance  float64
+	conc       concurrencyModel
+	throughput []float64 // requests/s one replica serves at its concurrency target, per variant; 0 = unknown
+	inSystem   []float64 // a request's time in a replica at its concurrency target (s), per variant; 0 = unknown
+	concSupply float64   // sum over variants of serving replicas x per-replica concurrency capacity
+	tune       config.CapacityTuning
 }
 
 func buildPool(in ModelInput) pool {
@@ -158,6 +161,7 @@ func buildPool(in ModelInput) pool {
 			}
 		}
 	}
+	p.imbalance = loadImbalance(in)
 	p.growth = 1
 	inFlight := math.Max(p.running, p.meanRunning)
 	if l := in.Load; l.Known && inFlight > 0 && l.CompletionRate >= minForecastRate {
@@ -209,6 +213,45 @@ const (
 	// window must not size the pool on its own).
 	maxGrowth = 8.0
 )
+
+// loadImbalance is the router's imbalance across the pods of a variant: the busiest pod's
+// request rate over the mean of its variant's pods, the largest among the variants, within
+// [1, maxImbalance]. A pod's rate is its mean running requests over their time in it
+// (Little's law, the output tokens x the ITL the variant's line gives at that load), so a
+// pod near its limit, whose running requests grow faster than its rate, does not read as
+// imbalance. 1 when no variant has two pods with a known rate.
+func loadImbalance(in ModelInput) float64 {
+	out := in.Load.MeanOutputTokens
+	worst := 1.0
+	if !finite(out) || out <= 0 {
+		return worst
+	}
+	for _, v := range in.Variants {
+		if !v.Latency.Known || len(v.Replicas) < 2 {
+			continue
+		}
+		var sum, hi float64
+		var n int
+		for _, r := range v.Replicas {
+			run := r.Running
+			if finite(r.MeanRunning) && r.MeanRunning > 0 {
+				run = r.MeanRunning
+			}
+			w := out * (v.Latency.Base + v.Latency.PerRequest*run)
+			if !finite(run) || run < 0 || !(w > 0) || !finite(w) {
+				continue
+			}
+			x := run / w
+			sum += x
+			hi = math.Max(hi, x)
+			n++
+		}
+		if n >= 2 && sum > 0 {
+			worst = math.Max(worst, hi*float64(n)/sum)
+		}
+	}
+	return math.Min(worst, maxImbalance)
+}
 
 // residence is a request's time in system (seconds) at the variants' operating points,
 // weighted by the variants' concurrency supply; 0 when no variant's is known.
@@ -348,6 +391,7 @@ func (c Capacity) analyze(in ModelInput) Result {
 			"trend":            in.Load.Trend,
 			"leadSeconds":      in.Load.Lead.Seconds(),
 			"residenceSeconds": p.residenceSec,
+			"imbalance":        p.imbalance,
 		},
 	}
 	if p.tokens {
@@ -464,6 +508,17 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 	}
 	removed := make([]int, len(in.Variants))
 	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupply
+	// With the concurrency from the forecast rate at the operating point, the remaining
+	// replicas are held to rateScaleDownHeadroom of their targets on average, and the
+	// busiest of them (the router's imbalance) to its target. Otherwise, and when one
+	// replica would remain, to scaleDownHeadroom: a lone replica takes a burst alone for a
+	// whole start-up time, and the queue it builds cannot move to the replicas added then.
+	headroom := func(remaining int) float64 {
+		if p.residenceSec <= 0 || remaining <= 1 {
+			return scaleDownHeadroom
+		}
+		return math.Min(rateScaleDownHeadroom, 1/p.imbalance)
+	}
 	blocked := ""
 	downOrder, perThroughput := byValue(in, p, false)
 	for _, i := range downOrder {
@@ -479,8 +534,11 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 				blocked = "removing one more replica would break the KV target"
 				break
 			}
-			if p.concurrency > nextConc*scaleDownHeadroom+epsilon {
-				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", p.concurrency, scaleDownHeadroom*100, nextConc)
+			if h := headroom(nextRepl); p.concurrency > nextConc*h+epsilon {
+				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", p.concurrency, h*100, nextConc)
+				if h < rateScaleDownHeadroom && h != scaleDownHeadroom {
+					blocked += fmt.Sprintf(" (the busiest replica takes %.2fx the mean: the router's imbalance)", p.imbalance)
+				}
 				break
 			}
 			removed[i]++

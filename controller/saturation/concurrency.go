@@ -14,6 +14,18 @@ import (
 // (the target) and this bound keeps the pool from flapping around the target.
 const scaleDownHeadroom = 0.7
 
+// rateScaleDownHeadroom replaces scaleDownHeadroom when the concurrency is the forecast
+// rate times the time in system at the targets (Little's law at the operating point, not
+// a projection of today's load): removing a replica must leave the busiest remaining
+// replicas under this share of their target rate on average, and the busiest of them
+// (loadImbalance) under its target. The target is a rate the ITL line already places at
+// 80% of the objective, so 85% of it keeps the SLO with the margin the stabilization
+// window adds.
+const rateScaleDownHeadroom = 0.85
+
+// maxImbalance bounds the router imbalance a consolidation check assumes.
+const maxImbalance = 2.0
+
 // exploreFactor: until a variant's saturation is observed, a replica is assumed to hold
 // this multiple of the highest concurrency one was seen to carry without queueing. With
 // scale-down bounded per decision and observed through the stabilization window, the

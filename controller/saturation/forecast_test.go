@@ -122,3 +122,52 @@ func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
 	assert.Zero(t, r.Inputs["overflow"])
 	assert.Equal(t, map[string]int{"l40s": 3}, targets(r), r.Reason)
 }
+
+// consolidationPool: H100s with ITL 6 ms + 0.2 ms per running request and a 100 ms
+// objective: 204.8 running per replica (80% of 256), 46.96 ms, 9.392 s in system for 200
+// output tokens, 21.8 req/s per replica at the target.
+func consolidationPool(n int, rate float64, running ...float64) ModelInput {
+	v := withSaturation(withRunning(variant("h100", 100, 0, uniform(n, pod{0.02, 0, 400000})...), running...), 256)
+	v.Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}
+	in := model(500, v)
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	in.Load = Load{Known: true, CompletionRate: rate, ArrivalRate: rate, Lead: time.Minute, MeanOutputTokens: 200}
+	return in
+}
+
+// With the concurrency from the forecast rate at the operating point, a pool shrinks while
+// the replicas left stay under 85% of their target on average and the busiest of them
+// under its target; to one replica only under 70% of it.
+func TestCapacityConsolidatesByTheRate(t *testing.T) {
+	// 50 req/s x 9.392 s = 469.6 in flight at the targets: 3 replicas hold 614.4, and
+	// 469.6 is 76% of it (over the 70% a projection of today's load would allow).
+	r := Capacity{}.Analyze(consolidationPool(4, 50, 40))
+	require.InDelta(t, 9.392, r.Inputs["residenceSeconds"], 1e-9)
+	assert.InDelta(t, 1, r.Inputs["imbalance"], 1e-9, "even pods")
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "removing one more replica would put concurrency 470 over 85% of the remaining 410")
+
+	// The router gives one pod 90 running while three run 10: 18.75 req/s there against a
+	// mean of 9.375 (Little's law at each pod's ITL), a 2x imbalance. Three replicas would
+	// put the busiest at twice their mean: not removed.
+	r = Capacity{}.Analyze(consolidationPool(4, 50, 10, 10, 10, 90))
+	assert.InDelta(t, 2, r.Inputs["imbalance"], 1e-9)
+	assert.Equal(t, map[string]int{"h100": 4}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "over 50% of the remaining 614 (the busiest replica takes 2.00x the mean: the router's imbalance)")
+
+	// Two replicas at 17 req/s: 159.7 in flight, 78% of one replica's target. One replica
+	// alone would take any burst for a whole start-up time: it needs 70%. At 14 req/s
+	// (131.5, 64%) it goes.
+	r = Capacity{}.Analyze(consolidationPool(2, 17, 40))
+	assert.Equal(t, map[string]int{"h100": 2}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "over 70% of the remaining 205")
+	r = Capacity{}.Analyze(consolidationPool(2, 14, 40))
+	assert.Equal(t, map[string]int{"h100": 1}, targets(r), r.Reason)
+
+	// One pod's figures alone say nothing of the router.
+	assert.InDelta(t, 1, loadImbalance(consolidationPool(1, 14, 90)), 1e-9)
+	in := consolidationPool(3, 14, 1, 1, 500)
+	assert.InDelta(t, maxImbalance, loadImbalance(in), 1e-9, "bounded")
+	in.Load.MeanOutputTokens = 0
+	assert.InDelta(t, 1, loadImbalance(in), 1e-9, "no output length: unknown")
+}
