@@ -158,6 +158,10 @@ func buildPool(in ModelInput) pool {
 			if w := out * (v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]); v.Latency.Known && finite(w) && w > 0 {
 				p.inSystem[i] = w
 				p.throughput[i] = p.conc.capacity[i] / w
+			} else if t := p.conc.priorThroughput[i]; t > 0 {
+				// Ranked by its prior; its time in system stays unknown (the residence is
+				// what the measured variants show).
+				p.throughput[i] = t
 			}
 		}
 	}

@@ -96,8 +96,11 @@ type concurrencyModel struct {
 	anyLearned bool
 	// bySLO tells, per variant, whether capacity comes from the ITL objective: running
 	// beyond it on a replica then misses the SLO.
-	bySLO  []bool
-	source []string
+	bySLO []bool
+	// priorThroughput is, per variant sized by an accelerator prior (priorCapacity), the
+	// requests/s one replica serves at its target; 0 = none.
+	priorThroughput []float64
+	source          []string
 }
 
 // buildConcurrency derives the per-replica concurrency capacities from the inputs only
@@ -112,7 +115,7 @@ type concurrencyModel struct {
 func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concurrencyModel {
 	tune := in.Capacity.WithDefaults()
 	n := len(in.Variants)
-	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), bySLO: make([]bool, n), source: make([]string, n)}
+	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), bySLO: make([]bool, n), priorThroughput: make([]float64, n), source: make([]string, n)}
 	minTarget, minFrom := math.Inf(1), -1
 	for i, v := range in.Variants {
 		s, src := 0.0, ""
@@ -158,6 +161,7 @@ func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concur
 	}
 	if tune.SLOITL > 0 {
 		m.sizeByLatency(in, tune.SLOITL)
+		m.priorCapacity(in)
 	}
 	return m
 }

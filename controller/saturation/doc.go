@@ -39,7 +39,9 @@
 //     expensive variant only while the pool without them still holds the KV demand and
 //     keeps the concurrency under 70% of what the remaining replicas are sized for (KV
 //     in use shrinks when a pool grows and explodes when it is cut: KV alone never
-//     justifies a removal), and never while replicas are starting, while a replica holds
+//     justifies a removal; with the concurrency from the forecast rate at the targets,
+//     85% on average and the busiest replica, by the router's imbalance, under its
+//     target, but 70% when one replica would remain), and never while replicas are starting, while a replica holds
 //     a sustained queue of queueLengthThreshold, or below a variant's minimum (at least
 //     one replica: only the planner's scale-to-zero empties a variant). Until saturation
 //     is observed, a replica is trusted with no more than the highest concurrency one was
@@ -55,8 +57,11 @@
 //     objective (sloITL) a replica is sized for the running requests at which its ITL
 //     reaches 80% of the objective, up to 80% of its saturation concurrency (vLLM's
 //     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
-//     the time in system becomes the mean output length x the ITL at that point. With
-//     every variant's line known, variants are ranked by cost per request per second (a
+//     the time in system becomes the mean output length x the ITL at that point. A
+//     variant without a line of its own (at zero replicas, or just started) takes a
+//     measured variant's throughput scaled by published vLLM throughput ratios of their
+//     accelerators (prior.go) until its line is fitted. With every variant's throughput
+//     known, variants are ranked by cost per request per second (a
 //     replica's concurrency target over its time in system) instead of cost per replica,
 //     for scale-up and scale-down alike; and a variant running past its SLO capacity
 //     while the pool has room (the router's share, not the pool's size) grows the pool
