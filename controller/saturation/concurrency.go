@@ -172,13 +172,23 @@ func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concur
 const PriorSaturationConcurrency = 256
 
 // itlCeiling caps the running requests per replica the ITL objective may size for, as a
-// share of the saturation concurrency: at saturation a queue forms whatever the ITL.
+// share of the saturation concurrency, when the line gives no throughput ceiling (its
+// base is 0): at saturation a queue forms whatever the ITL.
 const itlCeiling = 0.8
+
+// throughputCeiling caps the running requests per replica the ITL objective may size for
+// at those that serve this share of the requests per second the replica serves at its
+// saturation concurrency. A replica's throughput (running / (output tokens x ITL)) is
+// concave in its running requests: 80% of vLLM's 256 already serves ~96% of the
+// saturated rate, where random arrivals build a queue; the utilisation target is set on
+// the rate, as queueing theory and the autoscalers that size by it do (ρ of 0.85-0.9).
+const throughputCeiling = 0.9
 
 // sizeByLatency sizes each variant with a fitted ITL line by the ITL objective: a replica
 // may run requests until its ITL reaches itlTargetShare of the objective (past that it is
-// slower than the objective for everyone before any queue forms), up to itlCeiling of its
-// saturation concurrency (vLLM's default batch limit while none is known). A variant
+// slower than the objective for everyone before any queue forms), up to the running
+// requests that serve throughputCeiling of the rate at its saturation concurrency (vLLM's
+// default batch limit while none is known; itlCeiling of it for a line without a base). A variant
 // without a line keeps the conservative target: the concurrency an overloaded replica
 // shows says little of the load it serves.
 func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration) {
@@ -195,12 +205,18 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration)
 		if sat <= 0 {
 			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
 		}
-		ceiling := itlCeiling * sat
+		ceiling, byThroughput := v.Latency.runningAtThroughputShare(throughputCeiling, sat)
+		if !byThroughput {
+			ceiling = itlCeiling * sat
+		}
 		m.capacity[i] = math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
 		m.learned[i], m.anyLearned, m.bySLO[i] = true, true, true
-		if x < ceiling {
+		switch {
+		case x < ceiling:
 			m.source[i] = fmt.Sprintf("%.0f%% of sloITL %v at %.1f running by the fitted %v", itlTargetShare*100, objective, x, v.Latency)
-		} else {
+		case byThroughput:
+			m.source[i] = fmt.Sprintf("%.0f%% of the throughput at "+src+" by the fitted %v, below %.0f%% of sloITL %v", throughputCeiling*100, sat, v.Latency, itlTargetShare*100, objective)
+		default:
 			m.source[i] = fmt.Sprintf("%.0f%% of "+src+", below %.0f%% of sloITL %v by the fitted %v", itlCeiling*100, sat, itlTargetShare*100, objective, v.Latency)
 		}
 	}

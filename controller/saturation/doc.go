@@ -55,7 +55,8 @@
 //     for the traffic its new replicas will meet. The latency model: each variant's ITL is
 //     fitted as a line in its pods' running requests over the last half hour; with an ITL
 //     objective (sloITL) a replica is sized for the running requests at which its ITL
-//     reaches 80% of the objective, up to 80% of its saturation concurrency (vLLM's
+//     reaches 80% of the objective, up to the running requests that serve 90% of the
+//     request rate at its saturation concurrency (a utilisation target on the rate; vLLM's
 //     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
 //     the time in system becomes the mean output length x the ITL at that point. A
 //     variant without a line of its own (at zero replicas, or just started) takes a

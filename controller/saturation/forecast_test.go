@@ -56,14 +56,15 @@ func TestCapacityResidenceAtTheTarget(t *testing.T) {
 	in := rampPool()
 	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0001}
 	in.Capacity.SLOITL = 50 * time.Millisecond
-	// 80% of 50ms at 6 + 0.1 x running: 340 running; capped at 80% of 256 = 204.8.
+	// 80% of 50ms at 6 + 0.1 x running: 340 running; capped at the 161.5 running that serve
+	// 90% of the rate at the saturation's 256.
 	in.Load = Load{Known: true, CompletionRate: 8, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
 	r := Capacity{}.Analyze(in)
-	// ITL at 204.8 running: 26.48 ms; x 200 tokens = 5.296 s in system; 10 req/s x 5.296 s
-	// = 53 in flight: fewer than the 144 running, so growth stays 1 and 144 / 204.8 -> 1.
-	assert.InDelta(t, 5.296, r.Inputs["residenceSeconds"], 1e-9)
+	// ITL at 161.5 running: 22.15 ms; x 200 tokens = 4.43 s in system; 10 req/s x 4.43 s
+	// = 44 in flight: fewer than the 144 running, so growth stays 1.
+	assert.InDelta(t, 4.43, r.Inputs["residenceSeconds"], 0.005)
 	assert.InDelta(t, 1, r.Inputs["growth"], 1e-9)
-	assert.Contains(t, r.Reason, "x 5.3s in system at the target ITL (200 output tokens)")
+	assert.Contains(t, r.Reason, "x 4.4s in system at the target ITL (200 output tokens), h100 161.5 per replica (90% of the throughput at saturation at 256 running")
 }
 
 // With every variant's throughput known (its ITL line and the mean output length), the
@@ -75,16 +76,17 @@ func TestCapacityRanksVariantsByCostPerThroughput(t *testing.T) {
 	in := model(500, fast, slow)
 	in.Capacity.SLOITL = 100 * time.Millisecond
 	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
-	// H100: 80 ms at 6 + 0.05 x running -> 1480 running, capped at 204.8; ITL 16.24 ms,
-	// 63 req/s per replica, 1.59 per req/s. L40S: 80 ms at 20 + 0.5 x running -> 120
-	// running, capped at 102.4; ITL 71.2 ms, 7.2 req/s, 4.45 per req/s.
+	// H100: 80 ms at 6 + 0.05 x running -> 1480 running, capped at the 189.9 that serve 90%
+	// of the rate at 256; ITL 15.5 ms, 61.3 req/s per replica, 1.63 per req/s. L40S: 80 ms
+	// at 20 + 0.5 x running -> 120 running, capped at 87.3 (90% of the rate at 128); ITL
+	// 63.6 ms, 6.9 req/s, 4.66 per req/s.
 	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
 	in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.0005}
 	r := Capacity{}.Analyze(in)
 	got := targets(r)
 	require.Greater(t, got["h100"], 2, r.Reason)
 	assert.Equal(t, 2, got["l40s"], "the L40S is cheaper per replica, dearer per req/s: %s", r.Reason)
-	assert.Contains(t, r.Targets[0].Reason, "cost 100, 1.59 per req/s at 63.1 req/s per replica")
+	assert.Contains(t, r.Targets[0].Reason, "cost 100, 1.63 per req/s at 61.3 req/s per replica")
 
 	// One variant without a line: back to cost per replica.
 	in.Variants[0].Latency = LatencyModel{}
@@ -103,18 +105,23 @@ func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
 	in := model(500, fast, slow)
 	in.Capacity.SLOITL = 120 * time.Millisecond
 	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
-	// H100 capped at 204.8; L40S 80% of 120 ms at 20 + 1 x running: 76 running, 128 run.
+	// H100 capped at the 189.9 running that serve 90% of its rate at 256; L40S: 80% of 120
+	// ms at 20 + 1 x running is 76 running, capped at 70.2 (90% of its rate at 128); 128 run.
 	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
 	in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.001}
+	h, _ := in.Variants[0].Latency.runningAtThroughputShare(throughputCeiling, 256)
+	l, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, 128)
+	require.InDelta(t, 189.9, h, 0.05)
+	require.InDelta(t, 70.2, l, 0.05)
 	r := Capacity{}.Analyze(in)
-	// Supply 3 x 204.8 + 76 = 690.4; the L40S at 128/76 = 1.68x: 1163 needed, 473 more,
-	// 3 more H100s (the cheaper per req/s).
-	assert.InDelta(t, 690.4*128/76.0-218, r.Inputs["overflow"], 1e-6)
+	// Supply 3 x 189.9 + 70.2 = 639.9; the L40S at 128/70.2 = 1.82x: 1166.5 needed, 526.6
+	// more, 3 more H100s (the cheaper per req/s).
+	assert.InDelta(t, (3*h+l)*128/l-218, r.Inputs["overflow"], 1e-6)
 	assert.Equal(t, map[string]int{"h100": 6, "l40s": 1}, targets(r), r.Reason)
-	assert.Contains(t, r.Reason, "for the router's share on l40s at 1.68x, over its sloITL capacity")
+	assert.Contains(t, r.Reason, "for the router's share on l40s at 1.82x, over its sloITL capacity")
 
-	// The L40S alone at the same overload: the pool-wide demand sizes it (10 req/s x 19.2 s
-	// in system at the target = 192 running: 3 replicas at 76), with no overflow on top.
+	// The L40S alone at the same overload: the pool-wide demand sizes it (10 req/s x 18.0 s
+	// in system at the target = 180 running: 3 replicas at 70.2), with no overflow on top.
 	alone := model(500, slow)
 	alone.Capacity, alone.Load = in.Capacity, in.Load
 	alone.Variants[0].Latency = in.Variants[1].Latency
@@ -124,8 +131,8 @@ func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
 }
 
 // consolidationPool: H100s with ITL 6 ms + 0.2 ms per running request and a 100 ms
-// objective: 204.8 running per replica (80% of 256), 46.96 ms, 9.392 s in system for 200
-// output tokens, 21.8 req/s per replica at the target.
+// objective: 124.3 running per replica (90% of the rate at 256), 30.86 ms, 6.17 s in
+// system for 200 output tokens, 20.1 req/s per replica at the target.
 func consolidationPool(n int, rate float64, running ...float64) ModelInput {
 	v := withSaturation(withRunning(variant("h100", 100, 0, uniform(n, pod{0.02, 0, 400000})...), running...), 256)
 	v.Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}
@@ -139,29 +146,29 @@ func consolidationPool(n int, rate float64, running ...float64) ModelInput {
 // the replicas left stay under 85% of their target on average and the busiest of them
 // under its target; to one replica only under 70% of it.
 func TestCapacityConsolidatesByTheRate(t *testing.T) {
-	// 50 req/s x 9.392 s = 469.6 in flight at the targets: 3 replicas hold 614.4, and
-	// 469.6 is 76% of it (over the 70% a projection of today's load would allow).
-	r := Capacity{}.Analyze(consolidationPool(4, 50, 40))
-	require.InDelta(t, 9.392, r.Inputs["residenceSeconds"], 1e-9)
+	// 48 req/s x 6.17 s = 296 in flight at the targets: 3 replicas hold 373, and 296 is
+	// 79% of it (over the 70% a projection of today's load would allow); 2 would hold 249.
+	r := Capacity{}.Analyze(consolidationPool(4, 48, 40))
+	require.InDelta(t, 6.17, r.Inputs["residenceSeconds"], 0.005)
 	assert.InDelta(t, 1, r.Inputs["imbalance"], 1e-9, "even pods")
 	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
-	assert.Contains(t, r.Reason, "removing one more replica would put concurrency 470 over 85% of the remaining 410")
+	assert.Contains(t, r.Reason, "removing one more replica would put concurrency 296 over 85% of the remaining 249")
 
 	// The router gives one pod 90 running while three run 10: 18.75 req/s there against a
 	// mean of 9.375 (Little's law at each pod's ITL), a 2x imbalance. Three replicas would
 	// put the busiest at twice their mean: not removed.
-	r = Capacity{}.Analyze(consolidationPool(4, 50, 10, 10, 10, 90))
+	r = Capacity{}.Analyze(consolidationPool(4, 48, 10, 10, 10, 90))
 	assert.InDelta(t, 2, r.Inputs["imbalance"], 1e-9)
 	assert.Equal(t, map[string]int{"h100": 4}, targets(r), r.Reason)
-	assert.Contains(t, r.Reason, "over 50% of the remaining 614 (the busiest replica takes 2.00x the mean: the router's imbalance)")
+	assert.Contains(t, r.Reason, "over 50% of the remaining 373 (the busiest replica takes 2.00x the mean: the router's imbalance)")
 
-	// Two replicas at 17 req/s: 159.7 in flight, 78% of one replica's target. One replica
-	// alone would take any burst for a whole start-up time: it needs 70%. At 14 req/s
-	// (131.5, 64%) it goes.
-	r = Capacity{}.Analyze(consolidationPool(2, 17, 40))
+	// Two replicas at 16 req/s: 98.8 in flight, 79% of one replica's target. One replica
+	// alone would take any burst for a whole start-up time: it needs 70%. At 13 req/s
+	// (80.2, 65%) it goes.
+	r = Capacity{}.Analyze(consolidationPool(2, 16, 40))
 	assert.Equal(t, map[string]int{"h100": 2}, targets(r), r.Reason)
-	assert.Contains(t, r.Reason, "over 70% of the remaining 205")
-	r = Capacity{}.Analyze(consolidationPool(2, 14, 40))
+	assert.Contains(t, r.Reason, "over 70% of the remaining 124")
+	r = Capacity{}.Analyze(consolidationPool(2, 13, 40))
 	assert.Equal(t, map[string]int{"h100": 1}, targets(r), r.Reason)
 
 	// One pod's figures alone say nothing of the router.

@@ -111,6 +111,25 @@ func (m LatencyModel) runningAt(objective time.Duration) (float64, bool) {
 	return x, finite(x)
 }
 
+// runningAtThroughputShare returns the running requests per replica at which a replica
+// serves share of the requests per second it serves at sat running. By the line, a replica
+// at c running serves c / (out x (Base + PerRequest x c)) requests per second: with
+// X = sat / (Base + PerRequest x sat), c = share x X x Base / (1 - share x X x PerRequest).
+// false when the line is unknown, has no base (its throughput does not depend on c) or
+// the share or sat are not positive.
+func (m LatencyModel) runningAtThroughputShare(share, sat float64) (float64, bool) {
+	if !m.Known || m.Base <= 0 || m.PerRequest <= 0 || !(share > 0) || share > 1 || !(sat > 0) || !finite(sat) {
+		return 0, false
+	}
+	x := sat / (m.Base + m.PerRequest*sat)
+	den := 1 - share*x*m.PerRequest
+	if !(den > 0) {
+		return 0, false
+	}
+	c := share * x * m.Base / den
+	return math.Min(c, sat), finite(c) && c > 0
+}
+
 func (m LatencyModel) String() string {
 	if !m.Known {
 		return fmt.Sprintf("ITL model unknown (%d samples)", m.Samples)

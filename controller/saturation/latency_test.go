@@ -75,25 +75,51 @@ func TestRunningAtTheObjective(t *testing.T) {
 	assert.False(t, ok, "no objective")
 }
 
-// With sloITL and a fitted line, the objective sizes the replica (up to 80% of the
-// saturation concurrency); without a line the conservative target stands.
+// The running requests at which a replica serves a share of its saturated rate: by the
+// line, the rate c / (Base + PerRequest x c) there is that share of the rate at sat.
+func TestRunningAtAThroughputShare(t *testing.T) {
+	m := LatencyModel{Known: true, Base: 0.0068, PerRequest: 0.000147}
+	rate := func(c float64) float64 { return c / (m.Base + m.PerRequest*c) }
+	c, ok := m.runningAtThroughputShare(0.9, 256)
+	require.True(t, ok)
+	assert.InDelta(t, 0.9*rate(256), rate(c), 1e-9)
+	assert.InDelta(t, 148.3, c, 0.1, "an H100-like line: 90%% of the rate at 256 running needs 148")
+	assert.Greater(t, rate(0.8*256)/rate(256), 0.96, "80%% of the batch is 96%% of the rate")
+
+	for _, bad := range []LatencyModel{{}, {Known: true, PerRequest: 0.001}, {Known: true, Base: 0.01}} {
+		_, ok := bad.runningAtThroughputShare(0.9, 256)
+		assert.False(t, ok, "%+v", bad)
+	}
+	_, ok = m.runningAtThroughputShare(0, 256)
+	assert.False(t, ok)
+	_, ok = m.runningAtThroughputShare(0.9, 0)
+	assert.False(t, ok)
+}
+
+// With sloITL and a fitted line, the objective sizes the replica, up to the running
+// requests that serve 90% of the rate at its saturation concurrency (80% of it when the
+// line has no base); without a line the conservative target stands.
 func TestConcurrencyByLatency(t *testing.T) {
 	in := ModelInput{Variants: []VariantInput{
-		{VariantState: VariantState{Name: "fitted", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.010, PerRequest: 0.0005}},
+		{VariantState: VariantState{Name: "fitted", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.040, PerRequest: 0.0005}},
 		{VariantState: VariantState{Name: "capped", Current: 1}, Latency: LatencyModel{Known: true, Base: 0.005, PerRequest: 0.0001}},
 		{VariantState: VariantState{Name: "unfitted", Current: 1}, SaturationConcurrency: 200},
 		{VariantState: VariantState{Name: "unreachable", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.2, PerRequest: 0.001}},
+		{VariantState: VariantState{Name: "baseless", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, PerRequest: 0.0003}},
 	}}
 	in.Capacity.SLOITL = 100 * time.Millisecond
 	m := buildConcurrency(in, nil, false)
-	assert.InDelta(t, (0.08-0.010)/0.0005, m.capacity[0], 1e-9, "140 running reach 80%% of 100ms")
-	assert.Contains(t, m.source[0], "80% of sloITL 100ms at 140.0 running")
-	assert.InDelta(t, 0.8*PriorSaturationConcurrency, m.capacity[1], 1e-9, "750 running would: capped at 80%% of vLLM's default batch limit")
-	assert.Contains(t, m.source[1], "vLLM's default --max-num-seqs 256")
+	assert.InDelta(t, (0.08-0.040)/0.0005, m.capacity[0], 1e-9, "80 running reach 80%% of 100ms (90%% of the rate at 200 needs 144)")
+	assert.Contains(t, m.source[0], "80% of sloITL 100ms at 80.0 running")
+	capped, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, PriorSaturationConcurrency)
+	assert.InDelta(t, capped, m.capacity[1], 1e-9, "750 running would reach the objective: 90%% of the rate at vLLM's default batch limit")
+	assert.InDelta(t, 152.4, m.capacity[1], 0.1)
+	assert.Contains(t, m.source[1], "90% of the throughput at vLLM's default --max-num-seqs 256")
 	assert.True(t, m.learned[1])
 	assert.InDelta(t, 0.15*200, m.capacity[2], 1e-9, "no line: the conservative target")
 	assert.InDelta(t, 0.15*200, m.capacity[3], 1e-9)
 	assert.Contains(t, m.source[3], "not reachable")
+	assert.InDelta(t, 0.8*200, m.capacity[4], 1e-9, "no base, no throughput ceiling: 80%% of the saturation")
 
 	in.Capacity.SLOITL = 0
 	m = buildConcurrency(in, nil, false)
