@@ -95,6 +95,9 @@ func Run(ctx context.Context, file string, o Options, tw Twin, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	if err := Supports(sc); err != nil {
+		return err
+	}
 	root, err := filepath.Abs(o.Root)
 	if err != nil {
 		return fmt.Errorf("resolving --root %s: %w", o.Root, err)

@@ -25,6 +25,9 @@ type Outcome struct {
 // the cluster meanwhile, and returns the record and the summary with the scenario's
 // assertions evaluated. raw is the scenario file's content (shipped to the Job).
 func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte, clk clock.WithTicker) (*Outcome, error) {
+	if err := Supports(sc); err != nil {
+		return nil, err
+	}
 	if err := e.InstallController(ctx, sc); err != nil {
 		return nil, err
 	}

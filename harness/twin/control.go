@@ -49,6 +49,13 @@ func newController(t *twin) (*controller, error) {
 	return c, nil
 }
 
+// ControllerConfig is the controller configuration the twin runs the scenario's
+// autoscaler with: the pair of ConfigMaps its autoscaler section and SLO stand for (the
+// ITL objective is the capacity analyzer's sloITL). A cluster driver must render the same.
+func ControllerConfig(spec *scenario.Spec) config.Config {
+	return controllerConfig(&spec.Autoscaler, spec.SLO)
+}
+
 // controllerConfig is the pair of ConfigMaps the scenario's autoscaler
 // section and SLO stand for (the ITL objective is the capacity analyzer's sloITL).
 func controllerConfig(a *scenario.Autoscaler, slo *scenario.SLO) config.Config {

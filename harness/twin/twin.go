@@ -266,11 +266,23 @@ type variant struct {
 	decided  bool
 }
 
-func newVariant(i int, sp *scenario.Spec, vs scenario.Variant, model profiles.Model, seed uint64) (*variant, error) {
+// EngineConfig is the engine configuration the twin runs variant vs of the scenario with:
+// the model's engine settings overridden by the variant's (Spec.EngineFor), on the
+// accelerator and model profiles they name, vLLM's defaults applied. A cluster driver's
+// saturn-sim flags must resolve to the same.
+func EngineConfig(sp *scenario.Spec, vs scenario.Variant) (engine.Config, error) {
 	acc, err := profiles.LookupAccelerator(vs.Accelerator)
 	if err != nil {
-		return nil, fmt.Errorf("%w: spec.variants[%d].accelerator: %w", ErrInvalidScenario, i, err)
+		return engine.Config{}, err
 	}
+	model, err := profiles.LookupModel(sp.Model.Name)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	return engineConfig(sp, vs, acc, model)
+}
+
+func engineConfig(sp *scenario.Spec, vs scenario.Variant, acc profiles.Accelerator, model profiles.Model) (engine.Config, error) {
 	e := sp.EngineFor(vs)
 	cfg := engine.Config{
 		Accelerator: acc, Model: model,
@@ -279,9 +291,20 @@ func newVariant(i int, sp *scenario.Spec, vs scenario.Variant, model profiles.Mo
 		MaxModelLen: e.MaxModelLen, EnablePrefixCaching: e.EnablePrefixCaching == nil || *e.EnablePrefixCaching,
 	}
 	if err := cfg.Validate(); err != nil {
+		return engine.Config{}, err
+	}
+	return cfg.WithDefaults(), nil
+}
+
+func newVariant(i int, sp *scenario.Spec, vs scenario.Variant, model profiles.Model, seed uint64) (*variant, error) {
+	acc, err := profiles.LookupAccelerator(vs.Accelerator)
+	if err != nil {
+		return nil, fmt.Errorf("%w: spec.variants[%d].accelerator: %w", ErrInvalidScenario, i, err)
+	}
+	cfg, err := engineConfig(sp, vs, acc, model)
+	if err != nil {
 		return nil, fmt.Errorf("%w: spec.variants[%d] (%s) engine: %w", ErrInvalidScenario, i, vs.Name, err)
 	}
-	cfg = cfg.WithDefaults()
 	v := &variant{
 		idx: i, name: vs.Name, spec: vs, engCfg: cfg, gpus: max(cfg.TensorParallelSize, 1),
 		max: vs.MaxReplicas, maxLen: cfg.MaxModelLen,

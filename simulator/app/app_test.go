@@ -354,3 +354,19 @@ func TestEnablePromptTokensDetailsFlag(t *testing.T) {
 	assert.NotContains(t, on[1], `"cached_tokens":0`)
 	assert.Equal(t, []string{"null", "null"}, details(false))
 }
+
+// EngineConfigFor resolves a command line as saturn-sim does before serving.
+func TestEngineConfigForResolvesTheCommandLine(t *testing.T) {
+	cfg, err := EngineConfigFor([]string{"meta-llama/Llama-3.1-8B-Instruct", "--accelerator", "L40S", "--max-num-seqs", "64", "--no-enable-prefix-caching"})
+	require.NoError(t, err)
+	assert.Equal(t, "L40S", cfg.Accelerator.Name)
+	assert.Equal(t, "meta-llama/Llama-3.1-8B-Instruct", cfg.Model.Name)
+	assert.Equal(t, 64, cfg.MaxNumSeqs)
+	assert.False(t, cfg.EnablePrefixCaching)
+	assert.Positive(t, cfg.BlockSize, "vLLM's defaults applied")
+
+	_, err = EngineConfigFor([]string{"--accelerator", "TPU"})
+	assert.ErrorContains(t, err, "--accelerator")
+	_, err = EngineConfigFor([]string{"--max-num-seqs", "many"})
+	assert.ErrorContains(t, err, "max-num-seqs")
+}

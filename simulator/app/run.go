@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/saturn-autoscaler/saturn/simulator/engine"
 )
 
 // Run runs saturn-sim with args (without the program name) until ctx is
@@ -46,6 +48,28 @@ func joinNargs(args []string, flag string) []string {
 
 // NewCommand returns the saturn-sim cobra command.
 func NewCommand(stdout, stderr io.Writer) *cobra.Command {
+	return newCommand(stdout, stderr, serve)
+}
+
+// EngineConfigFor returns the engine configuration saturn-sim runs with on this command
+// line (without the program name): parsed, validated and resolved as the command does
+// before it serves, profiles and vLLM's defaults applied. Drivers that deploy saturn-sim
+// use it to check that its flags carry the settings they mean.
+func EngineConfigFor(args []string) (engine.Config, error) {
+	var cfg engine.Config
+	cmd := newCommand(io.Discard, io.Discard, func(_ context.Context, o *Options, _ io.Writer) error {
+		var err error
+		cfg, err = engineConfig(o)
+		return err
+	})
+	cmd.SetArgs(joinNargs(args, "--served-model-name"))
+	if err := cmd.Execute(); err != nil {
+		return engine.Config{}, err
+	}
+	return cfg, nil
+}
+
+func newCommand(stdout, stderr io.Writer, serve func(context.Context, *Options, io.Writer) error) *cobra.Command {
 	opts := NewOptions()
 	opts.ReplicaName = os.Getenv("POD_NAME")
 	cmd := &cobra.Command{

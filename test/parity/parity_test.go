@@ -1,0 +1,230 @@
+package parity
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/harness/cluster"
+	"github.com/saturn-autoscaler/saturn/harness/e2e"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/harness/twin"
+	simapp "github.com/saturn-autoscaler/saturn/simulator/app"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	helm := os.Getenv("SATURN_HELM")
+	if helm == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
+		}
+		t.Skip("SATURN_HELM is not set (make test sets it to bin/helm); skipping the rendering parity check")
+	}
+	return helm
+}
+
+// scenarioFiles lists every scenario of the library, the held-out set and the Kind suite.
+func scenarioFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	for _, dir := range []string{"scenarios", "scenarios/hard", "scenarios/e2e"} {
+		m, err := filepath.Glob(filepath.Join(root, dir, "*.yaml"))
+		require.NoError(t, err)
+		require.NotEmpty(t, m, dir)
+		files = append(files, m...)
+	}
+	return files
+}
+
+// rendered is a chart's output split by kind.
+type rendered struct {
+	configMaps  map[string]map[string]string
+	deployments []appsv1.Deployment
+	vas         []v1alpha1.VariantAutoscaling
+	hpas        []autoscalingv2.HorizontalPodAutoscaler
+	kinds       []string
+}
+
+func helmTemplate(t *testing.T, helm, chart string, values map[string]any) rendered {
+	t.Helper()
+	data, err := yaml.Marshal(values)
+	require.NoError(t, err)
+	vf := filepath.Join(t.TempDir(), "values.yaml")
+	require.NoError(t, os.WriteFile(vf, data, 0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, helm, "template", "r", chart, "--namespace", "llm-d", "--values", vf)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	r := rendered{configMaps: map[string]map[string]string{}}
+	for _, doc := range strings.Split(string(out), "\n---") {
+		var meta struct {
+			Kind string `json:"kind"`
+		}
+		require.NoError(t, yaml.Unmarshal([]byte(doc), &meta))
+		r.kinds = append(r.kinds, meta.Kind)
+		switch meta.Kind {
+		case "ConfigMap":
+			var cm corev1.ConfigMap
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &cm))
+			r.configMaps[cm.Name] = cm.Data
+		case "Deployment":
+			var d appsv1.Deployment
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &d))
+			r.deployments = append(r.deployments, d)
+		case "VariantAutoscaling":
+			var va v1alpha1.VariantAutoscaling
+			require.NoError(t, yaml.UnmarshalStrict([]byte(doc), &va), doc)
+			r.vas = append(r.vas, va)
+		case "HorizontalPodAutoscaler":
+			var h autoscalingv2.HorizontalPodAutoscaler
+			require.NoError(t, yaml.UnmarshalStrict([]byte(doc), &h), doc)
+			r.hpas = append(r.hpas, h)
+		}
+	}
+	return r
+}
+
+// flagValue returns --name=VALUE from a container's arguments.
+func flagValue(t *testing.T, args []string, name string) string {
+	t.Helper()
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("no --%s in %q", name, args)
+	return ""
+}
+
+func TestKindRendersWhatTheTwinRuns(t *testing.T) {
+	helm := helmBinary(t)
+	root := repoRoot(t)
+	chart := filepath.Join(root, "charts", "saturn")
+	env := &e2e.Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(),
+		TLS: &cluster.TLSBundle{CACert: []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")}}
+	var ran, refused int
+	for _, file := range scenarioFiles(t, root) {
+		rel, _ := filepath.Rel(root, file)
+		t.Run(rel, func(t *testing.T) {
+			sc, err := scenario.Load(file)
+			require.NoError(t, err)
+			if err := e2e.Supports(sc); err != nil {
+				refused++
+				assert.Contains(t, err.Error(), "spec.", "the refusal names the setting: %v", err)
+				assert.Contains(t, err.Error(), "run this scenario in the twin")
+				return
+			}
+			ran++
+			spec := &sc.Spec
+
+			// The controller: its two ConfigMaps read by the controller's own parsers, and
+			// its flags, against the configuration the twin's planner runs with.
+			ctl := helmTemplate(t, helm, chart, env.ControllerValues(sc))
+			require.Len(t, ctl.deployments, 1, "the controller's Deployment: %v", ctl.kinds)
+			args := ctl.deployments[0].Spec.Template.Spec.Containers[0].Args
+			sat, err := config.ParseSaturation(ctl.configMaps[config.SaturationConfigMapName])
+			require.NoError(t, err)
+			stzFlag, err := strconv.ParseBool(flagValue(t, args, "scale-to-zero"))
+			require.NoError(t, err)
+			stz, err := config.ParseScaleToZero(ctl.configMaps[config.ScaleToZeroConfigMapName], stzFlag)
+			require.NoError(t, err)
+			kind := config.Config{Saturation: sat, ScaleToZero: stz}.For(env.Namespace, spec.Model.Name)
+			want := twin.ControllerConfig(spec).For(env.Namespace, spec.Model.Name)
+			kind.Source, want.Source = "", ""
+			assert.Equal(t, want, kind, "the controller's configuration")
+			interval, err := time.ParseDuration(flagValue(t, args, "interval"))
+			require.NoError(t, err)
+			assert.Equal(t, spec.Autoscaler.Interval, interval, "the reconcile interval")
+			wantActuation := "metrics"
+			if spec.Autoscaler.Actuation.Mode == scenario.ActuationDirect {
+				wantActuation = "direct"
+			}
+			assert.Equal(t, wantActuation, flagValue(t, args, "actuation"))
+
+			for _, v := range spec.Variants {
+				// The engine: saturn-sim's command line, parsed as saturn-sim parses it.
+				wantEng, err := twin.EngineConfig(spec, v)
+				require.NoError(t, err)
+				d := e2e.SimulatorObjects(sc, v, env.Namespace, "saturn-sim:dev", 1)
+				gotEng, err := simapp.EngineConfigFor(d.Spec.Template.Spec.Containers[0].Args)
+				require.NoError(t, err, "variant %s", v.Name)
+				gotEng.TokenEvents = wantEng.TokenEvents // a server's streaming hook, not a setting
+				assert.Equal(t, wantEng, gotEng, "variant %s: the engine", v.Name)
+
+				// The variant: its VariantAutoscaling and HPA as the chart renders them.
+				vr := helmTemplate(t, helm, chart, env.VariantValues(sc, v))
+				require.Len(t, vr.vas, 1, "variant %s: %v", v.Name, vr.kinds)
+				va := vr.vas[0]
+				assert.Equal(t, spec.Model.Name, va.Spec.ModelID)
+				assert.Equal(t, v.Accelerator, va.Labels["inference.optimization/acceleratorName"])
+				cost, err := strconv.ParseFloat(va.Spec.VariantCost, 64)
+				require.NoError(t, err)
+				assert.Equal(t, v.Cost, cost, "variant %s: cost", v.Name)
+				require.NotNil(t, va.Spec.MinReplicas)
+				require.NotNil(t, va.Spec.MaxReplicas)
+				assert.Equal(t, int32(*v.MinReplicas), *va.Spec.MinReplicas, "variant %s: minReplicas", v.Name)
+				assert.Equal(t, int32(v.MaxReplicas), *va.Spec.MaxReplicas, "variant %s: maxReplicas", v.Name)
+				if spec.Autoscaler.Actuation.Mode != scenario.ActuationHPA {
+					assert.Empty(t, vr.hpas, "variant %s: no HPA outside hpa mode", v.Name)
+					continue
+				}
+				require.Len(t, vr.hpas, 1, "variant %s: %v", v.Name, vr.kinds)
+				h := vr.hpas[0].Spec
+				require.NotNil(t, h.MinReplicas)
+				assert.Equal(t, int32(*v.MinReplicas), *h.MinReplicas, "variant %s: HPA minReplicas", v.Name)
+				assert.Equal(t, int32(v.MaxReplicas), h.MaxReplicas, "variant %s: HPA maxReplicas", v.Name)
+				require.NotNil(t, h.Behavior)
+				b := spec.Autoscaler.Actuation.HPA.Behavior
+				assertRules(t, b.ScaleUp, h.Behavior.ScaleUp, v.Name+" scaleUp")
+				assertRules(t, b.ScaleDown, h.Behavior.ScaleDown, v.Name+" scaleDown")
+			}
+		})
+	}
+	t.Logf("%d scenarios rendered by both drivers, %d refused by the Kind driver", ran, refused)
+	assert.Positive(t, ran)
+}
+
+// assertRules compares a scenario's HPA rules (what the twin's HPA model runs) with the
+// rendered autoscaling/v2 rules.
+func assertRules(t *testing.T, want *scenario.HPAScalingRules, got *autoscalingv2.HPAScalingRules, what string) {
+	t.Helper()
+	require.NotNil(t, want, "%s: the scenario's defaults fill the rules", what)
+	require.NotNil(t, got, "%s: rendered", what)
+	assert.Equal(t, want.StabilizationWindowSeconds, got.StabilizationWindowSeconds, "%s: stabilization window", what)
+	if want.SelectPolicy != "" {
+		require.NotNil(t, got.SelectPolicy, what)
+		assert.Equal(t, want.SelectPolicy, string(*got.SelectPolicy), "%s: select policy", what)
+	}
+	require.Len(t, got.Policies, len(want.Policies), what)
+	for i, p := range want.Policies {
+		assert.Equal(t, p.Type, string(got.Policies[i].Type), "%s: policy %d type", what, i)
+		assert.Equal(t, p.Value, got.Policies[i].Value, "%s: policy %d value", what, i)
+		assert.Equal(t, p.PeriodSeconds, got.Policies[i].PeriodSeconds, "%s: policy %d period", what, i)
+	}
+}
