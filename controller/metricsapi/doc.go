@@ -7,7 +7,9 @@
 // Store is the hand-off: the reconciler writes each variant's desired
 // replicas into it after every decision; the Provider reads it. Series carry
 // the labels of the wva_* gauges (variant_name, namespace, accelerator_type)
-// so the HPA selectors written for Prometheus Adapter keep matching.
+// and exported_namespace (= namespace), so the HPA selectors written for
+// Prometheus Adapter and WVA's chart ({variant_name, exported_namespace}) keep
+// matching.
 //
 // The package must not decide anything and must not query Prometheus.
 package metricsapi

@@ -38,6 +38,9 @@ func TestProvider(t *testing.T) {
 		{"accelerator selector", "llm-d", "accelerator_type in (L40S)", MetricDesiredReplicas, map[string]int64{"qwen-l40s": 5}},
 		{"alias name", "other", "", MetricInfernoDesiredReplicas, map[string]int64{"llama": 7}},
 		{"no match", "llm-d", "variant_name=nope", MetricDesiredReplicas, map[string]int64{}},
+		// WVA v0.5.1's chart (templates/hpa.yaml) selects {variant_name, exported_namespace}.
+		{"WVA chart's HPA selector", "llm-d", "variant_name=qwen-l40s,exported_namespace=llm-d", MetricDesiredReplicas, map[string]int64{"qwen-l40s": 5}},
+		{"WVA selector, other namespace", "llm-d", "variant_name=qwen-l40s,exported_namespace=other", MetricDesiredReplicas, map[string]int64{}},
 		{"empty namespace", "empty", "", MetricDesiredReplicas, map[string]int64{}},
 	}
 	for _, tt := range tests {

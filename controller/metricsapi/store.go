@@ -16,12 +16,16 @@ type Entry struct {
 	Time        time.Time
 }
 
-// Labels are the entry's series labels, as on the wva_* gauges.
+// Labels are the entry's series labels: those of the wva_* gauges, plus exported_namespace
+// with the same value as namespace. WVA's chart and its llm-d guide select the metric by
+// {variant_name, exported_namespace} (as Prometheus renames a scraped namespace label), so
+// an HPA written for WVA matches saturn's entries as it matches WVA's series.
 func (e Entry) Labels() map[string]string {
 	l := map[string]string{
-		"variant_name":     e.Variant,
-		"namespace":        e.Namespace,
-		"accelerator_type": e.Accelerator,
+		"variant_name":       e.Variant,
+		"namespace":          e.Namespace,
+		"exported_namespace": e.Namespace,
+		"accelerator_type":   e.Accelerator,
 	}
 	if e.ModelID != "" {
 		l["model_id"] = e.ModelID

@@ -110,6 +110,14 @@ func TestExternalMetricsAPIServer(t *testing.T) {
 	assert.Equal(t, "4", list.Items[0].Value)
 	assert.Equal(t, "L40S", list.Items[0].MetricLabels["accelerator_type"])
 
+	// The selector of WVA v0.5.1's chart HPA (templates/hpa.yaml): variant_name and
+	// exported_namespace, as WVA's series carry after Prometheus renames namespace.
+	code, body = get("wva_desired_replicas?labelSelector=variant_name%3Dqwen-l40s%2Cexported_namespace%3Dllm-d")
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	require.NoError(t, json.Unmarshal(body, &list), "%s", body)
+	require.Len(t, list.Items, 1, "an HPA written for WVA matches")
+	assert.Equal(t, "llm-d", list.Items[0].MetricLabels["exported_namespace"])
+
 	// The alias the llm-d guide's verification step queries.
 	code, body = get("inferno_desired_replicas")
 	require.Equal(t, http.StatusOK, code, "%s", body)
