@@ -285,3 +285,29 @@ func toStrings(in []any) []string {
 	}
 	return out
 }
+
+// wva.controllerInstance (WVA's value) reaches the controller, the VA's label, the HPA's
+// selector and the KEDA trigger's query: one instance's objects select its own series.
+func TestControllerInstance(t *testing.T) {
+	objs := render(t, "--set", "wva.controllerInstance=team-a")
+	va := find(objs, "VariantAutoscaling", "")
+	require.NotNil(t, va)
+	assert.Equal(t, "team-a", va.GetLabels()["wva.llmd.ai/controller-instance"])
+	hpa := find(objs, "HorizontalPodAutoscaler", "")
+	require.NotNil(t, hpa)
+	metrics, _, _ := unstructured.NestedSlice(hpa.Object, "spec", "metrics")
+	sel, _, _ := unstructured.NestedStringMap(metrics[0].(map[string]any), "external", "metric", "selector", "matchLabels")
+	assert.Equal(t, "team-a", sel["controller_instance"])
+	assert.NotEmpty(t, sel["variant_name"])
+
+	objs = render(t, "--set", "wva.controllerInstance=team-a", "--set", "hpa.enabled=false", "--set", "keda.enabled=true")
+	so := find(objs, "ScaledObject", "")
+	require.NotNil(t, so)
+	triggers, _, _ := unstructured.NestedSlice(so.Object, "spec", "triggers")
+	q, _, _ := unstructured.NestedString(triggers[0].(map[string]any), "metadata", "query")
+	assert.Contains(t, q, `controller_instance="team-a"`)
+
+	objs = render(t)
+	va = find(objs, "VariantAutoscaling", "")
+	assert.NotContains(t, va.GetLabels(), "wva.llmd.ai/controller-instance", "no instance: no label")
+}

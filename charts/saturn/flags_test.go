@@ -20,7 +20,7 @@ func TestDeploymentArgsParse(t *testing.T) {
 		{"--set", "wva.metricsAPI.enabled=true", "--set", "wva.actuation=direct", "--set", "hpa.enabled=false", "--set", "wva.prometheus.caCert=x",
 			"--set", "wva.namespaceScoped=true", "--set", "wva.prometheus.useServiceAccountToken=true",
 			"--set", "wva.metricsAPI.certManager.enabled=true", "--set", "wva.metricsAPI.certManager.issuerRef.name=x",
-			"--set", "wva.stuckAfter=25m"},
+			"--set", "wva.stuckAfter=25m", "--set", "wva.controllerInstance=team-a"},
 	} {
 		objs := render(t, set...)
 		d := find(objs, "Deployment", "")
@@ -38,8 +38,10 @@ func TestDeploymentArgsParse(t *testing.T) {
 		require.NoError(t, o.Validate(), "%v", args)
 		if set != nil {
 			require.Equal(t, 25*time.Minute, o.StuckAfter, "wva.stuckAfter reaches --stuck-after")
+			require.Equal(t, "team-a", o.ControllerInstance, "wva.controllerInstance reaches --controller-instance")
 		} else {
 			require.Equal(t, 15*time.Minute, o.StuckAfter, "the chart's default is the binary's")
+			require.Empty(t, o.ControllerInstance)
 		}
 	}
 }

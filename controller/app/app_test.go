@@ -27,6 +27,8 @@ func TestRunOptionsValidate(t *testing.T) {
 		{"bad metrics api port", func(o *RunOptions) { o.MetricsAPI = true; o.MetricsAPIPort = 70000 }, "--metrics-api-port"},
 		{"no config namespace", func(o *RunOptions) { o.ConfigNamespace = "" }, "--config-namespace"},
 		{"cert without key", func(o *RunOptions) { o.MetricsAPICertFile = "tls.crt" }, "--metrics-api-key-file"},
+		{"controller instance", func(o *RunOptions) { o.ControllerInstance = "team-a" }, ""},
+		{"controller instance not a label value", func(o *RunOptions) { o.ControllerInstance = "team a/b" }, "--controller-instance"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,4 +94,20 @@ func TestSlimPodKeepsWhatReadinessNeeds(t *testing.T) {
 	other, err := slimPod("not a pod")
 	require.NoError(t, err)
 	assert.Equal(t, "not a pod", other)
+}
+
+// As WVA, the controller instance comes from $CONTROLLER_INSTANCE unless the flag says
+// otherwise; each instance elects its own leader.
+func TestControllerInstanceFromTheEnvironment(t *testing.T) {
+	t.Setenv(ControllerInstanceEnv, "team-a")
+	o := NewRunOptions()
+	assert.Equal(t, "team-a", o.ControllerInstance)
+	assert.Equal(t, "saturn-controller.llmd.ai-team-a", o.leaderElectionID())
+	o.LeaderElectionID = "mine"
+	assert.Equal(t, "mine", o.leaderElectionID(), "an explicit id is kept")
+
+	t.Setenv(ControllerInstanceEnv, "")
+	o = NewRunOptions()
+	assert.Empty(t, o.ControllerInstance)
+	assert.Equal(t, "saturn-controller.llmd.ai", o.leaderElectionID())
 }

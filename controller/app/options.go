@@ -3,9 +3,12 @@ package app
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
@@ -53,7 +56,11 @@ type RunOptions struct {
 	MetricsAPICertDir       string
 	MetricsAPICertFile      string
 	MetricsAPIKeyFile       string
-	Verbosity               int
+	// ControllerInstance: reconcile only the VariantAutoscalings labeled
+	// wva.llmd.ai/controller-instance with it, and label every output series with it
+	// (--controller-instance, default $CONTROLLER_INSTANCE as in WVA).
+	ControllerInstance string
+	Verbosity          int
 }
 
 // NewRunOptions returns the defaults.
@@ -68,8 +75,12 @@ func NewRunOptions() *RunOptions {
 		LeaderElectionID:       "saturn-controller.llmd.ai",
 		MetricsAPIPort:         6443,
 		MetricsAPICertDir:      "/tmp/saturn-metrics-api",
+		ControllerInstance:     os.Getenv(ControllerInstanceEnv),
 	}
 }
+
+// ControllerInstanceEnv is WVA's environment variable naming the controller instance.
+const ControllerInstanceEnv = "CONTROLLER_INSTANCE"
 
 // AddFlags registers the run flags.
 func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
@@ -91,6 +102,7 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MetricsAPICertDir, "metrics-api-cert-dir", o.MetricsAPICertDir, "directory for the external metrics API's self-signed serving certificate")
 	fs.StringVar(&o.MetricsAPICertFile, "metrics-api-cert-file", o.MetricsAPICertFile, "serving certificate of the external metrics API (default: self-signed in --metrics-api-cert-dir)")
 	fs.StringVar(&o.MetricsAPIKeyFile, "metrics-api-key-file", o.MetricsAPIKeyFile, "serving key of the external metrics API")
+	fs.StringVar(&o.ControllerInstance, "controller-instance", o.ControllerInstance, "reconcile only the VariantAutoscalings labeled wva.llmd.ai/controller-instance=<this>, and label the wva_* series and external metrics controller_instance=<this> (default $CONTROLLER_INSTANCE; empty: every VariantAutoscaling)")
 	fs.IntVar(&o.Verbosity, "v", o.Verbosity, "log verbosity (0 info, 1 debug, ...)")
 }
 
@@ -120,6 +132,9 @@ func (o *RunOptions) Validate() error {
 	}
 	if o.Verbosity < 0 {
 		errs = append(errs, fmt.Errorf("--v %d: want 0 or more", o.Verbosity))
+	}
+	if msgs := validation.IsValidLabelValue(o.ControllerInstance); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("--controller-instance %q (or $%s): it is a label value: %s", o.ControllerInstance, ControllerInstanceEnv, strings.Join(msgs, "; ")))
 	}
 	return errors.Join(errs...)
 }

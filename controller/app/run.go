@@ -99,14 +99,14 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
 		LeaderElection:          o.LeaderElect,
-		LeaderElectionID:        o.LeaderElectionID,
+		LeaderElectionID:        o.leaderElectionID(),
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Logger:                  log,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the controller manager: %w", err)
 	}
-	m, err := metrics.New(crmetrics.Registry)
+	m, err := metrics.NewFor(crmetrics.Registry, o.ControllerInstance)
 	if err != nil {
 		return err
 	}
@@ -128,6 +128,8 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		StuckAfter:      o.StuckAfter,
 		ConfigNamespace: o.ConfigNamespace,
 		ScaleToZero:     o.ScaleToZero,
+		// As WVA with CONTROLLER_INSTANCE: only this instance's VAs.
+		ControllerInstance: o.ControllerInstance,
 	})
 	if err != nil {
 		return err
@@ -136,9 +138,9 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		return err
 	}
 	if o.MetricsAPI {
-		srv, err := metricsapi.NewServer(metricsapi.VAStatus{Reader: mgr.GetCache()}, metricsapi.ServerOptions{
+		srv, err := metricsapi.NewServer(metricsapi.VAStatus{Reader: mgr.GetCache(), Instance: o.ControllerInstance}, metricsapi.ServerOptions{
 			Port: o.MetricsAPIPort, CertDir: o.MetricsAPICertDir, Kubeconfig: o.Kubeconfig,
-			CertFile: o.MetricsAPICertFile, KeyFile: o.MetricsAPIKeyFile,
+			CertFile: o.MetricsAPICertFile, KeyFile: o.MetricsAPIKeyFile, ControllerInstance: o.ControllerInstance,
 		})
 		if err != nil {
 			return err
@@ -161,7 +163,7 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 	}
 	log.Info("starting saturn-controller", "actuation", mode, "interval", o.Interval.String(),
 		"prometheus", o.Prometheus.URL, "watchNamespace", o.WatchNamespace, "configNamespace", o.ConfigNamespace,
-		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI)
+		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI, "controllerInstance", o.ControllerInstance)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running the controller manager: %w", err)
 	}
@@ -189,3 +191,13 @@ func slimPod(obj any) (any, error) {
 type nonLeader struct{ manager.RunnableFunc }
 
 func (nonLeader) NeedLeaderElection() bool { return false }
+
+// leaderElectionID is --leader-election-id, suffixed with the controller instance when the
+// default is kept: each instance elects its own leader (one Lease per instance), or a
+// second instance in the namespace would never run.
+func (o *RunOptions) leaderElectionID() string {
+	if o.ControllerInstance != "" && o.LeaderElectionID == NewRunOptions().LeaderElectionID {
+		return o.LeaderElectionID + "-" + o.ControllerInstance
+	}
+	return o.LeaderElectionID
+}

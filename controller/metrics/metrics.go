@@ -18,6 +18,9 @@ const (
 	LabelAcceleratorType = "accelerator_type"
 	LabelDirection       = "direction"
 	LabelReason          = "reason"
+	// LabelControllerInstance is on every series when the controller runs with a
+	// controller instance (WVA's CONTROLLER_INSTANCE), and absent otherwise.
+	LabelControllerInstance = "controller_instance"
 
 	DirectionUp   = "up"
 	DirectionDown = "down"
@@ -37,20 +40,29 @@ type Metrics struct {
 }
 
 // New creates the metrics and registers them on reg.
-func New(reg prometheus.Registerer) (*Metrics, error) {
+func New(reg prometheus.Registerer) (*Metrics, error) { return NewFor(reg, "") }
+
+// NewFor creates the metrics of a controller instance and registers them on reg: every
+// series carries controller_instance=instance when instance is set, as WVA's do when it
+// runs with CONTROLLER_INSTANCE (so each instance's HPAs select their own).
+func NewFor(reg prometheus.Registerer, instance string) (*Metrics, error) {
 	base := []string{LabelVariantName, LabelNamespace, LabelAcceleratorType}
+	var constLabels prometheus.Labels
+	if instance != "" {
+		constLabels = prometheus.Labels{LabelControllerInstance: instance}
+	}
 	m := &Metrics{
 		desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: DesiredReplicasName, Help: "Desired number of replicas for each variant",
+			Name: DesiredReplicasName, Help: "Desired number of replicas for each variant", ConstLabels: constLabels,
 		}, base),
 		current: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: CurrentReplicasName, Help: "Current number of replicas for each variant",
+			Name: CurrentReplicasName, Help: "Current number of replicas for each variant", ConstLabels: constLabels,
 		}, base),
 		ratio: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: DesiredRatioName, Help: "Ratio of the desired number of replicas and the current number of replicas for each variant",
+			Name: DesiredRatioName, Help: "Ratio of the desired number of replicas and the current number of replicas for each variant", ConstLabels: constLabels,
 		}, base),
 		scaling: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: ReplicaScalingTotalName, Help: "Total number of replica scaling operations",
+			Name: ReplicaScalingTotalName, Help: "Total number of replica scaling operations", ConstLabels: constLabels,
 		}, []string{LabelVariantName, LabelNamespace, LabelDirection, LabelReason}),
 	}
 	for _, c := range []prometheus.Collector{m.desired, m.current, m.ratio, m.scaling} {

@@ -27,6 +27,10 @@ type Source interface {
 // so every replica answers the same, leader or not).
 type Provider struct {
 	Store Source
+	// Instance, when set, is the controller instance (WVA's CONTROLLER_INSTANCE): every
+	// value carries controller_instance=Instance, which WVA's chart adds to its HPA
+	// selector when wva.controllerInstance is set.
+	Instance string
 }
 
 var _ provider.ExternalMetricsProvider = (*Provider)(nil)
@@ -48,6 +52,9 @@ func (p *Provider) GetExternalMetric(_ context.Context, namespace string, select
 	out := &external_metrics.ExternalMetricValueList{}
 	for _, e := range p.Store.List(namespace) {
 		l := e.Labels()
+		if p.Instance != "" {
+			l["controller_instance"] = p.Instance
+		}
 		if !selector.Matches(labels.Set(l)) {
 			continue
 		}

@@ -93,6 +93,44 @@ func TestVAStatusSource(t *testing.T) {
 	assert.Equal(t, "L40S", list.Items[0].MetricLabels["accelerator_type"])
 }
 
+// With a controller instance, the source lists that instance's VAs only, and every value
+// carries controller_instance, which WVA's chart adds to its HPA selector.
+func TestControllerInstance(t *testing.T) {
+	s := runtime.NewScheme()
+	require.NoError(t, v1alpha1.AddToScheme(s))
+	va := func(name, instance string) *v1alpha1.VariantAutoscaling {
+		l := map[string]string{v1alpha1.AcceleratorLabel: "H100"}
+		if instance != "" {
+			l[v1alpha1.ControllerInstanceLabel] = instance
+		}
+		return &v1alpha1.VariantAutoscaling{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "llm-d", Name: name, Labels: l},
+			Status: v1alpha1.VariantAutoscalingStatus{DesiredOptimizedAlloc: v1alpha1.OptimizedAlloc{
+				LastRunTime: metav1.NewTime(time.Unix(1_700_000_000, 0)), NumReplicas: 2,
+			}},
+		}
+	}
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(va("mine", "team-a"), va("theirs", "team-b"), va("nobodys", "")).Build()
+	p := &Provider{Store: VAStatus{Reader: c, Instance: "team-a"}, Instance: "team-a"}
+	sel, err := labels.Parse("variant_name=mine,exported_namespace=llm-d,controller_instance=team-a")
+	require.NoError(t, err)
+	list, err := p.GetExternalMetric(context.Background(), "llm-d", sel, provider.ExternalMetricInfo{Metric: MetricDesiredReplicas})
+	require.NoError(t, err)
+	require.Len(t, list.Items, 1, "WVA's chart HPA selector with wva.controllerInstance matches")
+	assert.Equal(t, "team-a", list.Items[0].MetricLabels["controller_instance"])
+
+	list, err = p.GetExternalMetric(context.Background(), "llm-d", labels.Everything(), provider.ExternalMetricInfo{Metric: MetricDesiredReplicas})
+	require.NoError(t, err)
+	require.Len(t, list.Items, 1, "another instance's VA and an unassigned one are not this instance's")
+	assert.Equal(t, "mine", list.Items[0].MetricLabels["variant_name"])
+
+	all := &Provider{Store: VAStatus{Reader: c}}
+	list, err = all.GetExternalMetric(context.Background(), "llm-d", labels.Everything(), provider.ExternalMetricInfo{Metric: MetricDesiredReplicas})
+	require.NoError(t, err)
+	assert.Len(t, list.Items, 3, "no instance: every VA")
+	assert.NotContains(t, list.Items[0].MetricLabels, "controller_instance")
+}
+
 // FuzzGetExternalMetric: any selector, namespace or metric name yields a
 // list or an error, never a panic, and only matching entries.
 func FuzzGetExternalMetric(f *testing.F) {

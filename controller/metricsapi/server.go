@@ -21,6 +21,8 @@ type ServerOptions struct {
 	// Kubeconfig is used for delegated authentication and authorization; empty
 	// means in-cluster.
 	Kubeconfig string
+	// ControllerInstance labels every value controller_instance (Provider.Instance).
+	ControllerInstance string
 }
 
 // Server is the external metrics API server.
@@ -58,7 +60,7 @@ func NewServer(store Source, opts ServerOptions) (*Server, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("configuring the external metrics API server: %w", err)
 	}
-	a.WithExternalMetrics(&Provider{Store: store})
+	a.WithExternalMetrics(&Provider{Store: store, Instance: opts.ControllerInstance})
 	return &Server{adapter: a}, nil
 }
 

@@ -14,6 +14,9 @@ import (
 // are left out rather than reported as zero.
 type VAStatus struct {
 	Reader client.Reader
+	// Instance, when set, lists only the VariantAutoscalings of this controller instance
+	// (labeled v1alpha1.ControllerInstanceLabel=Instance).
+	Instance string
 }
 
 // List implements Source. A read error yields no entries (the HPA then keeps
@@ -23,6 +26,9 @@ func (s VAStatus) List(namespace string) []Entry {
 	var opts []client.ListOption
 	if namespace != "" {
 		opts = append(opts, client.InNamespace(namespace))
+	}
+	if s.Instance != "" {
+		opts = append(opts, client.MatchingLabels{v1alpha1.ControllerInstanceLabel: s.Instance})
 	}
 	if err := s.Reader.List(context.Background(), &list, opts...); err != nil {
 		return nil

@@ -76,6 +76,10 @@ type Options struct {
 	// is stuck, not starting; the analyzers do not count it as supply (DefaultStuckAfter
 	// when zero).
 	StuckAfter time.Duration
+	// ControllerInstance, when set, limits the controller to the VariantAutoscalings
+	// labeled v1alpha1.ControllerInstanceLabel with this value (WVA's CONTROLLER_INSTANCE:
+	// several controllers share a cluster, each with its own VAs); empty = every VA.
+	ControllerInstance string
 }
 
 // Deps are the controller's collaborators.
@@ -157,7 +161,8 @@ func (c *Controller) Register(mgr ctrl.Manager) error {
 	toCycle := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{cycleKey}
 	})
-	vaChanged := predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{})
+	vaChanged := predicate.And(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}),
+		predicate.NewPredicateFuncs(func(o client.Object) bool { return c.owns(o) }))
 	isConfigMap := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetNamespace() == c.opts.ConfigNamespace &&
 			(o.GetName() == config.SaturationConfigMapName || o.GetName() == config.ScaleToZeroConfigMapName)
@@ -225,3 +230,17 @@ func (c *Controller) lastCycleZero() bool {
 type nopRecorder struct{}
 
 func (nopRecorder) Eventf(runtime.Object, runtime.Object, string, string, string, string, ...any) {}
+
+// owns tells whether the VariantAutoscaling o is this controller's: every VA without a
+// controller instance, else those labeled with it.
+func (c *Controller) owns(o client.Object) bool {
+	return c.opts.ControllerInstance == "" || o.GetLabels()[v1alpha1.ControllerInstanceLabel] == c.opts.ControllerInstance
+}
+
+// vaListOptions selects this controller's VariantAutoscalings.
+func (c *Controller) vaListOptions() []client.ListOption {
+	if c.opts.ControllerInstance == "" {
+		return nil
+	}
+	return []client.ListOption{client.MatchingLabels{v1alpha1.ControllerInstanceLabel: c.opts.ControllerInstance}}
+}

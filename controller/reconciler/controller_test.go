@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -358,4 +359,45 @@ func TestAcceleratorChangeReplacesSeries(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"A100"}, accs, "one series, with the new accelerator")
+}
+
+// With a controller instance the controller decides for the VAs labeled with it only, as
+// WVA with CONTROLLER_INSTANCE; its series carry controller_instance.
+func TestControllerInstanceReconcilesItsOwnVAs(t *testing.T) {
+	var objs []client.Object
+	for i, instance := range []string{"team-a", "team-b", ""} {
+		vo := variantObjects("ns", i)
+		if instance != "" {
+			va := vo[1].(*v1alpha1.VariantAutoscaling)
+			va.Labels[v1alpha1.ControllerInstanceLabel] = instance
+		}
+		objs = append(objs, vo...)
+	}
+	cl := fake.NewClientBuilder().WithScheme(newScheme(t)).WithObjects(objs...).
+		WithStatusSubresource(&v1alpha1.VariantAutoscaling{}).Build()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.NewFor(reg, "team-a")
+	require.NoError(t, err)
+	c, err := New(Deps{Client: cl, Querier: &countingQuerier{}, Metrics: m, Clock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))},
+		Options{ConfigNamespace: "saturn-system", Interval: 30 * time.Second, ControllerInstance: "team-a"})
+	require.NoError(t, err)
+	res, err := c.RunCycle(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Variants)
+	require.Len(t, res.Decisions, 1)
+	assert.Equal(t, "v0", res.Decisions[0].Variant)
+	got, err := testutil.GatherAndCount(reg, "wva_desired_replicas")
+	require.NoError(t, err)
+	assert.Equal(t, 1, got)
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP wva_desired_replicas Desired number of replicas for each variant
+# TYPE wva_desired_replicas gauge
+wva_desired_replicas{accelerator_type="H100",controller_instance="team-a",namespace="ns",variant_name="v0"} 2
+`), "wva_desired_replicas"))
+
+	var other v1alpha1.VariantAutoscaling
+	require.NoError(t, cl.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "v1"}, &other))
+	assert.True(t, other.Status.DesiredOptimizedAlloc.LastRunTime.IsZero(), "another instance's VA is left alone")
+	assert.True(t, c.owns(objs[1]))
+	assert.False(t, c.owns(other.DeepCopy()))
 }

@@ -56,7 +56,7 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 	}
 
 	var list v1alpha1.VariantAutoscalingList
-	if err := c.Client.List(ctx, &list); err != nil {
+	if err := c.Client.List(ctx, &list, c.vaListOptions()...); err != nil {
 		return res, fmt.Errorf("listing VariantAutoscalings: %w", err)
 	}
 	seen := map[types.NamespacedName]struct{}{}

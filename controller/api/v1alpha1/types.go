@@ -8,6 +8,11 @@ import (
 // on (for example "A100", "H100", "L40S"), as in WVA.
 const AcceleratorLabel = "inference.optimization/acceleratorName"
 
+// ControllerInstanceLabel assigns a VariantAutoscaling to one of several controllers in a
+// cluster: a controller started with a controller instance (WVA's CONTROLLER_INSTANCE)
+// reconciles only the VariantAutoscalings carrying this label with that value.
+const ControllerInstanceLabel = "wva.llmd.ai/controller-instance"
+
 // DefaultVariantCost is the cost per replica assumed when spec.variantCost is empty.
 const DefaultVariantCost = "10.0"
 
