@@ -111,7 +111,7 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 			continue
 		}
 		st := saturation.VariantState{
-			Name: va.Name, Namespace: va.Namespace, ModelID: va.Spec.ModelID, Accelerator: va.Accelerator(),
+			Name: va.Name, Namespace: va.Namespace, ModelID: va.Spec.ModelID, Accelerator: v1alpha1.UnknownAccelerator,
 			TargetName: va.Spec.ScaleTargetRef.Name, Cost: cost, Created: va.CreationTimestamp.Time,
 		}
 		if va.Spec.MinReplicas != nil {
@@ -133,6 +133,11 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 			st.Current = int(*d.Spec.Replicas)
 		}
 		st.Ready = int(d.Status.ReadyReplicas)
+		acc, source := v1alpha1.ResolveAccelerator(va, &d.Spec.Template)
+		if acc != "" {
+			st.Accelerator = acc
+		}
+		notes = append(notes, fmt.Sprintf("VariantAutoscaling %s: %s", va.Name, v1alpha1.AcceleratorMessage(acc, source)))
 		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil {
 			var pods corev1.PodList
 			if err := r.List(ctx, &pods, client.InNamespace(va.Namespace), client.MatchingLabelsSelector{Selector: sel}); err == nil {

@@ -401,3 +401,33 @@ wva_desired_replicas{accelerator_type="H100",controller_instance="team-a",namesp
 	assert.True(t, c.owns(objs[1]))
 	assert.False(t, c.owns(other.DeepCopy()))
 }
+
+// The accelerator comes from wherever the user put it (here WVA's samples' accelerator
+// label, and the Deployment's nodeSelector); without any source the status says
+// "unknown" (WVA's CRD requires one) and AcceleratorResolved says where to set it.
+func TestAcceleratorIsResolvedAndReported(t *testing.T) {
+	sample := variantObjects("ns", 0)
+	delete(sample[1].(*v1alpha1.VariantAutoscaling).Labels, v1alpha1.AcceleratorLabel)
+	sample[1].(*v1alpha1.VariantAutoscaling).Labels["accelerator"] = "h100"
+	gfd := variantObjects("ns", 1)
+	delete(gfd[1].(*v1alpha1.VariantAutoscaling).Labels, v1alpha1.AcceleratorLabel)
+	gfd[0].(*appsv1.Deployment).Spec.Template.Spec.NodeSelector = map[string]string{"nvidia.com/gpu.product": "NVIDIA-L40S"}
+	none := variantObjects("ns", 2)
+	delete(none[1].(*v1alpha1.VariantAutoscaling).Labels, v1alpha1.AcceleratorLabel)
+	h := newHarness(t, append(append(sample, gfd...), none...)...)
+	_, err := h.c.RunCycle(context.Background())
+	require.NoError(t, err)
+	for name, want := range map[string][2]string{
+		"v0": {"h100", "accelerator h100 from label accelerator"},
+		"v1": {"NVIDIA-L40S", "accelerator NVIDIA-L40S from the scale target's nodeSelector nvidia.com/gpu.product"},
+		"v2": {v1alpha1.UnknownAccelerator, "no source names the accelerator"},
+	} {
+		var va v1alpha1.VariantAutoscaling
+		require.NoError(t, h.cl.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: name}, &va))
+		assert.Equal(t, want[0], va.Status.DesiredOptimizedAlloc.Accelerator, name)
+		c := va.GetCondition(v1alpha1.TypeAcceleratorResolved)
+		require.NotNil(t, c, name)
+		assert.Contains(t, c.Message, want[1], name)
+		assert.Equal(t, want[0] != v1alpha1.UnknownAccelerator, c.Status == metav1.ConditionTrue, name)
+	}
+}

@@ -144,11 +144,18 @@ func (c *Controller) prepare(ctx context.Context, now time.Time, va *v1alpha1.Va
 		c.Recorder.Eventf(va, nil, corev1.EventTypeWarning, v1alpha1.ReasonInvalidConfiguration, "Validate", "%s", err.Error())
 		return nil, errors.Join(err, c.patchStatus(ctx, orig, va))
 	}
+	acc, accSource := v1alpha1.ResolveAccelerator(va, t.Template)
+	if acc == "" {
+		va.SetCondition(mnow, v1alpha1.TypeAcceleratorResolved, metav1.ConditionFalse, v1alpha1.ReasonAcceleratorUnknown, v1alpha1.AcceleratorMessage(acc, accSource))
+		acc = v1alpha1.UnknownAccelerator
+	} else {
+		va.SetCondition(mnow, v1alpha1.TypeAcceleratorResolved, metav1.ConditionTrue, v1alpha1.ReasonAcceleratorFound, v1alpha1.AcceleratorMessage(acc, accSource))
+	}
 	st := saturation.VariantState{
 		Name:        va.Name,
 		Namespace:   va.Namespace,
 		ModelID:     va.Spec.ModelID,
-		Accelerator: va.Accelerator(),
+		Accelerator: acc,
 		TargetName:  va.Spec.ScaleTargetRef.Name,
 		Cost:        cost,
 		Current:     t.Current,

@@ -29,6 +29,9 @@ type target struct {
 	// stuckReason), at most Current - Ready; StuckPods names them with the reason.
 	Stuck     int
 	StuckPods []string
+	// Template is a Deployment target's pod template (nil for other kinds), where the
+	// accelerator may be named (v1alpha1.ResolveAccelerator).
+	Template *corev1.PodTemplateSpec
 }
 
 // targetSummary is the TargetResolved message.
@@ -58,7 +61,7 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 		if err != nil {
 			return target{}, fmt.Errorf("reading Deployment %s/%s: %w", va.Namespace, ref.Name, err)
 		}
-		t := target{Kind: "Deployment", Current: 1, Ready: int(d.Status.ReadyReplicas)}
+		t := target{Kind: "Deployment", Current: 1, Ready: int(d.Status.ReadyReplicas), Template: &d.Spec.Template}
 		if d.Spec.Replicas != nil {
 			t.Current = int(*d.Spec.Replicas)
 		}

@@ -17,6 +17,9 @@ const (
 	TypeMetricsAvailable = "MetricsAvailable"
 	// TypeOptimizationReady is True when the last cycle produced a decision.
 	TypeOptimizationReady = "OptimizationReady"
+	// TypeAcceleratorResolved (saturn) is True when a source names the variant's
+	// accelerator (ResolveAccelerator); its message says which.
+	TypeAcceleratorResolved = "AcceleratorResolved"
 )
 
 // Condition reasons. The first group is WVA's; saturn adds the ones marked.
@@ -33,10 +36,13 @@ const (
 	ReasonSkippedProcessing     = "SkippedProcessing"
 
 	ReasonTargetFound         = "TargetFound"         // saturn
+	ReasonAcceleratorFound    = "AcceleratorFound"    // saturn
+	ReasonAcceleratorUnknown  = "AcceleratorUnknown"  // saturn
 	ReasonScaleTargetNotFound = "ScaleTargetNotFound" // as WVA's reconciler reports it
 )
 
 // Accelerator returns the value of the inference.optimization/acceleratorName label, or "".
+// ResolveAccelerator looks in every place a user would name it.
 func (va *VariantAutoscaling) Accelerator() string {
 	return va.Labels[AcceleratorLabel]
 }

@@ -1,0 +1,6 @@
+// Package wvacompat runs saturn's controller under WVA v0.5.1's own VariantAutoscaling CRD
+// (testdata/crd, byte for byte with a header naming the source) on a real kube-apiserver
+// (envtest): a WVA user applies WVA's CRD first and Helm keeps it, so every status saturn
+// writes must pass WVA's structural schema, and WVA's sample VariantAutoscalings must be
+// reconciled as they are.
+package wvacompat
