@@ -76,14 +76,6 @@ func TestParseSaturationErrors(t *testing.T) {
 		check func(t *testing.T, s SaturationSettings)
 	}{
 		{
-			name:    "unknown field is named",
-			data:    map[string]string{"default": "kvCacheTreshold: 0.7\n"},
-			wantErr: []string{`wva-saturation-scaling-config key "default"`, `unknown field "kvCacheTreshold"`},
-			check: func(t *testing.T, s SaturationSettings) {
-				assert.Equal(t, DefaultKvCacheThreshold, *s.Default.KvCacheThreshold, "bad default falls back to built-ins")
-			},
-		},
-		{
 			name:    "threshold out of range",
 			data:    map[string]string{"default": "kvCacheThreshold: 1.5\n"},
 			wantErr: []string{"kvCacheThreshold 1.5: want a fraction in (0, 1]"},
@@ -281,4 +273,32 @@ func TestNamespaceLocalConfigMapsReplaceGlobal(t *testing.T) {
 	assert.False(t, s.ScaleToZero)
 	assert.Equal(t, 5*time.Minute, s.RetentionPeriod)
 	assert.Contains(t, s.Source, "staging/wva-model-scale-to-zero-config/m")
+}
+
+// WVA v0.5.1's own default entry (deploy/configmap-saturation-scaling.yaml) applies as it
+// is; its enableLimiter: false needs no notice. Unknown fields and WVA's keys saturn does
+// not act on never invalidate an entry: the rest applies and each is named in a notice.
+func TestWVAKeysAndUnknownFieldsAreReportedNotFatal(t *testing.T) {
+	s, err := ParseSaturation(map[string]string{"default": "kvCacheThreshold: 0.80\nqueueLengthThreshold: 5\nkvSpareTrigger: 0.1\nqueueSpareTrigger: 3\n# Enable GPU limiter\nenableLimiter: false\n"})
+	require.NoError(t, err)
+	assert.Empty(t, s.Notices)
+	assert.Equal(t, 0.80, *s.Default.KvCacheThreshold)
+
+	s, err = ParseSaturation(map[string]string{
+		"default": "kvCacheThreshold: 0.7\nkvCacheTreshold: 0.6\nenableLimiter: true\n",
+		"v2":      "model_id: m\nanalyzerName: saturation-v2\nscaleUpThreshold: 0.85\nscaleDownBoundary: 0.7\nqueueLengthThreshold: 9\n",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 0.7, *s.Default.KvCacheThreshold, "the entry's known fields apply")
+	assert.Equal(t, 9.0, Config{Saturation: s}.For("ns", "m").QueueLengthThreshold)
+	require.Len(t, s.Notices, 3, "%q", s.Notices)
+	assert.Contains(t, s.Notices[0], `wva-saturation-scaling-config key "default": unknown field(s) kvCacheTreshold ignored`)
+	assert.Contains(t, s.Notices[1], `key "default": enableLimiter: true is not honoured: saturn has no GPU limiter`)
+	assert.Contains(t, s.Notices[2], `key "v2": analyzerName, scaleUpThreshold, scaleDownBoundary ignored: WVA's V2 analyzer keys`)
+
+	z, err := ParseScaleToZero(map[string]string{"default": "enable_scale_to_zero: true\nretention: 5m\n"}, false)
+	require.NoError(t, err)
+	assert.True(t, *z.Default.EnableScaleToZero)
+	require.Len(t, z.Notices, 1)
+	assert.Contains(t, z.Notices[0], `wva-model-scale-to-zero-config key "default": unknown field(s) retention ignored`)
 }

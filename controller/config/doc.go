@@ -20,9 +20,13 @@
 // As in WVA, a copy of either ConfigMap in a VA's own namespace (Config.NamespaceSaturation,
 // Config.NamespaceScaleToZero) replaces the global one for that namespace.
 //
-// Parsing is strict (unknown fields are errors), every error names the ConfigMap, the key
-// and the field, and a bad entry never hides the good ones: Parse* return the settings
-// built from the valid entries together with the joined errors.
+// Wrong types, duplicate fields and impossible values are errors that name the ConfigMap,
+// the key and the field, and a bad entry never hides the good ones: Parse* return the
+// settings built from the valid entries together with the joined errors. A field saturn
+// does not know does not invalidate its entry (WVA ignores such fields too): it is named in
+// the settings' Notices, as are WVA's keys saturn reads without acting on (enableLimiter:
+// true, the V2 analyzer's analyzerName, scaleUpThreshold, scaleDownBoundary); the
+// reconciler turns notices into Warning Events on the ConfigMap.
 //
 // The package is pure: it does not read ConfigMaps from the API server (the reconciler
 // does, and hot-reloads them) and holds no global state.

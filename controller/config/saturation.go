@@ -30,6 +30,41 @@ type SaturationEntry struct {
 	SaturationConcurrency *float64 `json:"saturationConcurrency,omitempty"`
 	// SLOITL is the inter-token latency objective replicas are sized for (see CapacityTuning).
 	SLOITL *Duration `json:"sloITL,omitempty"`
+
+	// WVA v0.5.1 keys saturn accepts without acting on them (each is reported when set in
+	// a way saturn does not honour; see notices).
+	EnableLimiter     *bool    `json:"enableLimiter,omitempty"`
+	AnalyzerName      string   `json:"analyzerName,omitempty"`
+	ScaleUpThreshold  *float64 `json:"scaleUpThreshold,omitempty"`
+	ScaleDownBoundary *float64 `json:"scaleDownBoundary,omitempty"`
+}
+
+// notices says what of an entry saturn reads but does not act on: WVA's GPU limiter
+// switch and its V2 analyzer keys.
+func (e SaturationEntry) notices() []string {
+	var out []string
+	if e.EnableLimiter != nil && *e.EnableLimiter {
+		out = append(out, "enableLimiter: true is not honoured: saturn has no GPU limiter (a scale-up is bounded by maxReplicas); WVA reads it from the default entry only")
+	}
+	var v2 []string
+	if e.AnalyzerName != "" {
+		v2 = append(v2, "analyzerName")
+	}
+	if e.ScaleUpThreshold != nil {
+		v2 = append(v2, "scaleUpThreshold")
+	}
+	if e.ScaleDownBoundary != nil {
+		v2 = append(v2, "scaleDownBoundary")
+	}
+	if len(v2) > 0 {
+		out = append(out, strings.Join(v2, ", ")+" ignored: WVA's V2 analyzer keys, which WVA v0.5.1 validates but does not use; saturn's analyzer is chosen with `analyzer` (capacity or wva-v1)")
+	}
+	return out
+}
+
+// unknownNotice reports the fields of an entry saturn does not know.
+func unknownNotice(unknown []string) string {
+	return fmt.Sprintf("unknown field(s) %s ignored (misspelt? the entry's other fields apply)", strings.Join(unknown, ", "))
 }
 
 // SaturationSettings is the parsed wva-saturation-scaling-config.
@@ -37,6 +72,9 @@ type SaturationSettings struct {
 	Default SaturationEntry
 	// Overrides by ConfigMap key.
 	Overrides map[string]SaturationEntry
+	// Notices name, per entry, the fields applied without effect or not known at all
+	// (unknown fields do not invalidate an entry, as in WVA; they are reported instead).
+	Notices []string
 }
 
 // DefaultSaturationSettings returns WVA's documented defaults.
@@ -56,9 +94,20 @@ func ParseSaturation(data map[string]string) (SaturationSettings, error) {
 	out := DefaultSaturationSettings()
 	var errs []error
 	keys := sortedKeys(data)
+	notice := func(key string, unknown []string, e SaturationEntry) {
+		var ns []string
+		if len(unknown) > 0 {
+			ns = append(ns, unknownNotice(unknown))
+		}
+		for _, n := range append(ns, e.notices()...) {
+			out.Notices = append(out.Notices, fmt.Sprintf("%s key %q: %s", SaturationConfigMapName, key, n))
+		}
+	}
 	if raw, ok := data[DefaultKey]; ok {
 		var e SaturationEntry
-		if err := decodeStrict(raw, &e); err != nil {
+		unknown, err := decodeEntry(raw, &e)
+		notice(DefaultKey, unknown, e)
+		if err != nil {
 			errs = append(errs, entryError(SaturationConfigMapName, DefaultKey, err))
 		} else if err := e.validate(true, DefaultModelConfig().Thresholds); err != nil {
 			errs = append(errs, entryError(SaturationConfigMapName, DefaultKey, err))
@@ -75,7 +124,9 @@ func ParseSaturation(data map[string]string) (SaturationSettings, error) {
 			continue
 		}
 		var e SaturationEntry
-		if err := decodeStrict(data[key], &e); err != nil {
+		unknown, err := decodeEntry(data[key], &e)
+		notice(key, unknown, e)
+		if err != nil {
 			errs = append(errs, entryError(SaturationConfigMapName, key, err))
 			continue
 		}

@@ -19,6 +19,8 @@ type ScaleToZeroEntry struct {
 type ScaleToZeroSettings struct {
 	Default   ScaleToZeroEntry
 	Overrides map[string]ScaleToZeroEntry
+	// Notices name the unknown fields of entries (ignored, as in WVA, and reported).
+	Notices []string
 }
 
 // DefaultScaleToZeroSettings returns the settings used without a ConfigMap; enabled is
@@ -44,7 +46,9 @@ func ParseScaleToZero(data map[string]string, globalEnabled bool) (ScaleToZeroSe
 	}
 	if defKey != "" {
 		var e ScaleToZeroEntry
-		if err := decodeStrict(data[defKey], &e); err != nil {
+		unknown, err := decodeEntry(data[defKey], &e)
+		out.notice(defKey, unknown)
+		if err != nil {
 			errs = append(errs, entryError(ScaleToZeroConfigMapName, defKey, err))
 		} else if err := e.validate(true); err != nil {
 			errs = append(errs, entryError(ScaleToZeroConfigMapName, defKey, err))
@@ -67,7 +71,9 @@ func ParseScaleToZero(data map[string]string, globalEnabled bool) (ScaleToZeroSe
 			continue
 		}
 		var e ScaleToZeroEntry
-		if err := decodeStrict(data[key], &e); err != nil {
+		unknown, err := decodeEntry(data[key], &e)
+		out.notice(key, unknown)
+		if err != nil {
 			errs = append(errs, entryError(ScaleToZeroConfigMapName, key, err))
 			continue
 		}
@@ -112,5 +118,12 @@ func (e ScaleToZeroEntry) applyTo(mc *ModelConfig) {
 	}
 	if e.RetentionPeriod != nil {
 		mc.RetentionPeriod = e.RetentionPeriod.Duration
+	}
+}
+
+// notice records the unknown fields of an entry.
+func (s *ScaleToZeroSettings) notice(key string, unknown []string) {
+	if len(unknown) > 0 {
+		s.Notices = append(s.Notices, fmt.Sprintf("%s key %q: %s", ScaleToZeroConfigMapName, key, unknownNotice(unknown)))
 	}
 }

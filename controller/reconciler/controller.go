@@ -105,6 +105,9 @@ type Controller struct {
 	lastCycle time.Time
 	known     map[types.NamespacedName]struct{}
 	lastCfg   config.Config
+	// lastNotices are the ConfigMap notices last reported, by ConfigMap name: each is
+	// an Event once, not once per cycle.
+	lastNotices map[string]string
 	// pods is reset at the start of each cycle; cycles never overlap.
 	pods podCache
 }

@@ -201,12 +201,27 @@ func TestConfigMapHotReload(t *testing.T) {
 	assert.InDelta(t, 0.7, cfg.For("other", "x").KvCacheThreshold, 1e-12)
 	assert.InDelta(t, 0.5, cfg.For("ns", "m").KvCacheThreshold, 1e-12, "per-model overrides take effect")
 
-	cm.Data["bad"] = "model_id: z\nnoSuchField: 1\n"
+	cm.Data["bad"] = "model_id: z\nkvCacheThreshold: 2\n"
 	require.NoError(t, h.cl.Update(ctx, cm))
 	cfg, err = h.c.loadConfig(ctx)
 	require.Error(t, err, "an invalid entry is reported")
 	assert.Contains(t, err.Error(), "bad")
 	assert.InDelta(t, 0.5, cfg.For("ns", "m").KvCacheThreshold, 1e-12, "valid entries still apply")
+
+	// An unknown field does not invalidate its entry; it is a Warning Event on the
+	// ConfigMap naming the field, once, not once per cycle.
+	rec := &recorder{}
+	h.c.Recorder = rec
+	delete(cm.Data, "bad")
+	cm.Data["z"] = "model_id: z\nnoSuchField: 1\nkvCacheThreshold: 0.6\n"
+	require.NoError(t, h.cl.Update(ctx, cm))
+	for range 3 {
+		cfg, err = h.c.loadConfig(ctx)
+		require.NoError(t, err)
+	}
+	assert.InDelta(t, 0.6, cfg.For("ns", "z").KvCacheThreshold, 1e-12, "the entry's known fields apply")
+	assert.Equal(t, 1, rec.n["ConfigNotHonoured"])
+	assert.Contains(t, cfg.Saturation.Notices, `wva-saturation-scaling-config key "z": unknown field(s) noSuchField ignored (misspelt? the entry's other fields apply)`)
 
 	s2z := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "saturn-system", Name: config.ScaleToZeroConfigMapName},

@@ -143,12 +143,21 @@ func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
 	ctx := context.Background()
 	vas := applySamples(t)
 
+	// WVA's own saturation ConfigMap, where WVA's deploy manifests put it.
+	raw, err := os.ReadFile(filepath.Join("testdata", "configmap-saturation-scaling.yaml"))
+	require.NoError(t, err)
+	var cm corev1.ConfigMap
+	require.NoError(t, yaml.Unmarshal(raw, &cm))
+	require.NoError(t, env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cm.Namespace}}))
+	require.NoError(t, env.client.Create(ctx, &cm))
+
 	m, err := metrics.New(prometheus.NewRegistry())
 	require.NoError(t, err)
+	rec := &events{}
 	c, err := reconciler.New(reconciler.Deps{
-		Client: env.client, Querier: noSeries{}, Metrics: m,
+		Client: env.client, Querier: noSeries{}, Metrics: m, Recorder: rec,
 		Clock: clocktesting.NewFakeClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)),
-	}, reconciler.Options{ConfigNamespace: "saturn-system", Interval: 30 * time.Second})
+	}, reconciler.Options{ConfigNamespace: cm.Namespace, Interval: 30 * time.Second})
 	require.NoError(t, err)
 	res, err := c.RunCycle(ctx)
 	require.NoError(t, err, "every status patch is accepted by WVA's CRD")
@@ -187,7 +196,38 @@ func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
 		assert.NotNil(t, va.GetCondition(v1alpha1.TypeMetricsAvailable), name)
 	}
 
+	assert.Zero(t, rec.count("ConfigNotHonoured"), "WVA's default ConfigMap (enableLimiter: false) applies as it is: %v", rec.notes)
+
 	// A second cycle patches again (conditions' times, the same decision): still accepted.
+	// The limiter switched on is a key saturn cannot honour: one Warning naming it.
+	cm.Data["default"] += "enableLimiter: true\n"
+	cm.Data["default"] = strings.Replace(cm.Data["default"], "enableLimiter: false\n", "", 1)
+	require.NoError(t, env.client.Update(ctx, &cm))
 	_, err = c.RunCycle(ctx)
 	require.NoError(t, err)
+	require.Equal(t, 1, rec.count("ConfigNotHonoured"), "%v", rec.notes)
+	assert.Contains(t, rec.notes[0], "enableLimiter: true is not honoured")
+}
+
+// events records Events by reason.
+type events struct {
+	reasons []string
+	notes   []string
+}
+
+func (e *events) Eventf(_, _ k8sruntime.Object, _, reason, _, note string, args ...any) {
+	if reason == "ConfigNotHonoured" {
+		e.notes = append(e.notes, fmt.Sprintf(note, args...))
+	}
+	e.reasons = append(e.reasons, reason)
+}
+
+func (e *events) count(reason string) int {
+	n := 0
+	for _, r := range e.reasons {
+		if r == reason {
+			n++
+		}
+	}
+	return n
 }
