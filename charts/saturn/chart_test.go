@@ -137,6 +137,12 @@ func TestDefaultRender(t *testing.T) {
 		if toStrings(rm["resources"].([]any))[0] == "deployments/scale" {
 			assert.Equal(t, []string{"get"}, verbs)
 		}
+		if toStrings(rm["resources"].([]any))[0] == "configmaps" {
+			// Cluster-wide, only the two ConfigMaps' namespace-local copies, by name.
+			assert.Equal(t, []string{"get"}, verbs)
+			names, _, _ := unstructured.NestedStringSlice(rm, "resourceNames")
+			assert.ElementsMatch(t, []string{"wva-saturation-scaling-config", "wva-model-scale-to-zero-config"}, names)
+		}
 	}
 	assert.Nil(t, find(objs, "APIService", ""), "the metrics API is opt-in")
 	assert.Nil(t, find(objs, "ServiceMonitor", ""))

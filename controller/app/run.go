@@ -123,6 +123,8 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		Actuator: act,
 		Metrics:  m,
 		Log:      log.WithName("reconciler"),
+		// Namespace-local ConfigMaps: read by name, uncached (no cluster-wide watch).
+		ConfigReader: mgr.GetAPIReader(),
 	}, reconciler.Options{
 		Interval:        o.Interval,
 		StuckAfter:      o.StuckAfter,

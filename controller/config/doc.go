@@ -18,7 +18,9 @@
 //     model_id and optional namespace.
 //
 // As in WVA, a copy of either ConfigMap in a VA's own namespace (Config.NamespaceSaturation,
-// Config.NamespaceScaleToZero) replaces the global one for that namespace.
+// Config.NamespaceScaleToZero) replaces the global one for that namespace. The reconciler
+// reads such copies by name each cycle for the namespaces holding VariantAutoscalings (the
+// chart grants get on those two names only, no list or watch).
 //
 // Wrong types, duplicate fields and impossible values are errors that name the ConfigMap,
 // the key and the field, and a bad entry never hides the good ones: Parse* return the

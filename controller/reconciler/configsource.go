@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 )
 
@@ -36,7 +37,7 @@ func (c *Controller) loadConfig(ctx context.Context) (config.Config, error) {
 		if perr != nil {
 			errs = append(errs, perr)
 		}
-		c.report(sat, s.Notices)
+		c.report(sat, s.Notices, perr)
 	}
 	s2z, err := c.configMap(ctx, config.ScaleToZeroConfigMapName)
 	switch {
@@ -51,7 +52,7 @@ func (c *Controller) loadConfig(ctx context.Context) (config.Config, error) {
 		if perr != nil {
 			errs = append(errs, perr)
 		}
-		c.report(s2z, s.Notices)
+		c.report(s2z, s.Notices, perr)
 	}
 	c.mu.Lock()
 	c.lastCfg = cfg
@@ -75,22 +76,94 @@ func (c *Controller) configMap(ctx context.Context, name string) (*corev1.Config
 	return &cm, nil
 }
 
-// report turns a ConfigMap's notices (unknown fields, WVA keys saturn does not act on) into
-// Warning Events on the ConfigMap and log lines, once each time they change.
-func (c *Controller) report(cm *corev1.ConfigMap, notices []string) {
+// report turns what parsing a ConfigMap found wrong into Warning Events on the ConfigMap
+// and log lines, once each time it changes: its invalid entries (perr; the valid ones
+// apply) and its notices (unknown fields, WVA keys saturn does not act on).
+func (c *Controller) report(cm *corev1.ConfigMap, notices []string, perr error) {
+	key := cm.Namespace + "/" + cm.Name
 	joined := strings.Join(notices, "\n")
+	if perr != nil {
+		joined += "\n" + perr.Error()
+	}
 	c.mu.Lock()
 	if c.lastNotices == nil {
 		c.lastNotices = map[string]string{}
 	}
-	changed := c.lastNotices[cm.Name] != joined
-	c.lastNotices[cm.Name] = joined
+	changed := c.lastNotices[key] != joined
+	c.lastNotices[key] = joined
 	c.mu.Unlock()
 	if !changed {
 		return
 	}
-	for _, n := range notices {
-		c.Log.Info("configuration notice", "configMap", cm.Namespace+"/"+cm.Name, "notice", n)
-		c.Recorder.Eventf(cm, nil, corev1.EventTypeWarning, "ConfigNotHonoured", "Load", "%s", n)
+	if perr != nil {
+		c.Recorder.Eventf(cm, nil, corev1.EventTypeWarning, v1alpha1.ReasonInvalidConfiguration, "Load", "%s", truncateNote(perr.Error()))
 	}
+	for _, n := range notices {
+		c.Log.Info("configuration notice", "configMap", key, "notice", n)
+		c.Recorder.Eventf(cm, nil, corev1.EventTypeWarning, "ConfigNotHonoured", "Load", "%s", truncateNote(n))
+	}
+}
+
+// withNamespaceConfig adds, for each namespace of the cycle's VariantAutoscalings other
+// than the controller's own, the copies of the two ConfigMaps found there: as in WVA, a
+// namespace-local ConfigMap replaces the global one for that namespace's VAs. A copy that
+// cannot be read (forbidden, API error) leaves the global one in force for that namespace
+// and is logged; an invalid entry is reported as for the global ConfigMaps.
+func (c *Controller) withNamespaceConfig(ctx context.Context, cfg config.Config, variants []*variant) config.Config {
+	r := c.ConfigReader
+	if r == nil {
+		r = c.Client
+	}
+	done := map[string]bool{c.opts.ConfigNamespace: true}
+	for _, v := range variants {
+		ns := v.va.Namespace
+		if done[ns] {
+			continue
+		}
+		done[ns] = true
+		for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+			var cm corev1.ConfigMap
+			err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &cm)
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				c.Log.Error(err, "reading a namespace-local ConfigMap; the global one applies there", "configMap", ns+"/"+name)
+				continue
+			}
+			var notices []string
+			var perr error
+			if name == config.SaturationConfigMapName {
+				var s config.SaturationSettings
+				s, perr = config.ParseSaturation(cm.Data)
+				notices = s.Notices
+				if cfg.NamespaceSaturation == nil {
+					cfg.NamespaceSaturation = map[string]config.SaturationSettings{}
+				}
+				cfg.NamespaceSaturation[ns] = s
+			} else {
+				var s config.ScaleToZeroSettings
+				s, perr = config.ParseScaleToZero(cm.Data, c.opts.ScaleToZero)
+				notices = s.Notices
+				if cfg.NamespaceScaleToZero == nil {
+					cfg.NamespaceScaleToZero = map[string]config.ScaleToZeroSettings{}
+				}
+				cfg.NamespaceScaleToZero[ns] = s
+			}
+			if perr != nil {
+				c.Log.Error(perr, "namespace-local configuration has errors; its valid entries apply", "configMap", ns+"/"+name)
+			}
+			c.report(&cm, notices, perr)
+		}
+	}
+	return cfg
+}
+
+// truncateNote bounds an Event note (the API server refuses notes over 1 kB).
+func truncateNote(s string) string {
+	const limit = 1000
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
 }

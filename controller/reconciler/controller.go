@@ -94,6 +94,10 @@ type Deps struct {
 	// Store receives decisions for the external metrics API; may be nil.
 	Store *metricsapi.Store
 	Log   logr.Logger
+	// ConfigReader reads the namespace-local copies of the two ConfigMaps by name, uncached
+	// (the controller caches and watches ConfigMaps of its own namespace only; RBAC grants
+	// get on those two names elsewhere). nil: Client.
+	ConfigReader client.Reader
 }
 
 // Controller reconciles every VariantAutoscaling in one cycle.

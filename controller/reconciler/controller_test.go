@@ -446,3 +446,32 @@ func TestAcceleratorIsResolvedAndReported(t *testing.T) {
 		assert.Equal(t, want[0] != v1alpha1.UnknownAccelerator, c.Status == metav1.ConditionTrue, name)
 	}
 }
+
+// As in WVA, a copy of the saturation ConfigMap in a VA's namespace replaces the global one
+// for that namespace's VAs; other namespaces keep the global one.
+func TestNamespaceLocalConfigMapReplacesTheGlobalOne(t *testing.T) {
+	objs := append(variantObjects("team", 0), variantObjects("other", 1)...)
+	objs = append(objs,
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "saturn-system", Name: config.SaturationConfigMapName},
+			Data: map[string]string{"default": "analyzer: capacity\n"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: config.SaturationConfigMapName},
+			Data: map[string]string{"default": "analyzer: wva-v1\nnoSuchKey: 1\n"}},
+	)
+	h := newHarness(t, objs...)
+	rec := &recorder{}
+	h.c.Recorder = rec
+	ctx := context.Background()
+	for range 2 {
+		_, err := h.c.RunCycle(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, rec.n["ConfigNotHonoured"], "the local copy's unknown key, reported once")
+
+	global, err := h.c.loadConfig(ctx)
+	require.NoError(t, err)
+	vs := []*variant{{va: objs[1].(*v1alpha1.VariantAutoscaling)}, {va: objs[5].(*v1alpha1.VariantAutoscaling)}}
+	cfg := h.c.withNamespaceConfig(ctx, global, vs)
+	assert.Equal(t, config.AnalyzerWVAV1, cfg.For("team", "model-0").Analyzer, "the local copy replaces the global one")
+	assert.Contains(t, cfg.For("team", "model-0").Source, "team/")
+	assert.Equal(t, config.AnalyzerCapacity, cfg.For("other", "model-1").Analyzer, "other namespaces keep the global one")
+}

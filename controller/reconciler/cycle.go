@@ -82,6 +82,7 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 		return res, errors.Join(errs...)
 	}
 
+	cfg = c.withNamespaceConfig(ctx, cfg, variants)
 	targets := make([]collector.Target, 0, len(variants))
 	states := make([]saturation.VariantState, 0, len(variants))
 	for _, v := range variants {
