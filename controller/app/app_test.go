@@ -111,3 +111,18 @@ func TestControllerInstanceFromTheEnvironment(t *testing.T) {
 	assert.Empty(t, o.ControllerInstance)
 	assert.Equal(t, "saturn-controller.llmd.ai", o.leaderElectionID())
 }
+
+// As WVA, $SATURATION_CONFIG_MAP_NAME names the saturation ConfigMap (WVA's chart names it
+// <release>-wva-saturation-scaling-config).
+func TestSaturationConfigMapNameFromTheEnvironment(t *testing.T) {
+	t.Setenv(SaturationConfigMapNameEnv, "wva-wva-saturation-scaling-config")
+	o := NewRunOptions()
+	o.Prometheus.URL = "https://prom:9090"
+	assert.Equal(t, "wva-wva-saturation-scaling-config", o.SaturationConfigMapName)
+	require.NoError(t, o.Validate())
+	o.SaturationConfigMapName = "Not_A/Name"
+	assert.ErrorContains(t, o.Validate(), "--saturation-config-map-name")
+
+	t.Setenv(SaturationConfigMapNameEnv, "")
+	assert.Equal(t, "wva-saturation-scaling-config", NewRunOptions().SaturationConfigMapName)
+}

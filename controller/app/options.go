@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
+	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
 	"github.com/saturn-autoscaler/saturn/controller/reconciler"
 )
@@ -60,24 +61,35 @@ type RunOptions struct {
 	// wva.llmd.ai/controller-instance with it, and label every output series with it
 	// (--controller-instance, default $CONTROLLER_INSTANCE as in WVA).
 	ControllerInstance string
-	Verbosity          int
+	// SaturationConfigMapName (--saturation-config-map-name, default
+	// $SATURATION_CONFIG_MAP_NAME as in WVA, else wva-saturation-scaling-config).
+	SaturationConfigMapName string
+	Verbosity               int
 }
 
 // NewRunOptions returns the defaults.
 func NewRunOptions() *RunOptions {
-	return &RunOptions{
-		Interval:               reconciler.DefaultInterval,
-		StuckAfter:             reconciler.DefaultStuckAfter,
-		Actuation:              string(actuation.ModeMetrics),
-		ConfigNamespace:        "saturn-system",
-		MetricsBindAddress:     ":8080",
-		HealthProbeBindAddress: ":8081",
-		LeaderElectionID:       "saturn-controller.llmd.ai",
-		MetricsAPIPort:         6443,
-		MetricsAPICertDir:      "/tmp/saturn-metrics-api",
-		ControllerInstance:     os.Getenv(ControllerInstanceEnv),
+	o := &RunOptions{
+		Interval:                reconciler.DefaultInterval,
+		StuckAfter:              reconciler.DefaultStuckAfter,
+		Actuation:               string(actuation.ModeMetrics),
+		ConfigNamespace:         "saturn-system",
+		MetricsBindAddress:      ":8080",
+		HealthProbeBindAddress:  ":8081",
+		LeaderElectionID:        "saturn-controller.llmd.ai",
+		MetricsAPIPort:          6443,
+		MetricsAPICertDir:       "/tmp/saturn-metrics-api",
+		ControllerInstance:      os.Getenv(ControllerInstanceEnv),
+		SaturationConfigMapName: config.SaturationConfigMapName,
 	}
+	if name := os.Getenv(SaturationConfigMapNameEnv); name != "" {
+		o.SaturationConfigMapName = name
+	}
+	return o
 }
+
+// SaturationConfigMapNameEnv is WVA's environment variable naming the saturation ConfigMap.
+const SaturationConfigMapNameEnv = "SATURATION_CONFIG_MAP_NAME"
 
 // ControllerInstanceEnv is WVA's environment variable naming the controller instance.
 const ControllerInstanceEnv = "CONTROLLER_INSTANCE"
@@ -102,6 +114,7 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MetricsAPICertDir, "metrics-api-cert-dir", o.MetricsAPICertDir, "directory for the external metrics API's self-signed serving certificate")
 	fs.StringVar(&o.MetricsAPICertFile, "metrics-api-cert-file", o.MetricsAPICertFile, "serving certificate of the external metrics API (default: self-signed in --metrics-api-cert-dir)")
 	fs.StringVar(&o.MetricsAPIKeyFile, "metrics-api-key-file", o.MetricsAPIKeyFile, "serving key of the external metrics API")
+	fs.StringVar(&o.SaturationConfigMapName, "saturation-config-map-name", o.SaturationConfigMapName, "name of the saturation ConfigMap, in --config-namespace and in the VariantAutoscalings' namespaces (default $SATURATION_CONFIG_MAP_NAME, as in WVA, else wva-saturation-scaling-config)")
 	fs.StringVar(&o.ControllerInstance, "controller-instance", o.ControllerInstance, "reconcile only the VariantAutoscalings labeled wva.llmd.ai/controller-instance=<this>, and label the wva_* series and external metrics controller_instance=<this> (default $CONTROLLER_INSTANCE; empty: every VariantAutoscaling)")
 	fs.IntVar(&o.Verbosity, "v", o.Verbosity, "log verbosity (0 info, 1 debug, ...)")
 }
@@ -132,6 +145,9 @@ func (o *RunOptions) Validate() error {
 	}
 	if o.Verbosity < 0 {
 		errs = append(errs, fmt.Errorf("--v %d: want 0 or more", o.Verbosity))
+	}
+	if msgs := validation.IsDNS1123Subdomain(o.SaturationConfigMapName); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("--saturation-config-map-name %q (or $%s): it is a ConfigMap name: %s", o.SaturationConfigMapName, SaturationConfigMapNameEnv, strings.Join(msgs, "; ")))
 	}
 	if msgs := validation.IsValidLabelValue(o.ControllerInstance); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("--controller-instance %q (or $%s): it is a label value: %s", o.ControllerInstance, ControllerInstanceEnv, strings.Join(msgs, "; ")))

@@ -131,7 +131,8 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		ConfigNamespace: o.ConfigNamespace,
 		ScaleToZero:     o.ScaleToZero,
 		// As WVA with CONTROLLER_INSTANCE: only this instance's VAs.
-		ControllerInstance: o.ControllerInstance,
+		ControllerInstance:      o.ControllerInstance,
+		SaturationConfigMapName: o.SaturationConfigMapName,
 	})
 	if err != nil {
 		return err
@@ -165,7 +166,7 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 	}
 	log.Info("starting saturn-controller", "actuation", mode, "interval", o.Interval.String(),
 		"prometheus", o.Prometheus.URL, "watchNamespace", o.WatchNamespace, "configNamespace", o.ConfigNamespace,
-		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI, "controllerInstance", o.ControllerInstance)
+		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI, "controllerInstance", o.ControllerInstance, "saturationConfigMap", o.SaturationConfigMapName)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running the controller manager: %w", err)
 	}

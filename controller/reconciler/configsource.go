@@ -26,7 +26,7 @@ func (c *Controller) loadConfig(ctx context.Context) (config.Config, error) {
 	cfg.ScaleToZero = config.DefaultScaleToZeroSettings(c.opts.ScaleToZero)
 	var errs []error
 
-	sat, err := c.configMap(ctx, config.SaturationConfigMapName)
+	sat, err := c.configMap(ctx, c.saturationName())
 	switch {
 	case err != nil:
 		errs = append(errs, err)
@@ -121,7 +121,7 @@ func (c *Controller) withNamespaceConfig(ctx context.Context, cfg config.Config,
 			continue
 		}
 		done[ns] = true
-		for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+		for _, name := range []string{c.saturationName(), config.ScaleToZeroConfigMapName} {
 			var cm corev1.ConfigMap
 			err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &cm)
 			if apierrors.IsNotFound(err) {
@@ -133,7 +133,7 @@ func (c *Controller) withNamespaceConfig(ctx context.Context, cfg config.Config,
 			}
 			var notices []string
 			var perr error
-			if name == config.SaturationConfigMapName {
+			if name == c.saturationName() {
 				var s config.SaturationSettings
 				s, perr = config.ParseSaturation(cm.Data)
 				notices = s.Notices

@@ -76,6 +76,10 @@ type Options struct {
 	// is stuck, not starting; the analyzers do not count it as supply (DefaultStuckAfter
 	// when zero).
 	StuckAfter time.Duration
+	// SaturationConfigMapName names the saturation ConfigMap, in ConfigNamespace and in
+	// the VAs' namespaces (WVA's SATURATION_CONFIG_MAP_NAME; config.SaturationConfigMapName
+	// when empty).
+	SaturationConfigMapName string
 	// ControllerInstance, when set, limits the controller to the VariantAutoscalings
 	// labeled v1alpha1.ControllerInstanceLabel with this value (WVA's CONTROLLER_INSTANCE:
 	// several controllers share a cluster, each with its own VAs); empty = every VA.
@@ -172,7 +176,7 @@ func (c *Controller) Register(mgr ctrl.Manager) error {
 		predicate.NewPredicateFuncs(func(o client.Object) bool { return c.owns(o) }))
 	isConfigMap := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetNamespace() == c.opts.ConfigNamespace &&
-			(o.GetName() == config.SaturationConfigMapName || o.GetName() == config.ScaleToZeroConfigMapName)
+			(o.GetName() == c.saturationName() || o.GetName() == config.ScaleToZeroConfigMapName)
 	})
 	// A Deployment matters only when a VA targets it (field index lookup);
 	// its replica counts live in status, so status changes count too.
@@ -250,4 +254,12 @@ func (c *Controller) vaListOptions() []client.ListOption {
 		return nil
 	}
 	return []client.ListOption{client.MatchingLabels{v1alpha1.ControllerInstanceLabel: c.opts.ControllerInstance}}
+}
+
+// saturationName is the saturation ConfigMap's name.
+func (c *Controller) saturationName() string {
+	if c.opts.SaturationConfigMapName != "" {
+		return c.opts.SaturationConfigMapName
+	}
+	return config.SaturationConfigMapName
 }

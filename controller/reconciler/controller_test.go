@@ -475,3 +475,16 @@ func TestNamespaceLocalConfigMapReplacesTheGlobalOne(t *testing.T) {
 	assert.Contains(t, cfg.For("team", "model-0").Source, "team/")
 	assert.Equal(t, config.AnalyzerCapacity, cfg.For("other", "model-1").Analyzer, "other namespaces keep the global one")
 }
+
+// The saturation ConfigMap is read under the configured name (WVA's SATURATION_CONFIG_MAP_NAME).
+func TestSaturationConfigMapName(t *testing.T) {
+	h := newHarness(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "saturn-system", Name: "wva-wva-saturation-scaling-config"},
+		Data: map[string]string{"default": "analyzer: wva-v1\n"}})
+	cfg, err := h.c.loadConfig(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, config.AnalyzerCapacity, cfg.For("ns", "m").Analyzer, "the default name finds nothing")
+	h.c.opts.SaturationConfigMapName = "wva-wva-saturation-scaling-config"
+	cfg, err = h.c.loadConfig(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, config.AnalyzerWVAV1, cfg.For("ns", "m").Analyzer)
+}
