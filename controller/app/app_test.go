@@ -126,3 +126,11 @@ func TestSaturationConfigMapNameFromTheEnvironment(t *testing.T) {
 	t.Setenv(SaturationConfigMapNameEnv, "")
 	assert.Equal(t, "wva-saturation-scaling-config", NewRunOptions().SaturationConfigMapName)
 }
+
+// WVA's WVA_SCALE_TO_ZERO ("true", any case) is the global scale-to-zero default.
+func TestScaleToZeroFromTheEnvironment(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "TRUE": true, " True ": true, "false": false, "1": false, "": false} {
+		t.Setenv(ScaleToZeroEnv, v)
+		assert.Equal(t, want, NewRunOptions().ScaleToZero, "%q", v)
+	}
+}

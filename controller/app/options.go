@@ -85,8 +85,13 @@ func NewRunOptions() *RunOptions {
 	if name := os.Getenv(SaturationConfigMapNameEnv); name != "" {
 		o.SaturationConfigMapName = name
 	}
+	// WVA's global scale-to-zero switch: "true", any case (the ConfigMap's entries win).
+	o.ScaleToZero = strings.EqualFold(strings.TrimSpace(os.Getenv(ScaleToZeroEnv)), "true")
 	return o
 }
+
+// ScaleToZeroEnv is WVA's environment variable switching scale to zero on by default.
+const ScaleToZeroEnv = "WVA_SCALE_TO_ZERO"
 
 // SaturationConfigMapNameEnv is WVA's environment variable naming the saturation ConfigMap.
 const SaturationConfigMapNameEnv = "SATURATION_CONFIG_MAP_NAME"
@@ -103,7 +108,7 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Actuation, "actuation", o.Actuation, "how decisions are applied: metrics (gauges for HPA/KEDA) or direct (patch the scale subresource)")
 	fs.StringVar(&o.WatchNamespace, "watch-namespace", o.WatchNamespace, "watch VariantAutoscalings in this namespace only (default: all)")
 	fs.StringVar(&o.ConfigNamespace, "config-namespace", o.ConfigNamespace, "namespace of the wva-saturation-scaling-config and wva-model-scale-to-zero-config ConfigMaps")
-	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "allow scale to zero by default (per-model settings in wva-model-scale-to-zero-config win)")
+	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "allow scale to zero by default (default $WVA_SCALE_TO_ZERO == \"true\", as in WVA; per-model settings in wva-model-scale-to-zero-config win)")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "address of the /metrics endpoint (0 disables it)")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader so only one replica decides")
