@@ -164,6 +164,11 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 	}); err != nil {
 		return fmt.Errorf("adding the readiness check: %w", err)
 	}
+	if flavour, err := v1alpha1.CRDFlavour(ctx, mgr.GetAPIReader()); err != nil {
+		log.Info("could not tell which VariantAutoscaling CRD is served", "err", err.Error())
+	} else {
+		log.Info("VariantAutoscaling CRD", "crd", v1alpha1.CRDName, "flavour", flavour)
+	}
 	log.Info("starting saturn-controller", "actuation", mode, "interval", o.Interval.String(),
 		"prometheus", o.Prometheus.URL, "watchNamespace", o.WatchNamespace, "configNamespace", o.ConfigNamespace,
 		"leaderElection", o.LeaderElect, "metricsAPI", o.MetricsAPI, "controllerInstance", o.ControllerInstance, "saturationConfigMap", o.SaturationConfigMapName)

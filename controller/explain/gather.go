@@ -83,6 +83,11 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 			in.ConfigNote += "; " + e
 		}
 		in.Variants, in.ClusterNote = variants(ctx, r, req)
+		if flavour, err := v1alpha1.CRDFlavour(ctx, r); err == nil {
+			in.ClusterNote += "; VariantAutoscaling CRD: " + flavour
+		} else {
+			in.ClusterNote += "; " + err.Error()
+		}
 	} else {
 		in.ClusterNote = "no cluster access: pass --kubeconfig (or set KUBECONFIG) to see the VariantAutoscalings and the decision"
 	}

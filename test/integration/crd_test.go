@@ -33,6 +33,9 @@ func TestCRDIsServed(t *testing.T) {
 		}
 	}
 	assert.True(t, established, "CRD not established: %+v", crd.Status.Conditions)
+	flavour, err := v1alpha1.CRDFlavour(context.Background(), env.client)
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.FlavourSaturn, flavour)
 }
 
 func TestWVASampleAppliesUnchanged(t *testing.T) {

@@ -141,6 +141,9 @@ func applySamples(t *testing.T) []*unstructured.Unstructured {
 func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
 	requireEnv(t)
 	ctx := context.Background()
+	flavour, err := v1alpha1.CRDFlavour(ctx, env.client)
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.FlavourWVA, flavour, "the controller can tell it runs under WVA's CRD")
 	vas := applySamples(t)
 
 	// WVA's own saturation ConfigMap, where WVA's deploy manifests put it.
