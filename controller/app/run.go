@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -163,6 +164,9 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		return nil
 	}); err != nil {
 		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+	if strings.HasPrefix(strings.ToLower(o.Prometheus.URL), "http://") {
+		log.Info("WARNING: Prometheus is read over plain http: metrics and any bearer token travel unencrypted (--prometheus-allow-http)", "prometheus", o.Prometheus.URL)
 	}
 	if flavour, err := v1alpha1.CRDFlavour(ctx, mgr.GetAPIReader()); err != nil {
 		log.Info("could not tell which VariantAutoscaling CRD is served", "err", err.Error())
