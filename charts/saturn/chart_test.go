@@ -317,3 +317,32 @@ func TestControllerInstance(t *testing.T) {
 	va = find(objs, "VariantAutoscaling", "")
 	assert.NotContains(t, va.GetLabels(), "wva.llmd.ai/controller-instance", "no instance: no label")
 }
+
+// values.schema.json refuses a misspelt key, naming it, where it would have vanished; it
+// accepts every key of WVA v0.5.1's own values.yaml (testdata, byte for byte).
+func TestValuesSchema(t *testing.T) {
+	helm := helmBinary(t)
+	for _, bad := range []struct{ set, want string }{
+		{"wva.kvCacheTreshold=0.7", "additional properties 'kvCacheTreshold' not allowed"},
+		{"wva.prometheus.baseUrl=https://p:9090", "additional properties 'baseUrl' not allowed"},
+		{"hpa.maxReplica=3", "additional properties 'maxReplica' not allowed"},
+		{"wva.actuation=hpa", "wva/actuation"},
+	} {
+		out, err := exec.Command(helm, "template", "rel", chartDir(), "--set", bad.set).CombinedOutput()
+		require.Error(t, err, bad.set)
+		assert.Contains(t, string(out), bad.want, bad.set)
+	}
+
+	objs := render(t, "--values", filepath.Join(chartDir(), "testdata", "wva-v0.5.1-values.yaml"))
+	va := find(objs, "VariantAutoscaling", "")
+	require.NotNil(t, va)
+	model, _, _ := unstructured.NestedString(va.Object, "spec", "modelID")
+	assert.Equal(t, "Qwen/Qwen3-0.6B", model, "WVA's values render saturn's objects")
+
+	// The guide's llmd.deploymentName names the scale target.
+	objs = render(t, "--set", "llmd.deploymentName=my-decode")
+	target, _, _ := unstructured.NestedString(find(objs, "VariantAutoscaling", "").Object, "spec", "scaleTargetRef", "name")
+	assert.Equal(t, "my-decode", target)
+	target, _, _ = unstructured.NestedString(find(objs, "HorizontalPodAutoscaler", "").Object, "spec", "scaleTargetRef", "name")
+	assert.Equal(t, "my-decode", target)
+}

@@ -22,5 +22,5 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "saturn.scaleTarget" -}}
-{{- .Values.llmd.scaleTargetName | default (printf "%s-decode" .Values.llmd.modelName) -}}
+{{- .Values.llmd.scaleTargetName | default .Values.llmd.deploymentName | default (printf "%s-decode" .Values.llmd.modelName) -}}
 {{- end -}}
