@@ -346,3 +346,22 @@ func TestValuesSchema(t *testing.T) {
 	target, _, _ = unstructured.NestedString(find(objs, "HorizontalPodAutoscaler", "").Object, "spec", "scaleTargetRef", "name")
 	assert.Equal(t, "my-decode", target)
 }
+
+// The guide sets wva.prometheus.tls.caCertPath to ""; with a CA given, the CA is still
+// mounted and passed at the default path (as WVA's chart replaces "").
+func TestEmptyCACertPathKeepsTheDefault(t *testing.T) {
+	objs := render(t, "--set", "wva.prometheus.caCert=-----BEGIN CERTIFICATE-----", "--set", "wva.prometheus.tls.caCertPath=")
+	d := find(objs, "Deployment", "")
+	require.NotNil(t, d)
+	c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	args := strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+	assert.Contains(t, args, "--prometheus-ca-file=/etc/ssl/certs/prometheus-ca.crt")
+	mounts, _, _ := unstructured.NestedSlice(c[0].(map[string]any), "volumeMounts")
+	found := false
+	for _, m := range mounts {
+		if m.(map[string]any)["mountPath"] == "/etc/ssl/certs/prometheus-ca.crt" {
+			found = true
+		}
+	}
+	assert.True(t, found, "%v", mounts)
+}
