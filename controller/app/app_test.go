@@ -10,6 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
 )
 
 func TestRunOptionsValidate(t *testing.T) {
@@ -133,4 +137,27 @@ func TestScaleToZeroFromTheEnvironment(t *testing.T) {
 		t.Setenv(ScaleToZeroEnv, v)
 		assert.Equal(t, want, NewRunOptions().ScaleToZero, "%q", v)
 	}
+}
+
+// explain finds the ConfigMaps where the chart installed the controller when
+// --config-namespace is not given: the one namespace holding the saturation ConfigMap.
+func TestFindConfigNamespace(t *testing.T) {
+	cm := func(ns, name string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	}
+	scheme, err := NewScheme()
+	require.NoError(t, err)
+	// The API server answers fieldSelector=metadata.name; the fake client needs the index.
+	byName := func(o client.Object) []string { return []string{o.GetName()} }
+	builder := func() *fake.ClientBuilder {
+		return fake.NewClientBuilder().WithScheme(scheme).WithIndex(&corev1.ConfigMap{}, "metadata.name", byName)
+	}
+	one := builder().WithObjects(
+		cm("workload-variant-autoscaler-system", config.SaturationConfigMapName), cm("other", "unrelated")).Build()
+	assert.Equal(t, "workload-variant-autoscaler-system", findConfigNamespace(context.Background(), one))
+	two := builder().WithObjects(
+		cm("a", config.SaturationConfigMapName), cm("b", config.SaturationConfigMapName)).Build()
+	assert.Empty(t, findConfigNamespace(context.Background(), two), "ambiguous: the default applies")
+	none := builder().Build()
+	assert.Empty(t, findConfigNamespace(context.Background(), none))
 }

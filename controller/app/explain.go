@@ -1,14 +1,17 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/explain"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
 )
@@ -31,7 +34,7 @@ func (o *ExplainOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.NoCluster, "no-cluster", o.NoCluster, "do not read the cluster: metrics and default thresholds only")
 	fs.StringVarP(&o.Namespace, "namespace", "n", o.Namespace, "namespace of the model's pods and VariantAutoscalings")
 	fs.StringVar(&o.Model, "model", o.Model, "model ID, as in spec.modelID and the model_name metric label")
-	fs.StringVar(&o.ConfigNamespace, "config-namespace", "saturn-system", "namespace of the WVA ConfigMaps")
+	fs.StringVar(&o.ConfigNamespace, "config-namespace", "", "namespace of the WVA ConfigMaps (default: the one namespace holding wva-saturation-scaling-config, where the chart installed the controller; else saturn-system)")
 	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "the controller's --scale-to-zero")
 }
 
@@ -72,6 +75,12 @@ func newExplain(stdout, _ io.Writer) *cobra.Command {
 					return fmt.Errorf("connecting to the cluster: %w", err)
 				}
 				reader = c
+				if o.ConfigNamespace == "" {
+					o.ConfigNamespace = findConfigNamespace(cmd.Context(), c)
+				}
+			}
+			if o.ConfigNamespace == "" {
+				o.ConfigNamespace = NewRunOptions().ConfigNamespace
 			}
 			in, err := explain.Gather(cmd.Context(), prom, reader, explain.Request{
 				Namespace: o.Namespace, Model: o.Model, ConfigNamespace: o.ConfigNamespace,
@@ -85,4 +94,15 @@ func newExplain(stdout, _ io.Writer) *cobra.Command {
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// findConfigNamespace returns the namespace of the one saturation ConfigMap in the cluster
+// (the chart puts it in the controller's release namespace, wherever that is), or "" when
+// there is none, more than one, or the ConfigMaps cannot be listed.
+func findConfigNamespace(ctx context.Context, r client.Reader) string {
+	var list corev1.ConfigMapList
+	if err := r.List(ctx, &list, client.MatchingFields{"metadata.name": config.SaturationConfigMapName}); err != nil || len(list.Items) != 1 {
+		return ""
+	}
+	return list.Items[0].Namespace
 }
