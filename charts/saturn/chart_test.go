@@ -365,3 +365,20 @@ func TestEmptyCACertPathKeepsTheDefault(t *testing.T) {
 	}
 	assert.True(t, found, "%v", mounts)
 }
+
+// The llm-d guide checks the install with
+// `kubectl get pods -l app.kubernetes.io/name=workload-variant-autoscaler`: saturn's pods
+// answer it (and carry WVA's control-plane label); nameOverride changes it as in WVA.
+func TestPodsAnswerTheGuidesCheck(t *testing.T) {
+	d := find(render(t), "Deployment", "")
+	require.NotNil(t, d)
+	labels, _, _ := unstructured.NestedStringMap(d.Object, "spec", "template", "metadata", "labels")
+	assert.Equal(t, "workload-variant-autoscaler", labels["app.kubernetes.io/name"])
+	assert.Equal(t, "controller-manager", labels["control-plane"])
+	sel, _, _ := unstructured.NestedStringMap(d.Object, "spec", "selector", "matchLabels")
+	assert.Equal(t, "workload-variant-autoscaler", sel["app.kubernetes.io/name"])
+
+	d = find(render(t, "--set", "nameOverride=wva"), "Deployment", "")
+	labels, _, _ = unstructured.NestedStringMap(d.Object, "spec", "template", "metadata", "labels")
+	assert.Equal(t, "wva", labels["app.kubernetes.io/name"])
+}

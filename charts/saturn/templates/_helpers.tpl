@@ -1,4 +1,6 @@
-{{- define "saturn.name" -}}saturn-controller{{- end -}}
+{{/* WVA's name label: the llm-d guide checks the install with
+     kubectl get pods -l app.kubernetes.io/name=workload-variant-autoscaler. */}}
+{{- define "saturn.name" -}}{{ .Values.nameOverride | default "workload-variant-autoscaler" | trunc 63 | trimSuffix "-" }}{{- end -}}
 
 {{- define "saturn.fullname" -}}
 {{- if contains "saturn" .Release.Name -}}{{ .Release.Name | trunc 50 | trimSuffix "-" }}{{- else -}}{{ printf "%s-saturn" .Release.Name | trunc 50 | trimSuffix "-" }}{{- end -}}
