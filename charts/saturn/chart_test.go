@@ -382,3 +382,25 @@ func TestPodsAnswerTheGuidesCheck(t *testing.T) {
 	labels, _, _ = unstructured.NestedStringMap(d.Object, "spec", "template", "metadata", "labels")
 	assert.Equal(t, "wva", labels["app.kubernetes.io/name"])
 }
+
+// wva.prometheus.serviceAccountName (the guide's OpenShift values, for the Thanos querier):
+// the controller sends its service account token and, as WVA's chart, gets
+// cluster-monitoring-view; without it neither happens.
+func TestPrometheusServiceAccountName(t *testing.T) {
+	args := func(objs []*unstructured.Unstructured) string {
+		d := find(objs, "Deployment", "")
+		require.NotNil(t, d)
+		c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		return strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+	}
+	objs := render(t, "--set", "wva.prometheus.serviceAccountName=prometheus-k8s")
+	assert.Contains(t, args(objs), "--prometheus-token-file=/var/run/secrets/kubernetes.io/serviceaccount/token")
+	crb := find(objs, "ClusterRoleBinding", "rel-saturn-monitoring-view")
+	require.NotNil(t, crb)
+	role, _, _ := unstructured.NestedString(crb.Object, "roleRef", "name")
+	assert.Equal(t, "cluster-monitoring-view", role)
+
+	objs = render(t)
+	assert.NotContains(t, args(objs), "--prometheus-token-file")
+	assert.Nil(t, find(objs, "ClusterRoleBinding", "rel-saturn-monitoring-view"))
+}
