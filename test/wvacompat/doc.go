@@ -2,5 +2,7 @@
 // (testdata/crd, byte for byte with a header naming the source) on a real kube-apiserver
 // (envtest): a WVA user applies WVA's CRD first and Helm keeps it, so every status saturn
 // writes must pass WVA's structural schema, and WVA's sample VariantAutoscalings must be
-// reconciled as they are.
+// reconciled as they are. The controller then runs on a TLS Prometheus fed with vLLM
+// series and its decision must reach the status and the external metrics API, selected as
+// WVA's chart HPA selects it. test/integration holds the same checks under saturn's CRD.
 package wvacompat
