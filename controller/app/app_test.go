@@ -95,6 +95,22 @@ func TestSlimPodKeepsWhatReadinessNeeds(t *testing.T) {
 	assert.Empty(t, p.Annotations)
 	assert.Empty(t, p.Status.PodIP)
 
+	// What tells a stuck pod from a starting one stays: waiting reasons, running starts.
+	started := metav1.NewTime(now.Add(-time.Hour))
+	in.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "fetch", Image: "big", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "long text"}}}}
+	in.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "vllm", ImageID: "sha", RestartCount: 2, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}}}
+	out, err = slimPod(in)
+	require.NoError(t, err)
+	p = out.(*corev1.Pod)
+	require.Len(t, p.Status.InitContainerStatuses, 1)
+	assert.Equal(t, "ImagePullBackOff", p.Status.InitContainerStatuses[0].State.Waiting.Reason)
+	assert.Empty(t, p.Status.InitContainerStatuses[0].State.Waiting.Message)
+	assert.Empty(t, p.Status.InitContainerStatuses[0].Image)
+	require.Len(t, p.Status.ContainerStatuses, 1)
+	assert.Equal(t, started, p.Status.ContainerStatuses[0].State.Running.StartedAt)
+	assert.Equal(t, int32(2), p.Status.ContainerStatuses[0].RestartCount)
+	assert.Empty(t, p.Status.ContainerStatuses[0].ImageID)
+
 	other, err := slimPod("not a pod")
 	require.NoError(t, err)
 	assert.Equal(t, "not a pod", other)

@@ -195,8 +195,36 @@ func slimPod(obj any) (any, error) {
 			Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion,
 			Labels: p.Labels, DeletionTimestamp: p.DeletionTimestamp,
 		},
-		Status: corev1.PodStatus{Phase: p.Status.Phase, Conditions: p.Status.Conditions},
+		Status: corev1.PodStatus{
+			Phase: p.Status.Phase, Conditions: p.Status.Conditions,
+			// What tells a stuck pod from a starting one: containers that cannot start
+			// (waiting reasons) and containers running since before readiness was lost.
+			InitContainerStatuses: slimStatuses(p.Status.InitContainerStatuses),
+			ContainerStatuses:     slimStatuses(p.Status.ContainerStatuses),
+		},
 	}, nil
+}
+
+// slimStatuses keeps a container status's name, readiness, restarts and state (its waiting
+// reason, its running start); images, IDs and messages are dropped.
+func slimStatuses(in []corev1.ContainerStatus) []corev1.ContainerStatus {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]corev1.ContainerStatus, len(in))
+	for i, cs := range in {
+		out[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount, Started: cs.Started}
+		if w := cs.State.Waiting; w != nil {
+			out[i].State.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason}
+		}
+		if r := cs.State.Running; r != nil {
+			out[i].State.Running = &corev1.ContainerStateRunning{StartedAt: r.StartedAt}
+		}
+		if tm := cs.State.Terminated; tm != nil {
+			out[i].State.Terminated = &corev1.ContainerStateTerminated{Reason: tm.Reason, ExitCode: tm.ExitCode}
+		}
+	}
+	return out
 }
 
 // nonLeader runs a runnable on every replica.

@@ -25,6 +25,9 @@ func TestStuckReason(t *testing.T) {
 		}
 	}
 	deleting := metav1.NewTime(now)
+	running := func(name string, since time.Time) corev1.ContainerStatus {
+		return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(since)}}}
+	}
 	for name, tc := range map[string]struct {
 		p    *corev1.Pod
 		want string
@@ -39,6 +42,22 @@ func TestStuckReason(t *testing.T) {
 		"init container cannot pull": {pod(time.Minute, func(p *corev1.Pod) {
 			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "fetch", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}}}
 		}), "container fetch ImagePullBackOff"},
+		"ready, then unresponsive: readiness lost 30s ago, running for an hour": {pod(2*time.Hour, func(p *corev1.Pod) {
+			notReadySince(30 * time.Second)(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{running("vllm", now.Add(-time.Hour))}
+		}), "unresponsive: lost readiness 30s ago, containers still running"},
+		"never ready yet: not ready since before its container started": {pod(3*time.Minute, func(p *corev1.Pod) {
+			notReadySince(3 * time.Minute)(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{running("vllm", now.Add(-2*time.Minute))}
+		}), ""},
+		"restarted after losing readiness: starting again": {pod(2*time.Hour, func(p *corev1.Pod) {
+			notReadySince(time.Minute)(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{running("vllm", now.Add(-30*time.Second))}
+		}), ""},
+		"one sidecar running, the engine not": {pod(2*time.Hour, func(p *corev1.Pod) {
+			notReadySince(time.Minute)(p)
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{running("proxy", now.Add(-time.Hour)), {Name: "vllm"}}
+		}), ""},
 		"container creating is starting": {pod(time.Minute, func(p *corev1.Pod) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "vllm", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}
 		}), ""},

@@ -214,6 +214,11 @@ func stuckReason(p *corev1.Pod, now time.Time, stuckAfter time.Duration) string 
 			since = c.LastTransitionTime.Time
 		}
 	}
+	// Readiness lost while every container kept running (none restarted since): the pod
+	// was ready and stopped answering its probe, an unresponsive replica, not one starting.
+	if lost := lostReadiness(p); !lost.IsZero() {
+		return fmt.Sprintf("unresponsive: lost readiness %v ago, containers still running", now.Sub(lost).Round(time.Second))
+	}
 	if since.IsZero() || now.Sub(since) < stuckAfter {
 		return ""
 	}
@@ -230,4 +235,30 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// lostReadiness returns when a running pod lost its readiness while all its containers kept
+// running: its Ready condition turned False after every container's current run started.
+// A pod that never became ready has been not ready since before its containers started.
+// Zero otherwise.
+func lostReadiness(p *corev1.Pod) time.Time {
+	if p.Status.Phase != corev1.PodRunning || len(p.Status.ContainerStatuses) == 0 {
+		return time.Time{}
+	}
+	var lost time.Time
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status != corev1.ConditionTrue {
+			lost = c.LastTransitionTime.Time
+		}
+	}
+	if lost.IsZero() {
+		return time.Time{}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		r := cs.State.Running
+		if r == nil || r.StartedAt.IsZero() || !r.StartedAt.Time.Before(lost) {
+			return time.Time{}
+		}
+	}
+	return lost
 }

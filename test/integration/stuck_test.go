@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
@@ -38,17 +39,23 @@ func createNotReadyPod(t *testing.T, ns string, labels map[string]string, name s
 func TestReconcilerCountsStuckPodsOut(t *testing.T) {
 	f := newFixture(t, "recon-stuck", 0.3, 0)
 	ctx := context.Background()
-	// Five replicas asked for: two ready (the fixture's), one hung for 20 minutes, one
-	// crash-looping, one starting for a minute.
-	f.deploy.Spec.Replicas = ptrInt32(5)
+	// Six replicas asked for: two ready (the fixture's), one hung for 20 minutes, one
+	// crash-looping, one that lost its readiness 30 s ago while its engine kept running
+	// (unresponsive, as the twin's fault), one starting for a minute.
+	f.deploy.Spec.Replicas = ptrInt32(6)
 	require.NoError(t, env.client.Update(ctx, f.deploy))
-	f.deploy.Status.Replicas, f.deploy.Status.ReadyReplicas, f.deploy.Status.AvailableReplicas = 5, 2, 2
+	f.deploy.Status.Replicas, f.deploy.Status.ReadyReplicas, f.deploy.Status.AvailableReplicas = 6, 2, 2
 	require.NoError(t, env.client.Status().Update(ctx, f.deploy))
 	labels := f.deploy.Spec.Template.Labels
 	now := time.Now()
 	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-hung1", now.Add(-20*time.Minute), "")
 	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-crash", now.Add(-2*time.Minute), "CrashLoopBackOff")
 	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-start", now.Add(-time.Minute), "")
+	createNotReadyPod(t, f.ns, labels, "qwen-l40s-6b7f9c-hung2", now.Add(-30*time.Second), "")
+	hung := &corev1.Pod{}
+	require.NoError(t, env.client.Get(ctx, client.ObjectKey{Namespace: f.ns, Name: "qwen-l40s-6b7f9c-hung2"}, hung))
+	hung.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "vllm", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(now.Add(-time.Hour))}}}}
+	require.NoError(t, env.client.Status().Update(ctx, hung))
 
 	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
 	c, _, _, _ := newController(t, f.ns, f.query, actuation.ModeMetrics)
@@ -58,11 +65,12 @@ func TestReconcilerCountsStuckPodsOut(t *testing.T) {
 	va := getVA(t, f.ns, "qwen-l40s")
 	tr := va.GetCondition(v1alpha1.TypeTargetResolved)
 	require.NotNil(t, tr)
-	assert.Contains(t, tr.Message, "Deployment qwen-l40s: 5 replicas, 2 ready, 2 stuck")
+	assert.Contains(t, tr.Message, "Deployment qwen-l40s: 6 replicas, 2 ready, 3 stuck")
+	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-hung2: unresponsive: lost readiness")
 	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-crash: container vllm CrashLoopBackOff")
 	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-hung1: not ready for 20m")
 	assert.NotContains(t, tr.Message, "qwen-l40s-6b7f9c-start", "a pod starting for a minute is supply")
-	assert.Contains(t, va.Status.DesiredOptimizedAlloc.Reason, "2 stuck replicas not counted")
+	assert.Contains(t, va.Status.DesiredOptimizedAlloc.Reason, "3 stuck replicas not counted")
 }
 
 func ptrInt32(v int32) *int32 { return &v }
