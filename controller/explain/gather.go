@@ -82,6 +82,29 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 		for _, e := range errs {
 			in.ConfigNote += "; " + e
 		}
+		// As the controller: a copy in the model's namespace replaces the global one there.
+		if req.Namespace != req.ConfigNamespace {
+			for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+				var cm corev1.ConfigMap
+				if err := r.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: name}, &cm); err != nil {
+					continue
+				}
+				var perr error
+				if name == config.SaturationConfigMapName {
+					var s config.SaturationSettings
+					s, perr = config.ParseSaturation(cm.Data)
+					cfg.NamespaceSaturation = map[string]config.SaturationSettings{req.Namespace: s}
+				} else {
+					var s config.ScaleToZeroSettings
+					s, perr = config.ParseScaleToZero(cm.Data, req.ScaleToZero)
+					cfg.NamespaceScaleToZero = map[string]config.ScaleToZeroSettings{req.Namespace: s}
+				}
+				in.ConfigNote += fmt.Sprintf("; %s/%s replaces the global one for this namespace", req.Namespace, name)
+				if perr != nil {
+					in.ConfigNote += "; " + perr.Error()
+				}
+			}
+		}
 		in.Variants, in.ClusterNote = variants(ctx, r, req)
 		if flavour, err := v1alpha1.CRDFlavour(ctx, r); err == nil {
 			in.ClusterNote += "; VariantAutoscaling CRD: " + flavour

@@ -10,7 +10,13 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/planner"
@@ -72,4 +78,25 @@ func TestGatherWithoutCluster(t *testing.T) {
 	_, err = Gather(context.Background(), q, nil, Request{Namespace: "ns"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--model")
+}
+
+// explain applies the configuration the controller applies: a copy of the saturation
+// ConfigMap in the model's namespace replaces the global one there.
+func TestGatherAppliesTheNamespaceLocalConfigMap(t *testing.T) {
+	scheme := runtime.NewScheme()
+	require.NoError(t, clientgoscheme.AddToScheme(scheme))
+	require.NoError(t, v1alpha1.AddToScheme(scheme))
+	cm := func(ns, kv string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: config.SaturationConfigMapName},
+			Data: map[string]string{"default": "kvCacheThreshold: " + kv + "\n"}}
+	}
+	r := fake.NewClientBuilder().WithScheme(scheme).WithObjects(cm("saturn-system", "0.7"), cm("team", "0.6")).Build()
+	for ns, want := range map[string]float64{"team": 0.6, "other": 0.7} {
+		in, err := Gather(context.Background(), &emptyQuerier{}, r, Request{Namespace: ns, Model: "m", ConfigNamespace: "saturn-system", Now: time.Unix(1000, 0)})
+		require.NoError(t, err)
+		assert.InDelta(t, want, in.ModelConfig.KvCacheThreshold, 1e-12, ns)
+		if ns == "team" {
+			assert.Contains(t, in.ConfigNote, "team/wva-saturation-scaling-config replaces the global one for this namespace")
+		}
+	}
 }
