@@ -170,10 +170,10 @@ func TestFindConfigNamespace(t *testing.T) {
 	}
 	one := builder().WithObjects(
 		cm("workload-variant-autoscaler-system", config.SaturationConfigMapName), cm("other", "unrelated")).Build()
-	assert.Equal(t, "workload-variant-autoscaler-system", findConfigNamespace(context.Background(), one))
+	assert.Equal(t, "workload-variant-autoscaler-system", findConfigNamespace(context.Background(), one, config.SaturationConfigMapName))
 	two := builder().WithObjects(
 		cm("a", config.SaturationConfigMapName), cm("b", config.SaturationConfigMapName)).Build()
-	assert.Empty(t, findConfigNamespace(context.Background(), two), "ambiguous: the default applies")
+	assert.Empty(t, findConfigNamespace(context.Background(), two, config.SaturationConfigMapName), "ambiguous: the default applies")
 	none := builder().Build()
-	assert.Empty(t, findConfigNamespace(context.Background(), none))
+	assert.Empty(t, findConfigNamespace(context.Background(), none, config.SaturationConfigMapName))
 }

@@ -11,20 +11,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/explain"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
 )
 
 // ExplainOptions are the flags of `saturn-controller explain`.
 type ExplainOptions struct {
-	Prometheus      PrometheusOptions
-	Kubeconfig      string
-	NoCluster       bool
-	Namespace       string
-	Model           string
-	ConfigNamespace string
-	ScaleToZero     bool
+	Prometheus              PrometheusOptions
+	Kubeconfig              string
+	NoCluster               bool
+	Namespace               string
+	Model                   string
+	ConfigNamespace         string
+	SaturationConfigMapName string
+	ScaleToZero             bool
 }
 
 // AddFlags registers the explain flags.
@@ -35,6 +35,7 @@ func (o *ExplainOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Namespace, "namespace", "n", o.Namespace, "namespace of the model's pods and VariantAutoscalings")
 	fs.StringVar(&o.Model, "model", o.Model, "model ID, as in spec.modelID and the model_name metric label")
 	fs.StringVar(&o.ConfigNamespace, "config-namespace", "", "namespace of the WVA ConfigMaps (default: the one namespace holding wva-saturation-scaling-config, where the chart installed the controller; else saturn-system)")
+	fs.StringVar(&o.SaturationConfigMapName, "saturation-config-map-name", NewRunOptions().SaturationConfigMapName, "the controller's --saturation-config-map-name (default $SATURATION_CONFIG_MAP_NAME, else wva-saturation-scaling-config)")
 	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "the controller's --scale-to-zero")
 }
 
@@ -76,14 +77,14 @@ func newExplain(stdout, _ io.Writer) *cobra.Command {
 				}
 				reader = c
 				if o.ConfigNamespace == "" {
-					o.ConfigNamespace = findConfigNamespace(cmd.Context(), c)
+					o.ConfigNamespace = findConfigNamespace(cmd.Context(), c, o.SaturationConfigMapName)
 				}
 			}
 			if o.ConfigNamespace == "" {
 				o.ConfigNamespace = NewRunOptions().ConfigNamespace
 			}
 			in, err := explain.Gather(cmd.Context(), prom, reader, explain.Request{
-				Namespace: o.Namespace, Model: o.Model, ConfigNamespace: o.ConfigNamespace,
+				Namespace: o.Namespace, Model: o.Model, ConfigNamespace: o.ConfigNamespace, SaturationConfigMapName: o.SaturationConfigMapName,
 				ScaleToZero: o.ScaleToZero, Now: time.Now(),
 			})
 			if err != nil {
@@ -96,12 +97,12 @@ func newExplain(stdout, _ io.Writer) *cobra.Command {
 	return cmd
 }
 
-// findConfigNamespace returns the namespace of the one saturation ConfigMap in the cluster
+// findConfigNamespace returns the namespace of the one saturation ConfigMap (named name) in the cluster
 // (the chart puts it in the controller's release namespace, wherever that is), or "" when
 // there is none, more than one, or the ConfigMaps cannot be listed.
-func findConfigNamespace(ctx context.Context, r client.Reader) string {
+func findConfigNamespace(ctx context.Context, r client.Reader, name string) string {
 	var list corev1.ConfigMapList
-	if err := r.List(ctx, &list, client.MatchingFields{"metadata.name": config.SaturationConfigMapName}); err != nil || len(list.Items) != 1 {
+	if err := r.List(ctx, &list, client.MatchingFields{"metadata.name": name}); err != nil || len(list.Items) != 1 {
 		return ""
 	}
 	return list.Items[0].Namespace

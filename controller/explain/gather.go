@@ -24,6 +24,9 @@ type Request struct {
 	Namespace, Model string
 	// ConfigNamespace holds the WVA ConfigMaps.
 	ConfigNamespace string
+	// SaturationConfigMapName is the saturation ConfigMap's name (the controller's
+	// --saturation-config-map-name); empty: config.SaturationConfigMapName.
+	SaturationConfigMapName string
 	// ScaleToZero is the controller's global --scale-to-zero.
 	ScaleToZero bool
 	Now         time.Time
@@ -54,9 +57,13 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 	cfg := config.Default()
 	cfg.ScaleToZero = config.DefaultScaleToZeroSettings(req.ScaleToZero)
 	in.ConfigNote = "built-in defaults (no cluster access)"
+	satName := req.SaturationConfigMapName
+	if satName == "" {
+		satName = config.SaturationConfigMapName
+	}
 	if r != nil {
 		var errs []string
-		for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+		for _, name := range []string{satName, config.ScaleToZeroConfigMapName} {
 			var cm corev1.ConfigMap
 			err := r.Get(ctx, client.ObjectKey{Namespace: req.ConfigNamespace, Name: name}, &cm)
 			switch {
@@ -64,7 +71,7 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 				errs = append(errs, fmt.Sprintf("%s/%s not found (defaults)", req.ConfigNamespace, name))
 			case err != nil:
 				errs = append(errs, fmt.Sprintf("reading %s/%s: %v", req.ConfigNamespace, name, err))
-			case name == config.SaturationConfigMapName:
+			case name == satName:
 				s, perr := config.ParseSaturation(cm.Data)
 				cfg.Saturation = s
 				if perr != nil {
@@ -84,13 +91,13 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 		}
 		// As the controller: a copy in the model's namespace replaces the global one there.
 		if req.Namespace != req.ConfigNamespace {
-			for _, name := range []string{config.SaturationConfigMapName, config.ScaleToZeroConfigMapName} {
+			for _, name := range []string{satName, config.ScaleToZeroConfigMapName} {
 				var cm corev1.ConfigMap
 				if err := r.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: name}, &cm); err != nil {
 					continue
 				}
 				var perr error
-				if name == config.SaturationConfigMapName {
+				if name == satName {
 					var s config.SaturationSettings
 					s, perr = config.ParseSaturation(cm.Data)
 					cfg.NamespaceSaturation = map[string]config.SaturationSettings{req.Namespace: s}
