@@ -33,9 +33,25 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/reconciler"
 )
 
+// env holds one API server per CRD: WVA v0.5.1's ("wva") and saturn's own ("saturn").
 var env struct {
-	client  client.Client
+	clients map[string]client.Client
 	skipMsg string
+}
+
+// crds are the CRD directories the suite runs under, by flavour.
+var crds = map[string]string{
+	"wva":    filepath.Join("testdata", "crd"),
+	"saturn": filepath.Join("..", "..", "config", "crd"),
+}
+
+// eachCRD runs f under WVA's CRD and under saturn's, each on its own API server.
+func eachCRD(t *testing.T, f func(t *testing.T, c client.Client, flavour string)) {
+	t.Helper()
+	requireEnv(t)
+	for _, flavour := range []string{"wva", "saturn"} {
+		t.Run(flavour+" CRD", func(t *testing.T) { f(t, env.clients[flavour], flavour) })
+	}
 }
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -50,19 +66,19 @@ func run(m *testing.M) int {
 	scheme := k8sruntime.NewScheme()
 	must(clientgoscheme.AddToScheme(scheme))
 	must(v1alpha1.AddToScheme(scheme))
-	testEnv := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("testdata", "crd")}, // WVA's CRD, not saturn's
-		ErrorIfCRDPathMissing: true,
-		Scheme:                scheme,
+	env.clients = map[string]client.Client{}
+	for flavour, dir := range crds {
+		testEnv := &envtest.Environment{CRDDirectoryPaths: []string{dir}, ErrorIfCRDPathMissing: true, Scheme: scheme}
+		cfg, err := testEnv.Start()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "starting envtest with %s's CRD (kube-apiserver + etcd from %s): %v\n", flavour, os.Getenv("KUBEBUILDER_ASSETS"), err)
+			return 1
+		}
+		defer func() { _ = testEnv.Stop() }()
+		c, err := client.New(cfg, client.Options{Scheme: scheme})
+		must(err)
+		env.clients[flavour] = c
 	}
-	cfg, err := testEnv.Start()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "starting envtest (kube-apiserver + etcd from %s): %v\n", os.Getenv("KUBEBUILDER_ASSETS"), err)
-		return 1
-	}
-	defer func() { _ = testEnv.Stop() }()
-	env.client, err = client.New(cfg, client.Options{Scheme: scheme})
-	must(err)
 	return m.Run()
 }
 
@@ -93,7 +109,7 @@ func (noSeries) Query(context.Context, string, time.Time) (model.Vector, error) 
 
 // applySamples creates every object of WVA's sample file as it is, and a Deployment with
 // two ready replicas for each VariantAutoscaling's scale target.
-func applySamples(t *testing.T) []*unstructured.Unstructured {
+func applySamples(t *testing.T, c client.Client) []*unstructured.Unstructured {
 	t.Helper()
 	ctx := context.Background()
 	raw, err := os.ReadFile(filepath.Join("testdata", "variantautoscaling-with-cost.yaml"))
@@ -108,9 +124,9 @@ func applySamples(t *testing.T) []*unstructured.Unstructured {
 		}
 		if ns := u.GetNamespace(); !namespaces[ns] {
 			namespaces[ns] = true
-			require.NoError(t, env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+			require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 		}
-		require.NoError(t, env.client.Create(ctx, u), "WVA's sample %s applies to WVA's CRD", u.GetName())
+		require.NoError(t, c.Create(ctx, u), "WVA's sample %s applies to WVA's CRD", u.GetName())
 		target, _, _ := unstructured.NestedString(u.Object, "spec", "scaleTargetRef", "name")
 		replicas := int32(2)
 		labels := map[string]string{"app": target}
@@ -124,45 +140,49 @@ func applySamples(t *testing.T) []*unstructured.Unstructured {
 				},
 			},
 		}
-		require.NoError(t, env.client.Create(ctx, d))
+		require.NoError(t, c.Create(ctx, d))
 		d.Status.Replicas, d.Status.ReadyReplicas = replicas, replicas
-		require.NoError(t, env.client.Status().Update(ctx, d))
+		require.NoError(t, c.Status().Update(ctx, d))
 		vas = append(vas, u)
 	}
 	require.Len(t, vas, 6, "the sample file holds six VariantAutoscalings")
 	return vas
 }
 
-// Under WVA's CRD, saturn reconciles WVA's own sample VariantAutoscalings: every status
+// Under WVA's CRD (and the same under saturn's), saturn reconciles WVA's own sample VariantAutoscalings: every status
 // patch passes WVA's schema (desiredOptimizedAlloc.accelerator is required, at least two
 // characters), the accelerator comes from the samples' `accelerator` label or says
 // "unknown" with a condition naming the fix, and saturn's status extensions are pruned by
 // WVA's structural schema rather than refusing the patch.
-func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
-	requireEnv(t)
+func TestSaturnReconcilesWVASamples(t *testing.T) {
+	eachCRD(t, reconcileWVASamples)
+}
+
+func reconcileWVASamples(t *testing.T, c client.Client, crd string) {
 	ctx := context.Background()
-	flavour, err := v1alpha1.CRDFlavour(ctx, env.client)
+	flavour, err := v1alpha1.CRDFlavour(ctx, c)
 	require.NoError(t, err)
-	assert.Equal(t, v1alpha1.FlavourWVA, flavour, "the controller can tell it runs under WVA's CRD")
-	vas := applySamples(t)
+	want := map[string]string{"wva": v1alpha1.FlavourWVA, "saturn": v1alpha1.FlavourSaturn}[crd]
+	assert.Equal(t, want, flavour, "the controller can tell which CRD it runs under")
+	vas := applySamples(t, c)
 
 	// WVA's own saturation ConfigMap, where WVA's deploy manifests put it.
 	raw, err := os.ReadFile(filepath.Join("testdata", "configmap-saturation-scaling.yaml"))
 	require.NoError(t, err)
 	var cm corev1.ConfigMap
 	require.NoError(t, yaml.Unmarshal(raw, &cm))
-	require.NoError(t, env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cm.Namespace}}))
-	require.NoError(t, env.client.Create(ctx, &cm))
+	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cm.Namespace}}))
+	require.NoError(t, c.Create(ctx, &cm))
 
 	m, err := metrics.New(prometheus.NewRegistry())
 	require.NoError(t, err)
 	rec := &events{}
-	c, err := reconciler.New(reconciler.Deps{
-		Client: env.client, Querier: noSeries{}, Metrics: m, Recorder: rec,
+	ctl, err := reconciler.New(reconciler.Deps{
+		Client: c, Querier: noSeries{}, Metrics: m, Recorder: rec,
 		Clock: clocktesting.NewFakeClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)),
 	}, reconciler.Options{ConfigNamespace: cm.Namespace, Interval: 30 * time.Second})
 	require.NoError(t, err)
-	res, err := c.RunCycle(ctx)
+	res, err := ctl.RunCycle(ctx)
 	require.NoError(t, err, "every status patch is accepted by WVA's CRD")
 	assert.Equal(t, 6, res.Variants)
 
@@ -174,18 +194,23 @@ func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
 	for _, sample := range vas {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(sample.GroupVersionKind())
-		require.NoError(t, env.client.Get(ctx, client.ObjectKeyFromObject(sample), u))
+		require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(sample), u))
 		name := u.GetName()
 		alloc, found, err := unstructured.NestedMap(u.Object, "status", "desiredOptimizedAlloc")
 		require.NoError(t, err)
 		require.True(t, found, "%s: status.desiredOptimizedAlloc written", name)
 		assert.Equal(t, wantAcc[name], alloc["accelerator"], name)
 		assert.EqualValues(t, 2, alloc["numReplicas"], "%s: held at the current replicas", name)
-		assert.NotContains(t, alloc, "analyzer", "%s: saturn's extension pruned by WVA's schema", name)
-		assert.NotContains(t, alloc, "reason", "%s: saturn's extension pruned by WVA's schema", name)
+		if crd == "wva" {
+			assert.NotContains(t, alloc, "analyzer", "%s: saturn's extension pruned by WVA's schema", name)
+			assert.NotContains(t, alloc, "reason", "%s: saturn's extension pruned by WVA's schema", name)
+		} else {
+			assert.NotEmpty(t, alloc["analyzer"], "%s: saturn's CRD keeps its extensions", name)
+			assert.NotEmpty(t, alloc["reason"], "%s: saturn's CRD keeps its extensions", name)
+		}
 
 		var va v1alpha1.VariantAutoscaling
-		require.NoError(t, env.client.Get(ctx, client.ObjectKeyFromObject(sample), &va))
+		require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(sample), &va))
 		cond := va.GetCondition(v1alpha1.TypeAcceleratorResolved)
 		require.NotNil(t, cond, "%s: the accelerator's source is reported", name)
 		if wantAcc[name] == v1alpha1.UnknownAccelerator {
@@ -205,8 +230,8 @@ func TestSaturnReconcilesWVASamplesUnderWVAsCRD(t *testing.T) {
 	// The limiter switched on is a key saturn cannot honour: one Warning naming it.
 	cm.Data["default"] += "enableLimiter: true\n"
 	cm.Data["default"] = strings.Replace(cm.Data["default"], "enableLimiter: false\n", "", 1)
-	require.NoError(t, env.client.Update(ctx, &cm))
-	_, err = c.RunCycle(ctx)
+	require.NoError(t, c.Update(ctx, &cm))
+	_, err = ctl.RunCycle(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, rec.count("ConfigNotHonoured"), "%v", rec.notes)
 	assert.Contains(t, rec.notes[0], "enableLimiter: true is not honoured")

@@ -44,15 +44,18 @@ func saturatedVLLM(t *testing.T, model string) *httptest.Server {
 	return srv
 }
 
-// Under WVA's CRD, on a TLS Prometheus fed with vLLM series, saturn decides for a VA as
+// Under WVA's CRD (and the same under saturn's), on a TLS Prometheus fed with vLLM series, saturn decides for a VA as
 // WVA's users write them (the sample's premium H100 variant, its `accelerator` label): the
 // status carries the decision and passes WVA's schema, and the external metrics API answers
 // the selector of WVA's chart HPA with that decision.
-func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
-	requireEnv(t)
+func TestSaturnDecidesFromPrometheus(t *testing.T) {
+	eachCRD(t, decideFromPrometheus)
+}
+
+func decideFromPrometheus(t *testing.T, c client.Client, _ string) {
 	ctx := context.Background()
 	const ns, name, model = "wva-decide", "llama-70b-premium-h100", "meta/llama-3.1-70b"
-	require.NoError(t, env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	replicas := int32(2)
 	podLabels := map[string]string{"app": name}
 	d := &appsv1.Deployment{
@@ -61,16 +64,16 @@ func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm:test"}}}}},
 	}
-	require.NoError(t, env.client.Create(ctx, d))
+	require.NoError(t, c.Create(ctx, d))
 	d.Status.Replicas, d.Status.ReadyReplicas = 2, 2
-	require.NoError(t, env.client.Status().Update(ctx, d))
+	require.NoError(t, c.Status().Update(ctx, d))
 	var targets []promtest.Target
 	for _, pod := range []string{name + "-6b7f9c-aaaaa", name + "-6b7f9c-bbbbb"} {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod, Labels: podLabels}, Spec: d.Spec.Template.Spec}
-		require.NoError(t, env.client.Create(ctx, p))
+		require.NoError(t, c.Create(ctx, p))
 		p.Status.Phase = corev1.PodRunning
 		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
-		require.NoError(t, env.client.Status().Update(ctx, p))
+		require.NoError(t, c.Status().Update(ctx, p))
 		targets = append(targets, promtest.Target{Address: saturatedVLLM(t, model).Listener.Addr().String(), Labels: map[string]string{"namespace": ns, "pod": pod}})
 	}
 	// The VA exactly as in WVA's sample file (its accelerator in the `accelerator` label).
@@ -81,7 +84,7 @@ func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
 			ModelID:        model, VariantCost: "80.0",
 		},
 	}
-	require.NoError(t, env.client.Create(ctx, va))
+	require.NoError(t, c.Create(ctx, va))
 
 	prom := promtest.Start(t, promtest.Options{Targets: targets})
 	q, err := promclient.New(promclient.Config{URL: prom.URL, CAFile: prom.CA.CertFile})
@@ -93,13 +96,13 @@ func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
 
 	m, err := metrics.New(prometheus.NewRegistry())
 	require.NoError(t, err)
-	cl := client.NewNamespacedClient(env.client, ns)
+	cl := client.NewNamespacedClient(c, ns)
 	act, err := actuation.New(actuation.ModeMetrics, cl)
 	require.NoError(t, err)
-	c, err := reconciler.New(reconciler.Deps{Client: cl, Querier: q, Metrics: m, Actuator: act, Clock: clock.RealClock{}},
+	ctl, err := reconciler.New(reconciler.Deps{Client: cl, Querier: q, Metrics: m, Actuator: act, Clock: clock.RealClock{}},
 		reconciler.Options{ConfigNamespace: "saturn-system"})
 	require.NoError(t, err)
-	res, err := c.RunCycle(ctx)
+	res, err := ctl.RunCycle(ctx)
 	require.NoError(t, err, "the status patch passes WVA's CRD")
 	require.Len(t, res.Decisions, 1)
 	dec := res.Decisions[0]
@@ -108,7 +111,7 @@ func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
 	assert.Equal(t, "h100", dec.Accelerator)
 
 	var got v1alpha1.VariantAutoscaling
-	require.NoError(t, env.client.Get(ctx, client.ObjectKeyFromObject(va), &got))
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(va), &got))
 	assert.Equal(t, int32(dec.Desired), got.Status.DesiredOptimizedAlloc.NumReplicas)
 	assert.Equal(t, "h100", got.Status.DesiredOptimizedAlloc.Accelerator)
 	assert.False(t, got.Status.DesiredOptimizedAlloc.LastRunTime.IsZero())
@@ -118,7 +121,7 @@ func TestSaturnDecidesUnderWVAsCRDFromPrometheus(t *testing.T) {
 
 	// The HPA of WVA's chart selects {variant_name, exported_namespace}: saturn's external
 	// metrics API (reading VA status, as every replica serves it) answers with the decision.
-	p := &metricsapi.Provider{Store: metricsapi.VAStatus{Reader: env.client}}
+	p := &metricsapi.Provider{Store: metricsapi.VAStatus{Reader: c}}
 	sel, err := labels.Parse("variant_name=" + name + ",exported_namespace=" + ns)
 	require.NoError(t, err)
 	list, err := p.GetExternalMetric(ctx, ns, sel, provider.ExternalMetricInfo{Metric: metricsapi.MetricDesiredReplicas})

@@ -4,5 +4,6 @@
 // writes must pass WVA's structural schema, and WVA's sample VariantAutoscalings must be
 // reconciled as they are. The controller then runs on a TLS Prometheus fed with vLLM
 // series and its decision must reach the status and the external metrics API, selected as
-// WVA's chart HPA selects it. test/integration holds the same checks under saturn's CRD.
+// WVA's chart HPA selects it. Every test runs twice, on two API servers: under WVA's CRD
+// and under saturn's own (config/crd), where saturn's status extensions are kept.
 package wvacompat
