@@ -302,3 +302,21 @@ func TestWVAKeysAndUnknownFieldsAreReportedNotFatal(t *testing.T) {
 	require.Len(t, z.Notices, 1)
 	assert.Contains(t, z.Notices[0], `wva-model-scale-to-zero-config key "default": unknown field(s) retention ignored`)
 }
+
+// Load installs one ConfigMap's data as the global settings or as a namespace's copy.
+func TestLoad(t *testing.T) {
+	var cfg Config
+	notices, err := cfg.Load("", true, map[string]string{"default": "kvCacheThreshold: 0.7\nbogus: 1\n"}, false)
+	require.NoError(t, err)
+	assert.Len(t, notices, 1)
+	_, err = cfg.Load("team", true, map[string]string{"default": "kvCacheThreshold: 0.6\n"}, false)
+	require.NoError(t, err)
+	_, err = cfg.Load("team", false, map[string]string{"default": "enable_scale_to_zero: true\n"}, false)
+	require.NoError(t, err)
+	assert.InDelta(t, 0.7, cfg.For("other", "m").KvCacheThreshold, 1e-12)
+	assert.InDelta(t, 0.6, cfg.For("team", "m").KvCacheThreshold, 1e-12)
+	assert.True(t, cfg.For("team", "m").ScaleToZero)
+	assert.False(t, cfg.For("other", "m").ScaleToZero)
+	_, err = cfg.Load("", true, map[string]string{"x": "kvCacheThreshold: 0.7\n"}, false)
+	assert.ErrorContains(t, err, "model_id is required", "an invalid entry is reported")
+}

@@ -178,3 +178,33 @@ func (c Config) For(namespace, modelID string) ModelConfig {
 	}
 	return mc
 }
+
+// Load parses the data of one of the two ConfigMaps (the saturation one when saturation is
+// true, else the scale-to-zero one) into c: as the global settings when namespace is "",
+// else as that namespace's local copy, which replaces the global one there. It returns the
+// parsed ConfigMap's notices and the errors of the entries it left out (the valid ones
+// apply). globalScaleToZero is the controller's --scale-to-zero.
+func (c *Config) Load(namespace string, saturation bool, data map[string]string, globalScaleToZero bool) ([]string, error) {
+	if saturation {
+		s, err := ParseSaturation(data)
+		switch {
+		case namespace == "":
+			c.Saturation = s
+		case c.NamespaceSaturation == nil:
+			c.NamespaceSaturation = map[string]SaturationSettings{namespace: s}
+		default:
+			c.NamespaceSaturation[namespace] = s
+		}
+		return s.Notices, err
+	}
+	s, err := ParseScaleToZero(data, globalScaleToZero)
+	switch {
+	case namespace == "":
+		c.ScaleToZero = s
+	case c.NamespaceScaleToZero == nil:
+		c.NamespaceScaleToZero = map[string]ScaleToZeroSettings{namespace: s}
+	default:
+		c.NamespaceScaleToZero[namespace] = s
+	}
+	return s.Notices, err
+}

@@ -71,16 +71,8 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 				errs = append(errs, fmt.Sprintf("%s/%s not found (defaults)", req.ConfigNamespace, name))
 			case err != nil:
 				errs = append(errs, fmt.Sprintf("reading %s/%s: %v", req.ConfigNamespace, name, err))
-			case name == satName:
-				s, perr := config.ParseSaturation(cm.Data)
-				cfg.Saturation = s
-				if perr != nil {
-					errs = append(errs, perr.Error())
-				}
 			default:
-				s, perr := config.ParseScaleToZero(cm.Data, req.ScaleToZero)
-				cfg.ScaleToZero = s
-				if perr != nil {
+				if _, perr := cfg.Load("", name == satName, cm.Data, req.ScaleToZero); perr != nil {
 					errs = append(errs, perr.Error())
 				}
 			}
@@ -96,16 +88,7 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 				if err := r.Get(ctx, client.ObjectKey{Namespace: req.Namespace, Name: name}, &cm); err != nil {
 					continue
 				}
-				var perr error
-				if name == satName {
-					var s config.SaturationSettings
-					s, perr = config.ParseSaturation(cm.Data)
-					cfg.NamespaceSaturation = map[string]config.SaturationSettings{req.Namespace: s}
-				} else {
-					var s config.ScaleToZeroSettings
-					s, perr = config.ParseScaleToZero(cm.Data, req.ScaleToZero)
-					cfg.NamespaceScaleToZero = map[string]config.ScaleToZeroSettings{req.Namespace: s}
-				}
+				_, perr := cfg.Load(req.Namespace, name == satName, cm.Data, req.ScaleToZero)
 				in.ConfigNote += fmt.Sprintf("; %s/%s replaces the global one for this namespace", req.Namespace, name)
 				if perr != nil {
 					in.ConfigNote += "; " + perr.Error()

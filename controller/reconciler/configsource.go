@@ -32,12 +32,11 @@ func (c *Controller) loadConfig(ctx context.Context) (config.Config, error) {
 		errs = append(errs, err)
 		cfg.Saturation = prev.Saturation
 	case sat != nil:
-		s, perr := config.ParseSaturation(sat.Data)
-		cfg.Saturation = s
+		notices, perr := cfg.Load("", true, sat.Data, c.opts.ScaleToZero)
 		if perr != nil {
 			errs = append(errs, perr)
 		}
-		c.report(sat, s.Notices, perr)
+		c.report(sat, notices, perr)
 	}
 	s2z, err := c.configMap(ctx, config.ScaleToZeroConfigMapName)
 	switch {
@@ -47,12 +46,11 @@ func (c *Controller) loadConfig(ctx context.Context) (config.Config, error) {
 			cfg.ScaleToZero = prev.ScaleToZero
 		}
 	case s2z != nil:
-		s, perr := config.ParseScaleToZero(s2z.Data, c.opts.ScaleToZero)
-		cfg.ScaleToZero = s
+		notices, perr := cfg.Load("", false, s2z.Data, c.opts.ScaleToZero)
 		if perr != nil {
 			errs = append(errs, perr)
 		}
-		c.report(s2z, s.Notices, perr)
+		c.report(s2z, notices, perr)
 	}
 	c.mu.Lock()
 	c.lastCfg = cfg
@@ -131,25 +129,7 @@ func (c *Controller) withNamespaceConfig(ctx context.Context, cfg config.Config,
 				c.Log.Error(err, "reading a namespace-local ConfigMap; the global one applies there", "configMap", ns+"/"+name)
 				continue
 			}
-			var notices []string
-			var perr error
-			if name == c.saturationName() {
-				var s config.SaturationSettings
-				s, perr = config.ParseSaturation(cm.Data)
-				notices = s.Notices
-				if cfg.NamespaceSaturation == nil {
-					cfg.NamespaceSaturation = map[string]config.SaturationSettings{}
-				}
-				cfg.NamespaceSaturation[ns] = s
-			} else {
-				var s config.ScaleToZeroSettings
-				s, perr = config.ParseScaleToZero(cm.Data, c.opts.ScaleToZero)
-				notices = s.Notices
-				if cfg.NamespaceScaleToZero == nil {
-					cfg.NamespaceScaleToZero = map[string]config.ScaleToZeroSettings{}
-				}
-				cfg.NamespaceScaleToZero[ns] = s
-			}
+			notices, perr := cfg.Load(ns, name == c.saturationName(), cm.Data, c.opts.ScaleToZero)
 			if perr != nil {
 				c.Log.Error(perr, "namespace-local configuration has errors; its valid entries apply", "configMap", ns+"/"+name)
 			}

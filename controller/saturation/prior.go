@@ -85,13 +85,9 @@ func (m *concurrencyModel) priorCapacity(in ModelInput) {
 		if !(thr > 0) || !finite(thr) || capacity < minConcurrencyCapacity {
 			continue
 		}
-		m.capacity[i] = capacity
-		m.priorThroughput[i] = capacity / inSystem
-		if capacity < thr*inSystem {
-			// Capped at the batch limit, the replica runs faster than the reference at
-			// that load: its throughput is the prior's, its time in system shorter.
-			m.priorThroughput[i] = thr
-		}
+		// Capped at the batch limit, the replica runs faster than the reference at that
+		// load: its throughput is still the prior's, its time in system shorter.
+		m.capacity[i], m.priorThroughput[i] = capacity, thr
 		m.learned[i], m.anyLearned = true, true
 		m.source[i] = fmt.Sprintf("prior until its ITL line is fitted: %s's %.3g req/s at its target x %.2f, %s / %s by %s",
 			rv.Name, refThroughput, p.relative/refPrior.relative, p.name, refPrior.name, priorSources(p, refPrior))

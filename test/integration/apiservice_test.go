@@ -18,13 +18,7 @@ import (
 // refused, naming the server that owns it and what to do; without one it installs.
 func TestChartRefusesToTakeOverTheExternalMetricsAPI(t *testing.T) {
 	requireEnv(t)
-	helm := os.Getenv("SATURN_HELM")
-	if helm == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
-		}
-		t.Skip("SATURN_HELM is not set (make test sets it to bin/helm)")
-	}
+	helm := helmBinary(t)
 	kubeconfig := writeKubeconfig(t)
 	createNamespace(t, "apiservice-test")
 	install := func() (string, error) {

@@ -29,13 +29,7 @@ import (
 // the binary's own flags and reaches the Prometheus settings the file gives.
 func TestGuideValuesFilesInstallUnchanged(t *testing.T) {
 	requireEnv(t)
-	helm := os.Getenv("SATURN_HELM")
-	if helm == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
-		}
-		t.Skip("SATURN_HELM is not set (make test sets it to bin/helm)")
-	}
+	helm := helmBinary(t)
 	files, err := filepath.Glob(filepath.Join("testdata", "guide", "*.yaml"))
 	require.NoError(t, err)
 	require.Len(t, files, 4)

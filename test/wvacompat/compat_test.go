@@ -60,7 +60,7 @@ func run(m *testing.M) int {
 	ctrllog.SetLogger(logr.Discard())
 	klog.SetLogger(logr.Discard())
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		env.skipMsg = "KUBEBUILDER_ASSETS is not set: run `make test` (it builds kube-apiserver and etcd with hack/envtest.sh and exports KUBEBUILDER_ASSETS)"
+		env.skipMsg = "KUBEBUILDER_ASSETS is not set: this suite needs kube-apiserver and etcd; `make test` and .ci/run build them with hack/envtest.sh and export KUBEBUILDER_ASSETS, so it runs there"
 		return m.Run()
 	}
 	scheme := k8sruntime.NewScheme()
