@@ -48,7 +48,7 @@ type pool struct {
 	running     float64 // running requests, summed
 	meanRunning float64 // running requests averaged over the last minute, summed (running where unknown)
 	queuedConc  float64 // waiting requests counted in the KV demand and the concurrency (per pod at most queueLengthThreshold)
-	concurrency float64 // max(running, meanRunning) x growth + queuedConc + overflow
+	concurrency float64 // max(running, meanRunning) x growth + queuedConc (drainConc with a backlog) + overflow
 	overflow    float64 // running requests beyond the SLO capacity of the replicas they run on
 	overflowOn  []string
 	// concSupplyReady sums what the ready pods hold at their concurrency targets (the
@@ -59,6 +59,10 @@ type pool struct {
 	growth       float64 // requests in flight at the forecast rate / in flight now (>= 1)
 	forecast     float64 // forecast arrival rate at the lead time (req/s); 0 = no forecast
 	residenceSec float64 // time in system at the operating point (s); 0 = unknown
+	// backlog is what the ready replicas hold beyond the forecast rate's need and their
+	// targets, drainSec how long they take to drain it once new replicas take the
+	// arrivals, drainConc the concurrency the pool is sized for meanwhile (drain). 0 = none.
+	backlog, drainConc, drainSec float64
 	// imbalance is the router's: the busiest pod's request rate over its variant's mean,
 	// the largest among the variants (1 = even or unknown).
 	imbalance  float64
@@ -185,13 +189,22 @@ func buildPool(in ModelInput) pool {
 		if g := need / inFlight; finite(g) {
 			p.growth = math.Min(math.Max(g, 1), maxGrowth)
 		}
+		if p.residenceSec > 0 && l.Lead > 0 {
+			p.drain(in, need, inFlight+p.waiting, l.Lead)
+		}
 	}
-	p.concurrency = inFlight*p.growth + p.queuedConc
+	if p.backlog > 0 {
+		p.concurrency = p.drainConc
+	} else {
+		p.concurrency = inFlight*p.growth + p.queuedConc
+	}
 	// A variant over its SLO capacity while the pool has room is the router's doing: it
 	// gives that variant a share the others' spare room cannot take. Assuming the share
 	// follows the pool's size, the pool must grow by the variant's overload factor for
-	// the share to fit; the excess over the pool-wide demand counts as overflow.
-	if need := p.concSupplyReady * p.maxOverload; p.maxOverload > 1 && need > p.concurrency {
+	// the share to fit; the excess over the pool-wide demand counts as overflow. With one
+	// serving variant there is no share: its overload is the pool's, which the
+	// concurrency (and its backlog) already counts.
+	if need := p.concSupplyReady * p.maxOverload; p.maxOverload > 1 && need > p.concurrency && servingVariants(in) > 1 {
 		p.overflow = need - p.concurrency
 		p.concurrency = need
 	}
@@ -207,6 +220,57 @@ func buildPool(in ModelInput) pool {
 		p.needQueueRepl = int(math.Min(math.Ceil(p.waiting/t.QueueLengthThreshold-epsilon), math.Max(2*float64(p.supplyReplicas), 1)))
 	}
 	return p
+}
+
+// drain sizes the pool for a backlog: requests the ready replicas hold beyond what the
+// forecast rate keeps in flight at the operating point (need) and beyond their own
+// targets, the rest of a surge that met too few replicas. Queued requests do not move
+// between vLLM replicas: until replicas asked for now are ready (the lead time) the ready
+// ones keep taking the arrivals they cannot serve, and from then on they drain what they
+// hold at their saturated rate M while the router sends new arrivals to the new
+// replicas, which must then carry the forecast rate alone. The ready replicas count as
+// busy for the share of a lead time their drain lasts beyond it ((backlog + (forecast -
+// M) x lead) / M, capped at one lead time): a backlog they clear before new replicas
+// could start adds nothing beyond the forecast's need, one that outlasts another lead
+// time adds the ready replicas' targets to it. Counting the backlog whole, as requests to
+// hold at once, bought replicas that became ready when it was gone and then sat through
+// the stabilization window.
+func (p *pool) drain(in ModelInput, need, inFlight float64, lead time.Duration) {
+	held := math.Max(need, p.concSupplyReady)
+	if inFlight <= held || !finite(inFlight-held) || !(p.concSupplyReady > 0) {
+		return
+	}
+	var drainRate float64 // the ready replicas' saturated request rate
+	for i, v := range in.Variants {
+		full := p.conc.saturation[i]
+		if full <= 0 {
+			full = PriorSaturationConcurrency
+		}
+		sat := v.Latency.throughputAt(full, in.Load.MeanOutputTokens)
+		if !(sat > 0) {
+			sat = p.throughput[i]
+		}
+		drainRate += float64(len(v.Replicas)) * sat
+	}
+	if !(drainRate > 0) || !finite(drainRate) {
+		return
+	}
+	h := lead.Seconds()
+	p.backlog = inFlight - held
+	p.drainSec = math.Max(p.backlog+(p.forecast-drainRate)*h, 0) / drainRate
+	busy := math.Min(p.drainSec/h, 1)
+	p.drainConc = need + busy*p.concSupplyReady
+}
+
+// servingVariants counts the variants with a ready replica reporting metrics.
+func servingVariants(in ModelInput) int {
+	n := 0
+	for _, v := range in.Variants {
+		if len(v.Replicas) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 const (
@@ -304,6 +368,10 @@ func (p pool) describe(in ModelInput) string {
 	if p.peakWaiting > p.waiting {
 		fmt.Fprintf(&b, " sustained, 1m peak %.0f", p.peakWaiting)
 	}
+	if p.backlog > 0 {
+		fmt.Fprintf(&b, "; a backlog of %.0f beyond the forecast's need and the ready replicas' targets, which they drain for %v after a lead time: concurrency %.0f",
+			p.backlog, time.Duration(p.drainSec*float64(time.Second)).Round(time.Second), p.drainConc)
+	}
 	if p.overflow > 0 {
 		fmt.Fprintf(&b, " + %.0f for the router's share on %s, over its sloITL capacity", p.overflow, strings.Join(p.overflowOn, ", "))
 	}
@@ -396,6 +464,7 @@ func (c Capacity) analyze(in ModelInput) Result {
 			"leadSeconds":      in.Load.Lead.Seconds(),
 			"residenceSeconds": p.residenceSec,
 			"imbalance":        p.imbalance,
+			"backlog":          p.backlog,
 		},
 	}
 	if p.tokens {
@@ -508,6 +577,10 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 	}
 	if p.queueing > 0 {
 		holdAll("no scale-down while a replica holds a queue")
+		return
+	}
+	if p.backlog > 0 {
+		holdAll("no scale-down while the ready replicas hold a backlog")
 		return
 	}
 	removed := make([]int, len(in.Variants))

@@ -52,7 +52,12 @@
 //     rising trend over the lead time (the model's observed start-up plus one cycle and
 //     the rate window's lag), they grow the running requests and the KV in use by Little's
 //     law (forecast rate x time in system), at most 8x per decision, so the pool is sized
-//     for the traffic its new replicas will meet. The latency model: each variant's ITL is
+//     for the traffic its new replicas will meet. With the time in
+//     system known, requests the ready replicas hold beyond both the forecast's need and
+//     their targets are a backlog, which stays on its pods: they drain it at their
+//     saturated rate once new replicas take the arrivals, and count as busy (their
+//     targets added to the forecast's need) for the share of a lead time their drain
+//     lasts beyond the lead time; nothing is removed while they hold one. The latency model: each variant's ITL is
 //     fitted as a line in its pods' running requests over the last half hour; with an ITL
 //     objective (sloITL) a replica is sized for the running requests at which its ITL
 //     reaches 80% of the objective, up to the running requests that serve 90% of the

@@ -178,3 +178,51 @@ func TestCapacityConsolidatesByTheRate(t *testing.T) {
 	in.Load.MeanOutputTokens = 0
 	assert.InDelta(t, 1, loadImbalance(in), 1e-9, "no output length: unknown")
 }
+
+// drainPool: n ready H100s of consolidationPool's line (124.3 running per replica at the
+// target, 20.1 req/s; 22.4 req/s saturated at 256 running), each running 256 with
+// waiting queued, pending more starting, the forecast rate and a one-minute lead.
+func drainPool(n, pending int, waiting, rate float64) ModelInput {
+	v := withSaturation(withRunning(variant("h100", 100, pending, uniform(n, pod{0.3, waiting, 400000})...), 256), 256)
+	v.Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}
+	in := model(500, v)
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	in.Load = Load{Known: true, CompletionRate: rate, ArrivalRate: rate, Lead: time.Minute, MeanOutputTokens: 200}
+	return in
+}
+
+// A backlog on the ready replicas (queued requests do not move between vLLM replicas)
+// counts for the time they take to drain it once new replicas take the arrivals, not as
+// requests to hold at once.
+func TestCapacityDrainsABacklog(t *testing.T) {
+	target, _ := LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}.runningAtThroughputShare(throughputCeiling, 256)
+	require.InDelta(t, 124.3, target, 0.05)
+
+	// Two saturated replicas holding 1112 requests at 40 req/s, 44.8 req/s saturated: in a
+	// lead time they are down to 824 beyond the 248.6 their targets hold, 12.8s of work
+	// after it. The forecast's 246.8 in flight (40 x 6.17s) plus 21% of their targets: 3
+	// replicas. Counting the backlog whole (512 running) asked for 5.
+	r := Capacity{}.Analyze(drainPool(2, 0, 300, 40))
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+	assert.InDelta(t, 1112-2*target, r.Inputs["backlog"], 0.5)
+	assert.Contains(t, r.Reason, "a backlog of 863 beyond the forecast's need and the ready replicas' targets, which they drain for 13s after a lead time")
+
+	// One replica holding 1256 at 40 req/s drains for more than another lead time: it is
+	// busy, and the new replicas carry the forecast alone: 246.8 + 124.3 in flight.
+	r = Capacity{}.Analyze(drainPool(1, 0, 1000, 40))
+	assert.InDelta(t, 40*r.Inputs["residenceSeconds"]+target, r.Inputs["concurrency"], 1e-6)
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+
+	// The same backlog with two replicas already starting: they are the supply it needs.
+	r = Capacity{}.Analyze(drainPool(1, 2, 1000, 40))
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+
+	// Replicas that clear the backlog within the lead time at 20 req/s: sized on the
+	// forecast alone, and none removed while they hold it.
+	in := drainPool(3, 0, 0, 20)
+	r = Capacity{}.Analyze(in)
+	assert.Zero(t, r.Inputs["pending"])
+	assert.Positive(t, r.Inputs["backlog"])
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "no scale-down while the ready replicas hold a backlog")
+}

@@ -130,6 +130,17 @@ func (m LatencyModel) runningAtThroughputShare(share, sat float64) (float64, boo
 	return math.Min(c, sat), finite(c) && c > 0
 }
 
+// throughputAt returns the requests per second a replica serves at c running requests
+// by the line, out output tokens each; 0 when the line is unknown or the inputs are not
+// positive.
+func (m LatencyModel) throughputAt(c, out float64) float64 {
+	w := out * (m.Base + m.PerRequest*c)
+	if !m.Known || !(c > 0) || !(out > 0) || !(w > 0) || !finite(c/w) {
+		return 0
+	}
+	return c / w
+}
+
 func (m LatencyModel) String() string {
 	if !m.Known {
 		return fmt.Sprintf("ITL model unknown (%d samples)", m.Samples)
