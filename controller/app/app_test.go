@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +19,10 @@ import (
 )
 
 func TestRunOptionsValidate(t *testing.T) {
+	certDir := t.TempDir()
+	for _, f := range []string{"tls.crt", "tls.key"} {
+		require.NoError(t, os.WriteFile(filepath.Join(certDir, f), []byte("x"), 0o600))
+	}
 	tests := []struct {
 		name    string
 		mutate  func(*RunOptions)
@@ -33,6 +39,10 @@ func TestRunOptionsValidate(t *testing.T) {
 		{"cert without key", func(o *RunOptions) { o.MetricsAPICertFile = "tls.crt" }, "--metrics-api-key-file"},
 		{"controller instance", func(o *RunOptions) { o.ControllerInstance = "team-a" }, ""},
 		{"controller instance not a label value", func(o *RunOptions) { o.ControllerInstance = "team a/b" }, "--controller-instance"},
+		{"secure metrics, self-signed", func(o *RunOptions) { o.MetricsSecure = true }, ""},
+		{"metrics cert dir without secure", func(o *RunOptions) { o.MetricsCertDir = certDir }, "--metrics-cert-dir \"" + certDir + "\": only used with --metrics-secure"},
+		{"secure metrics from a cert dir", func(o *RunOptions) { o.MetricsSecure, o.MetricsCertDir = true, certDir }, ""},
+		{"metrics cert dir without the files", func(o *RunOptions) { o.MetricsSecure, o.MetricsCertDir = true, t.TempDir() }, "want tls.crt in it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

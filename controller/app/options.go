@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,12 +43,17 @@ type RunOptions struct {
 	Kubeconfig string
 	Interval   time.Duration
 	// StuckAfter: a not-ready pod of a target is stuck after this long (--stuck-after).
-	StuckAfter              time.Duration
-	Actuation               string
-	WatchNamespace          string
-	ConfigNamespace         string
-	ScaleToZero             bool
-	MetricsBindAddress      string
+	StuckAfter         time.Duration
+	Actuation          string
+	WatchNamespace     string
+	ConfigNamespace    string
+	ScaleToZero        bool
+	MetricsBindAddress string
+	// MetricsSecure serves /metrics over HTTPS to clients whose bearer token the API server
+	// authenticates (TokenReview) and authorizes for GET /metrics (SubjectAccessReview).
+	MetricsSecure bool
+	// MetricsCertDir holds tls.crt and tls.key for the secure /metrics; empty: self-signed.
+	MetricsCertDir          string
 	HealthProbeBindAddress  string
 	LeaderElect             bool
 	LeaderElectionID        string
@@ -110,6 +116,8 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ConfigNamespace, "config-namespace", o.ConfigNamespace, "namespace of the wva-saturation-scaling-config and wva-model-scale-to-zero-config ConfigMaps")
 	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", o.ScaleToZero, "allow scale to zero by default (default $WVA_SCALE_TO_ZERO == \"true\", as in WVA; per-model settings in wva-model-scale-to-zero-config win)")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "address of the /metrics endpoint (0 disables it)")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "serve /metrics over HTTPS, only to clients whose bearer token the API server authenticates and authorizes for GET /metrics (as WVA's --metrics-secure; needs RBAC to create tokenreviews and subjectaccessreviews)")
+	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", o.MetricsCertDir, "directory with tls.crt and tls.key for the secure /metrics (default: a self-signed certificate)")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader so only one replica decides")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election Lease")
@@ -144,6 +152,16 @@ func (o *RunOptions) Validate() error {
 	}
 	if (o.MetricsAPICertFile == "") != (o.MetricsAPIKeyFile == "") {
 		errs = append(errs, errors.New("--metrics-api-cert-file and --metrics-api-key-file must be given together"))
+	}
+	if o.MetricsCertDir != "" {
+		if !o.MetricsSecure {
+			errs = append(errs, fmt.Errorf("--metrics-cert-dir %q: only used with --metrics-secure", o.MetricsCertDir))
+		}
+		for _, f := range []string{"tls.crt", "tls.key"} {
+			if _, err := os.Stat(filepath.Join(o.MetricsCertDir, f)); err != nil {
+				errs = append(errs, fmt.Errorf("--metrics-cert-dir %q: want %s in it: %w", o.MetricsCertDir, f, err))
+			}
+		}
 	}
 	if o.ConfigNamespace == "" {
 		errs = append(errs, errors.New("--config-namespace must not be empty"))
