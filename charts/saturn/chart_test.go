@@ -404,3 +404,76 @@ func TestPrometheusServiceAccountName(t *testing.T) {
 	assert.NotContains(t, args(objs), "--prometheus-token-file")
 	assert.Nil(t, find(objs, "ClusterRoleBinding", "rel-saturn-monitoring-view"))
 }
+
+// containerArgs returns the controller container's args, joined by spaces.
+func containerArgs(t *testing.T, objs []*unstructured.Unstructured) string {
+	t.Helper()
+	d := find(objs, "Deployment", "")
+	require.NotNil(t, d)
+	c, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	return strings.Join(toStrings(c[0].(map[string]any)["args"].([]any)), " ")
+}
+
+// wva.metrics as WVA's chart: secure (the default, as WVA's) serves /metrics over HTTPS
+// to tokens allowed GET /metrics, with the RBAC the controller needs to check them and a
+// reader the ServiceMonitor scrapes as; secure=false plain HTTP and none of it;
+// enabled=false no /metrics at all.
+func TestMetricsSecure(t *testing.T) {
+	objs := render(t, "--set", "wva.serviceMonitor.enabled=true")
+	assert.Contains(t, containerArgs(t, objs), "--metrics-bind-address=:8080 --metrics-secure")
+	require.NotNil(t, find(objs, "Service", "rel-saturn-metrics"))
+
+	auth := find(objs, "ClusterRole", "rel-saturn-metrics-auth")
+	require.NotNil(t, auth)
+	rules, _, _ := unstructured.NestedSlice(auth.Object, "rules")
+	var granted []string
+	for _, r := range rules {
+		rm := r.(map[string]any)
+		for _, res := range toStrings(rm["resources"].([]any)) {
+			granted = append(granted, res+":"+strings.Join(toStrings(rm["verbs"].([]any)), ","))
+		}
+	}
+	assert.ElementsMatch(t, []string{"tokenreviews:create", "subjectaccessreviews:create"}, granted)
+	binding := find(objs, "ClusterRoleBinding", "rel-saturn-metrics-auth")
+	require.NotNil(t, binding)
+	subject, _, _ := unstructured.NestedSlice(binding.Object, "subjects")
+	assert.Equal(t, "rel-saturn", subject[0].(map[string]any)["name"], "the controller's own service account")
+
+	reader := find(objs, "ClusterRole", "rel-saturn-metrics-reader")
+	require.NotNil(t, reader)
+	rules, _, _ = unstructured.NestedSlice(reader.Object, "rules")
+	require.Len(t, rules, 1)
+	assert.Equal(t, []string{"/metrics"}, toStrings(rules[0].(map[string]any)["nonResourceURLs"].([]any)))
+	assert.Equal(t, []string{"get"}, toStrings(rules[0].(map[string]any)["verbs"].([]any)))
+	readerBinding := find(objs, "ClusterRoleBinding", "rel-saturn-metrics-reader")
+	require.NotNil(t, readerBinding)
+	subject, _, _ = unstructured.NestedSlice(readerBinding.Object, "subjects")
+	readerSA := subject[0].(map[string]any)["name"]
+	require.NotNil(t, find(objs, "ServiceAccount", readerSA.(string)))
+	token := find(objs, "Secret", "rel-saturn-metrics-reader-token")
+	require.NotNil(t, token)
+	assert.Equal(t, readerSA, token.GetAnnotations()["kubernetes.io/service-account.name"], "the token is the reader's")
+
+	sm := find(objs, "ServiceMonitor", "")
+	require.NotNil(t, sm)
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	ep := eps[0].(map[string]any)
+	assert.Equal(t, "https", ep["scheme"])
+	secret, _, _ := unstructured.NestedString(ep, "bearerTokenSecret", "name")
+	assert.Equal(t, token.GetName(), secret)
+
+	// Plain HTTP: no --metrics-secure, no authn RBAC, a plain ServiceMonitor.
+	objs = render(t, "--set", "wva.serviceMonitor.enabled=true", "--set", "wva.metrics.secure=false")
+	assert.NotContains(t, containerArgs(t, objs), "--metrics-secure")
+	assert.Nil(t, find(objs, "ClusterRole", "rel-saturn-metrics-auth"))
+	assert.Nil(t, find(objs, "Secret", "rel-saturn-metrics-reader-token"))
+	eps, _, _ = unstructured.NestedSlice(find(objs, "ServiceMonitor", "").Object, "spec", "endpoints")
+	assert.NotContains(t, eps[0].(map[string]any), "scheme")
+
+	// Off: nothing listens, nothing scrapes.
+	objs = render(t, "--set", "wva.serviceMonitor.enabled=true", "--set", "wva.metrics.enabled=false")
+	assert.Contains(t, containerArgs(t, objs), "--metrics-bind-address=0")
+	assert.Nil(t, find(objs, "ServiceMonitor", ""))
+	assert.Nil(t, find(objs, "Service", "rel-saturn-metrics"))
+	assert.Nil(t, find(objs, "ClusterRole", "rel-saturn-metrics-auth"))
+}
