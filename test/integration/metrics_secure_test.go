@@ -92,20 +92,34 @@ func TestControllerServesMetricsToAuthorizedTokens(t *testing.T) {
 	https := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // self-signed test endpoint
 	}}
-	get := func(bearer string) (int, string) {
+	try := func(bearer string) (int, string, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("https://127.0.0.1:%d/metrics", metricsPort), nil)
-		require.NoError(t, err)
+		if err != nil {
+			return 0, "", err
+		}
 		if bearer != "" {
 			req.Header.Set("Authorization", "Bearer "+bearer)
 		}
 		resp, err := https.Do(req)
-		require.NoError(t, err)
+		if err != nil {
+			return 0, "", err
+		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, string(b)
+		return resp.StatusCode, string(b), err
 	}
-	code, _ := get("")
+	get := func(bearer string) (int, string) {
+		code, body, err := try(bearer)
+		require.NoError(t, err)
+		return code, body
+	}
+	// The secure server starts after /readyz answers (it makes its certificate first).
+	var code int
+	require.Eventually(t, func() bool {
+		c, _, err := try("")
+		code = c
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond, "/metrics never answered over HTTPS")
 	assert.Equal(t, http.StatusUnauthorized, code, "no token")
 	// controller-runtime's filter answers 500 when the TokenReview itself reports an error
 	// (a token that is not a JWT): refused either way, and nothing served.
