@@ -9,7 +9,12 @@
 //  1. never decides blind: if a query the analyzers need failed, or a ready pod of any
 //     variant of the model has no sample or a stale one, every variant of the model keeps
 //     its current target (the previous decision, else the current replicas), with
-//     MetricsAvailable=false and a reason naming the pods or queries;
+//     MetricsAvailable=false and a reason naming the pods or queries. One exception: ready
+//     pods whose samples went stale while the model's other pods report fresh ones are
+//     unresponsive (Prometheus scrapes the rest; their exporter hangs or their scrapes
+//     fail): they count as stuck, not as supply, as the twin counts a hung replica, and
+//     the model is decided on the others, adding replicas but removing none while they
+//     last, so that one hung pod no longer freezes its model;
 //  2. scales from zero: a model whose variants are all at zero gets one replica on its
 //     cheapest variant when the scale-from-zero signal shows waiting requests (or when
 //     scale-to-zero is not enabled for it);

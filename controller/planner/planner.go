@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -222,26 +223,42 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError, msg, mc)
 	}
 
-	// 2. Per-variant inputs; any ready pod without a complete, fresh sample blinds the model.
+	// 2. Per-variant inputs; any ready pod without a complete, fresh sample blinds the model,
+	// except a pod whose samples went stale while others of the model report fresh ones:
+	// Prometheus scrapes the rest, so that pod is unresponsive (its exporter hangs or its
+	// scrapes fail), and the model is decided around it (see unresponsive).
 	inputs := make([]saturation.VariantInput, len(vs))
-	blind := false
-	activeNow := false
+	problems := make([][]string, len(vs))
+	stalePods := make([][]string, len(vs))
+	fresh := 0
 	for i, v := range vs {
-		in, problems, stale := variantInput(v, mm, &snap)
-		inputs[i] = in
+		inputs[i], problems[i], stalePods[i] = variantInput(v, mm, &snap)
+		fresh += len(inputs[i].Replicas)
+	}
+	blind, activeNow, unresponsiveModel := false, false, false
+	for i, v := range vs {
+		in := &inputs[i]
 		for _, r := range in.Replicas {
 			if r.Waiting > 0 || r.Running > 0 {
 				activeNow = true
 			}
 		}
-		if len(problems) > 0 {
+		if len(stalePods[i]) > 0 && len(problems[i]) == 0 && fresh > 0 {
+			unresponsive(in, stalePods[i])
+			unresponsiveModel = true
+			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics; unresponsive, not counted as supply: %s",
+				len(in.Replicas), v.Ready, strings.Join(stalePods[i], "; "))
+			continue
+		}
+		problems[i] = append(problems[i], stalePods[i]...)
+		if len(problems[i]) > 0 {
 			blind = true
 			ds[i].MetricsAvailable = false
 			ds[i].MetricsReason = v1alpha1.ReasonMetricsMissing
-			if stale {
+			if len(stalePods[i]) > 0 {
 				ds[i].MetricsReason = v1alpha1.ReasonMetricsStale
 			}
-			ds[i].MetricsMessage = strings.Join(problems, "; ")
+			ds[i].MetricsMessage = strings.Join(problems[i], "; ")
 		} else {
 			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics", len(in.Replicas), v.Ready)
 		}
@@ -338,17 +355,43 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 			ds[i].Inputs["idleSeconds"] = idle.Seconds()
 		}
 	}
+	if unresponsiveModel && !toZero {
+		// Part of the model is unseen: add replicas for what the rest shows, remove none.
+		for i, v := range vs {
+			if hold := p.holdTarget(now, v); recs[i] < hold {
+				recs[i] = hold
+				reasons[i] += fmt.Sprintf("; holding %d: no scale-down while ready pods of the model are unresponsive", hold)
+			}
+		}
+	}
 	for i, v := range vs {
 		p.finish(now, v, &ds[i], recs[i], v.Current, analyzer, reasons[i], mc, toZero)
 	}
 	return ds
 }
 
-// variantInput gathers the metrics of a variant's ready pods and lists the problems.
-func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (saturation.VariantInput, []string, bool) {
-	in := saturation.VariantInput{VariantState: v}
-	var problems []string
-	stale := false
+// unresponsive takes a variant's ready pods whose samples went stale out of its supply:
+// they count as stuck (not ready, not starting), as the twin counts a hung replica and the
+// reconciler a pod that lost its readiness while its containers run.
+func unresponsive(in *saturation.VariantInput, stale []string) {
+	n := min(len(stale), in.Ready)
+	in.Ready -= n
+	in.Stuck += n
+	keep := in.Pods[:0:0]
+	for _, name := range in.Pods {
+		if !slices.ContainsFunc(stale, func(s string) bool { return strings.HasPrefix(s, "pod "+name+":") }) {
+			keep = append(keep, name)
+		}
+	}
+	if in.Pods != nil {
+		in.Pods = keep
+	}
+}
+
+// variantInput gathers the metrics of a variant's ready pods and lists the problems,
+// the pods whose samples went stale apart ("pod NAME: why").
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale []string) {
+	in = saturation.VariantInput{VariantState: v}
 	pods := v.Pods
 	if pods == nil {
 		prefix := v.TargetName + "-"
@@ -367,8 +410,8 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 		ok, why := pm.Complete()
 		if !ok {
 			if pm != nil && pm.Stale {
-				stale = true
-				why = staleWhy(pm, snap.Time, snap.StaleAfter)
+				stale = append(stale, fmt.Sprintf("pod %s: %s", name, staleWhy(pm, snap.Time, snap.StaleAfter)))
+				continue
 			}
 			if pm == nil {
 				if other, found := servedModel(snap, v.Namespace, name); found {

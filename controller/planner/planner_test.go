@@ -51,13 +51,26 @@ func TestNeverBlind(t *testing.T) {
 			wantReason: v1alpha1.ReasonMetricsMissing, wantMsg: "pod a-abc-3: no sample",
 		},
 		{
-			name: "stale pod",
+			name: "every pod stale",
 			snap: func() collector.Snapshot {
 				s := newSnap(t0.Add(time.Hour)).pods("ns", "m", "a", idle...).build()
-				s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-1"].Stale = true
+				for _, pm := range s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods {
+					pm.Stale = true
+				}
 				return s
 			},
 			wantReason: v1alpha1.ReasonMetricsStale, wantMsg: "pod a-abc-1: stale sample (latest 10s old, limit 2m0s)",
+		},
+		{
+			name: "a stale pod beside a pod without a sample",
+			snap: func() collector.Snapshot {
+				s := newSnap(t0.Add(time.Hour)).pods("ns", "m", "a", idle...).build()
+				mm := s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}]
+				mm.Pods["a-abc-1"].Stale = true
+				delete(mm.Pods, "a-abc-3")
+				return s
+			},
+			wantReason: v1alpha1.ReasonMetricsStale, wantMsg: "pod a-abc-3: no sample; pod a-abc-1: stale sample",
 		},
 		{
 			name: "failed query",
@@ -93,6 +106,38 @@ func TestNeverBlind(t *testing.T) {
 			assert.Equal(t, 0, ds[1].Desired)
 		})
 	}
+}
+
+// A ready pod whose samples went stale while the model's other pods report fresh ones is
+// unresponsive (Prometheus scrapes the rest): it is not counted as supply, the model is
+// decided on the others, and nothing is removed while it lasts.
+func TestUnresponsivePodIsDecidedAround(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 4, 4)}
+	idle := repeat(podLoad{0.01, 0}, 4)
+	ds := p.Decide(t0, newSnap(t0).pods("ns", "m", "a", idle...).build(), st, config.Default())
+	require.Equal(t, 4, ds[0].Desired)
+
+	// An hour later, idle, one pod unresponsive: decided (not held blind), but not shrunk.
+	at := t0.Add(time.Hour)
+	snap := newSnap(at).pods("ns", "m", "a", idle...).running("ns", "m", 0).build()
+	snap.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-1"].Stale = true
+	d := p.Decide(at, snap, st, config.Default())[0]
+	assert.Equal(t, "capacity", d.Analyzer, d.Reason)
+	assert.True(t, d.MetricsAvailable)
+	assert.Contains(t, d.MetricsMessage, "3 of 4 ready pods report fresh metrics; unresponsive, not counted as supply: pod a-abc-1: stale sample")
+	assert.Equal(t, 4, d.Desired, d.Reason)
+	assert.Contains(t, d.Reason, "1 stuck replicas not counted")
+	assert.Contains(t, d.Reason, "holding 4: no scale-down while ready pods of the model are unresponsive")
+
+	// Saturated fresh pods beside it: the model grows, sized without the unresponsive one.
+	at = at.Add(time.Minute)
+	snap = newSnap(at).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 4)...).build()
+	snap.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-1"].Stale = true
+	d = p.Decide(at, snap, st, config.Default())[0]
+	assert.True(t, d.MetricsAvailable)
+	assert.Greater(t, d.Desired, 4, d.Reason)
+	assert.Equal(t, "scale-up", d.Action())
 }
 
 func TestHoldKeepsThePreviousDecision(t *testing.T) {
