@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -244,7 +243,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 			}
 		}
 		if len(stalePods[i]) > 0 && len(problems[i]) == 0 && fresh > 0 {
-			unresponsive(in, stalePods[i])
+			unresponsive(in, len(stalePods[i]))
 			unresponsiveModel = true
 			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics; unresponsive, not counted as supply: %s",
 				len(in.Replicas), v.Ready, strings.Join(stalePods[i], "; "))
@@ -372,20 +371,12 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 
 // unresponsive takes a variant's ready pods whose samples went stale out of its supply:
 // they count as stuck (not ready, not starting), as the twin counts a hung replica and the
-// reconciler a pod that lost its readiness while its containers run.
-func unresponsive(in *saturation.VariantInput, stale []string) {
-	n := min(len(stale), in.Ready)
+// reconciler a pod that lost its readiness while its containers run. The analyzers read
+// the pods' samples (Replicas), which never held them.
+func unresponsive(in *saturation.VariantInput, stale int) {
+	n := min(stale, in.Ready)
 	in.Ready -= n
 	in.Stuck += n
-	keep := in.Pods[:0:0]
-	for _, name := range in.Pods {
-		if !slices.ContainsFunc(stale, func(s string) bool { return strings.HasPrefix(s, "pod "+name+":") }) {
-			keep = append(keep, name)
-		}
-	}
-	if in.Pods != nil {
-		in.Pods = keep
-	}
 }
 
 // variantInput gathers the metrics of a variant's ready pods and lists the problems,

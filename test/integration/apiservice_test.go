@@ -19,7 +19,7 @@ import (
 func TestChartRefusesToTakeOverTheExternalMetricsAPI(t *testing.T) {
 	requireEnv(t)
 	helm := helmBinary(t)
-	kubeconfig := writeKubeconfig(t)
+	kubeconfig := writeKubeconfig(t, "saturn-explain")
 	createNamespace(t, "apiservice-test")
 	install := func() (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

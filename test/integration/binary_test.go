@@ -23,7 +23,6 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/promclient"
@@ -145,12 +144,7 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 	targets = append(targets, startSims(t, dir, simNS, simPods)...)
 	prom := promtest.Start(t, promtest.Options{Targets: targets})
 
-	user, err := env.testEnv.AddUser(envtest.User{Name: "saturn-controller", Groups: []string{"system:masters"}}, nil)
-	require.NoError(t, err)
-	kc, err := user.KubeConfig()
-	require.NoError(t, err)
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, kc, 0o600))
+	kubeconfig := writeKubeconfig(t, "saturn-controller")
 
 	metricsPort, probePort := freePort(t), freePort(t)
 	process(t, ctrlBin, "run",

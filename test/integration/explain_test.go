@@ -14,9 +14,11 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/app"
 )
 
-func writeKubeconfig(t *testing.T) string {
+// writeKubeconfig writes a kubeconfig for a cluster-admin user of that name on the test
+// API server and returns its path.
+func writeKubeconfig(t *testing.T, name string) string {
 	t.Helper()
-	user, err := env.testEnv.AddUser(envtest.User{Name: "saturn-explain", Groups: []string{"system:masters"}}, nil)
+	user, err := env.testEnv.AddUser(envtest.User{Name: name, Groups: []string{"system:masters"}}, nil)
 	require.NoError(t, err)
 	kc, err := user.KubeConfig()
 	require.NoError(t, err)
@@ -32,7 +34,7 @@ func TestExplainCommand(t *testing.T) {
 	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
 	var out, errOut bytes.Buffer
 	err := app.Run(context.Background(), []string{"explain",
-		"--kubeconfig", writeKubeconfig(t),
+		"--kubeconfig", writeKubeconfig(t, "saturn-explain"),
 		"--prometheus-url", f.prom.URL, "--prometheus-ca-file", f.prom.CA.CertFile,
 		"--namespace", f.ns, "--model", model,
 	}, &out, &errOut)

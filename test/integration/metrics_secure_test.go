@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +17,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/saturn-autoscaler/saturn/controller/promclient/promtest"
 )
@@ -38,12 +35,7 @@ func TestControllerServesMetricsToAuthorizedTokens(t *testing.T) {
 	const ns = "metrics-auth"
 	createNamespace(t, ns)
 
-	user, err := env.testEnv.AddUser(envtest.User{Name: "saturn-controller", Groups: []string{"system:masters"}}, nil)
-	require.NoError(t, err)
-	kc, err := user.KubeConfig()
-	require.NoError(t, err)
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, kc, 0o600))
+	kubeconfig := writeKubeconfig(t, "saturn-controller")
 
 	metricsPort, probePort := freePort(t), freePort(t)
 	process(t, ctrlBin, "run",
