@@ -163,19 +163,22 @@ func defaultAutoscaler(a *Autoscaler) {
 	if h.Tolerance == nil {
 		h.Tolerance = ptr(0.1)
 	}
-	// Kubernetes' defaults (autoscaling/v2 HPA behavior).
+	// The behavior charts/saturn gives the HPA (and KEDA's HPA): no stabilization window of
+	// its own, since the controller applies the scenario's stabilization windows before it
+	// publishes a target, and 10 pods per 15 s either way. Kubernetes' own defaults (a 300 s
+	// scale-down window) would add a second window on top of the controller's, which no
+	// saturn install has; a scenario that wants them states them.
 	if h.Behavior.ScaleUp == nil {
 		h.Behavior.ScaleUp = &HPAScalingRules{}
 	}
-	defaultRules(h.Behavior.ScaleUp, 0, []HPAPolicy{
-		{Type: PolicyPercent, Value: 100, PeriodSeconds: 15},
-		{Type: PolicyPods, Value: 4, PeriodSeconds: 15},
+	defaultRules(h.Behavior.ScaleUp, ChartHPAStabilizationSeconds, []HPAPolicy{
+		{Type: PolicyPods, Value: ChartHPAPodsPerPeriod, PeriodSeconds: ChartHPAPeriodSeconds},
 	})
 	if h.Behavior.ScaleDown == nil {
 		h.Behavior.ScaleDown = &HPAScalingRules{}
 	}
-	defaultRules(h.Behavior.ScaleDown, 300, []HPAPolicy{
-		{Type: PolicyPercent, Value: 100, PeriodSeconds: 15},
+	defaultRules(h.Behavior.ScaleDown, ChartHPAStabilizationSeconds, []HPAPolicy{
+		{Type: PolicyPods, Value: ChartHPAPodsPerPeriod, PeriodSeconds: ChartHPAPeriodSeconds},
 	})
 	if a.Actuation.KEDA.PollingInterval == 0 {
 		a.Actuation.KEDA.PollingInterval = 30 * time.Second
@@ -187,6 +190,14 @@ func defaultAutoscaler(a *Autoscaler) {
 		a.ScaleToZero.RetentionPeriod = DefaultRetentionPeriod
 	}
 }
+
+// The HPA behavior of charts/saturn's values.yaml (hpa.behavior), the scenario's default in
+// both directions; TestHPADefaultsAreTheChartsBehavior holds them equal.
+const (
+	ChartHPAStabilizationSeconds = 0
+	ChartHPAPodsPerPeriod        = 10
+	ChartHPAPeriodSeconds        = 15
+)
 
 func defaultRules(r *HPAScalingRules, window int32, policies []HPAPolicy) {
 	if r.StabilizationWindowSeconds == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func TestLoadValidTestdata(t *testing.T) {
@@ -136,9 +137,10 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 0.1, *a.Thresholds.KVSpareTrigger)
 	assert.Equal(t, 3.0, *a.Thresholds.QueueSpareTrigger)
 	assert.Equal(t, ActuationHPA, a.Actuation.Mode)
-	assert.Equal(t, int32(300), *a.Actuation.HPA.Behavior.ScaleDown.StabilizationWindowSeconds)
+	assert.Equal(t, int32(0), *a.Actuation.HPA.Behavior.ScaleDown.StabilizationWindowSeconds, "the controller stabilizes, the HPA does not")
 	assert.Equal(t, int32(0), *a.Actuation.HPA.Behavior.ScaleUp.StabilizationWindowSeconds)
-	assert.Len(t, a.Actuation.HPA.Behavior.ScaleUp.Policies, 2)
+	assert.Equal(t, 5*time.Minute, *a.Stabilization.ScaleDown)
+	assert.Len(t, a.Actuation.HPA.Behavior.ScaleUp.Policies, 1)
 	assert.Equal(t, DefaultScrapeInterval, sp.Prometheus.ScrapeInterval)
 	assert.Equal(t, RouterKVQueueScorer, sp.Router.Policy)
 	require.Len(t, sp.Traffic.Classes, 1)
@@ -251,4 +253,40 @@ func TestSLODefaults(t *testing.T) {
 	s := load(t, base+"  slo: {ttft: 800ms, itl: 50ms}\n  assertions: [{sloAttainment: {minShare: 0.95}}]\n")
 	assert.Equal(t, 800*time.Millisecond, s.Spec.Assertions[0].SLOAttainment.TTFT, "an sloAttainment without targets uses spec.slo")
 	assert.Equal(t, 50*time.Millisecond, s.Spec.Assertions[0].SLOAttainment.ITL)
+}
+
+// The twin and the Kind driver deploy what a scenario's defaults say; a scenario that states
+// no HPA behavior must get the one charts/saturn installs, not Kubernetes' own defaults (a
+// second, 300 s scale-down window on top of the controller's).
+func TestHPADefaultsAreTheChartsBehavior(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "charts", "saturn", "values.yaml"))
+	require.NoError(t, err)
+	type rules struct {
+		StabilizationWindowSeconds *int32      `json:"stabilizationWindowSeconds"`
+		SelectPolicy               string      `json:"selectPolicy"`
+		Policies                   []HPAPolicy `json:"policies"`
+	}
+	var values struct {
+		HPA struct {
+			Behavior struct {
+				ScaleUp, ScaleDown rules
+			} `json:"behavior"`
+		} `json:"hpa"`
+	}
+	require.NoError(t, sigsyaml.Unmarshal(data, &values))
+	s, err := Load("testdata/valid-minimal.yaml")
+	require.NoError(t, err)
+	got := s.Spec.Autoscaler.Actuation.HPA.Behavior
+	for _, d := range []struct {
+		name  string
+		chart rules
+		got   *HPAScalingRules
+	}{{"scaleUp", values.HPA.Behavior.ScaleUp, got.ScaleUp}, {"scaleDown", values.HPA.Behavior.ScaleDown, got.ScaleDown}} {
+		require.NotNil(t, d.chart.StabilizationWindowSeconds, "charts/saturn/values.yaml hpa.behavior.%s states its window", d.name)
+		assert.Equal(t, *d.chart.StabilizationWindowSeconds, *d.got.StabilizationWindowSeconds, d.name)
+		assert.Equal(t, d.chart.Policies, d.got.Policies, d.name)
+		if d.chart.SelectPolicy != "" {
+			assert.Equal(t, d.chart.SelectPolicy, d.got.SelectPolicy, d.name)
+		}
+	}
 }

@@ -209,15 +209,16 @@ type HPA struct {
 	SyncPeriod time.Duration `yaml:"syncPeriod"`
 	// Tolerance: changes within this ratio of the target are ignored (default 0.1).
 	Tolerance *float64 `yaml:"tolerance"`
-	// Behavior is autoscaling/v2 HPA behavior; defaults are Kubernetes' defaults.
+	// Behavior is autoscaling/v2 HPA behavior; defaults are charts/saturn's (no window of
+	// the HPA's own, 10 pods per 15 s either way): the controller stabilizes.
 	Behavior HPABehavior `yaml:"behavior"`
 }
 
 // HPABehavior is autoscaling/v2 HorizontalPodAutoscalerBehavior.
 type HPABehavior struct {
-	// ScaleUp rules (default: stabilization 0, max of 100%/15s and 4 pods/15s).
+	// ScaleUp rules (default: stabilization 0, 10 pods/15s).
 	ScaleUp *HPAScalingRules `yaml:"scaleUp"`
-	// ScaleDown rules (default: stabilization 300s, 100%/15s).
+	// ScaleDown rules (default: stabilization 0, 10 pods/15s).
 	ScaleDown *HPAScalingRules `yaml:"scaleDown"`
 }
 

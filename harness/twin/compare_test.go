@@ -14,7 +14,7 @@ import (
 // TestSpikeCapacityVersusWVA is `saturn compare scenarios/spike.yaml
 // --analyzer wva-v1` as a test: on the same traffic, saturn's capacity
 // analyzer reaches the plan's need in the surge, sizes it with more replicas
-// than WVA's one-per-cycle rule, changes replicas no more often, and passes
+// than WVA's one-per-cycle rule, reverses direction no more often, and passes
 // the scenario. It does not have the need ready sooner: it drops to one
 // replica in the calm where wva-v1 keeps two (issue 20's analyzer keeps a
 // warm floor).
@@ -43,15 +43,10 @@ func TestSpikeCapacityVersusWVA(t *testing.T) {
 	require.Positive(t, c.PlanNeed)
 	require.GreaterOrEqual(t, c.ReadyForNeedSeconds, 0.0, "capacity never had the plan's need ready")
 	require.Greater(t, c.ReadyMax, w.ReadyMax, "capacity sizes the surge in fewer, larger steps")
-	changes := func(s record.Summary) float64 {
-		for _, a := range s.Assertions {
-			if a.Name == "at most 6 replica changes per 10m0s" {
-				return a.Value
-			}
-		}
-		t.Fatalf("spike has no maxReplicaChanges assertion named as expected")
-		return 0
-	}
-	require.LessOrEqual(t, changes(capacity), changes(wva), "capacity must not change replicas more often than wva-v1")
+	// Oscillation is a reversal of direction: the walk down from the surge's peak
+	// (halving per minute, the scenario's HPA policy) is several changes in one
+	// direction, not a flap.
+	require.LessOrEqual(t, capacity.Variants[0].Reversals, wva.Variants[0].Reversals,
+		"capacity must not reverse direction more often than wva-v1")
 	require.Equal(t, record.VerdictPass, capacity.Verdict)
 }
