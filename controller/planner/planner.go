@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ type variantMemory struct {
 	latency []saturation.LatencySample
 	// latencyFit is the last known latency model (kept when the samples stop fitting one).
 	latencyFit saturation.LatencyModel
+	// readySince is when each of the variant's ready pods was first seen ready (pods that
+	// are not ready any more are forgotten).
+	readySince map[string]time.Time
 }
 
 type modelMemory struct {
@@ -229,9 +233,10 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	inputs := make([]saturation.VariantInput, len(vs))
 	problems := make([][]string, len(vs))
 	stalePods := make([][]string, len(vs))
+	unscraped := make([][]string, len(vs))
 	fresh := 0
 	for i, v := range vs {
-		inputs[i], problems[i], stalePods[i] = variantInput(v, mm, &snap)
+		inputs[i], problems[i], stalePods[i], unscraped[i] = variantInput(v, mm, &snap)
 		fresh += len(inputs[i].Replicas)
 	}
 	blind, activeNow, unresponsiveModel := false, false, false
@@ -242,11 +247,32 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 				activeNow = true
 			}
 		}
+		// A pod ready for less than the staleness limit and not scraped yet, beside pods
+		// that report, is starting as far as the analyzers can tell: its load and its room
+		// are both unseen. It counts as starting supply (both analyzers remove nothing
+		// while replicas start), so that a scale-up that just became ready does not blind
+		// the model in the cycles that follow it. Past the limit it is missing, as any pod
+		// without a sample.
+		young := p.variantMem(now, v).notScrapedYet(now, v.Pods, unscraped[i], snap.StaleAfter)
+		for _, pod := range unscraped[i] {
+			if !slices.Contains(young, pod) {
+				problems[i] = append(problems[i], fmt.Sprintf("pod %s: no sample", pod))
+			}
+		}
+		if len(young) > 0 && fresh > 0 && len(problems[i]) == 0 {
+			starting(in, len(young))
+		} else {
+			for _, pod := range young {
+				problems[i] = append(problems[i], fmt.Sprintf("pod %s: no sample", pod))
+			}
+			young = nil
+		}
 		if len(stalePods[i]) > 0 && len(problems[i]) == 0 && fresh > 0 {
 			unresponsive(in, len(stalePods[i]))
 			unresponsiveModel = true
 			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics; unresponsive, not counted as supply: %s",
 				len(in.Replicas), v.Ready, strings.Join(stalePods[i], "; "))
+			ds[i].MetricsMessage += youngNote(young, snap.StaleAfter)
 			continue
 		}
 		problems[i] = append(problems[i], stalePods[i]...)
@@ -259,7 +285,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 			}
 			ds[i].MetricsMessage = strings.Join(problems[i], "; ")
 		} else {
-			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics", len(in.Replicas), v.Ready)
+			ds[i].MetricsMessage = fmt.Sprintf("%d of %d ready pods report fresh metrics", len(in.Replicas), v.Ready) + youngNote(young, snap.StaleAfter)
 		}
 	}
 	if blind {
@@ -379,9 +405,47 @@ func unresponsive(in *saturation.VariantInput, stale int) {
 	in.Stuck += n
 }
 
-// variantInput gathers the metrics of a variant's ready pods and lists the problems,
-// the pods whose samples went stale apart ("pod NAME: why").
-func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale []string) {
+// starting counts n ready pods that were not scraped yet as starting: not ready, not stuck.
+func starting(in *saturation.VariantInput, n int) {
+	in.Ready -= min(n, in.Ready)
+}
+
+func youngNote(young []string, limit time.Duration) string {
+	if len(young) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; ready for less than %v and not scraped yet, counted as starting: %s", limit, strings.Join(young, ", "))
+}
+
+// notScrapedYet notes when each ready pod was first seen ready and returns those of the
+// unscraped pods first seen no longer than limit ago.
+func (m *variantMemory) notScrapedYet(now time.Time, ready, unscraped []string, limit time.Duration) []string {
+	if m.readySince == nil {
+		m.readySince = map[string]time.Time{}
+	}
+	for pod := range m.readySince {
+		if !slices.Contains(ready, pod) {
+			delete(m.readySince, pod)
+		}
+	}
+	for _, pod := range ready {
+		if _, ok := m.readySince[pod]; !ok {
+			m.readySince[pod] = now
+		}
+	}
+	var young []string
+	for _, pod := range unscraped {
+		if since, ok := m.readySince[pod]; ok && now.Sub(since) <= limit {
+			young = append(young, pod)
+		}
+	}
+	return young
+}
+
+// variantInput gathers the metrics of a variant's ready pods and lists the problems, the
+// pods whose samples went stale and the named ready pods without any sample apart
+// ("pod NAME: why" for the first two, names for the last).
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale, unscraped []string) {
 	in = saturation.VariantInput{VariantState: v}
 	pods := v.Pods
 	if pods == nil {
@@ -405,9 +469,12 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 				continue
 			}
 			if pm == nil {
-				if other, found := servedModel(snap, v.Namespace, name); found {
-					why += fmt.Sprintf(" for model_name %q; it reports model_name %q (check the served model name)", v.ModelID, other)
+				other, found := servedModel(snap, v.Namespace, name)
+				if !found {
+					unscraped = append(unscraped, name)
+					continue
 				}
+				why += fmt.Sprintf(" for model_name %q; it reports model_name %q (check the served model name)", v.ModelID, other)
 			}
 			problems = append(problems, fmt.Sprintf("pod %s: %s", name, why))
 			continue
@@ -417,7 +484,7 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 			MeanITL: pm.MeanITL, MeanRunning: pm.MeanRunning,
 		})
 	}
-	return in, problems, stale
+	return in, problems, stale, unscraped
 }
 
 // servedModel finds which collected model a pod reports metrics for, if any.

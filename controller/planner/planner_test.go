@@ -140,16 +140,49 @@ func TestUnresponsivePodIsDecidedAround(t *testing.T) {
 	assert.Equal(t, "scale-up", d.Action())
 }
 
-func TestHoldKeepsThePreviousDecision(t *testing.T) {
+// A replica that just became ready and was not scraped yet counts as starting: the model
+// is decided on the pods that report (not held blind in the cycles after a scale-up), and
+// nothing is removed meanwhile. Not scraped past the staleness limit, it is missing: the
+// model holds its previous decision.
+func TestReadyPodNotScrapedYetCountsAsStarting(t *testing.T) {
 	p := NewPlanner(Options{})
 	st := []saturation.VariantState{state("a", 10, 2, 2)}
 	ds := p.Decide(t0, newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 2)...).build(), st, config.Default())
 	require.Equal(t, 3, ds[0].Desired)
-	// The new replica is ready but not scraped yet: hold 3 (not current 2, not a new guess).
+
+	// The new replica is ready but not scraped yet: decided on the two that report, with
+	// the third as starting supply (3 replicas hold the demand: no change).
 	st = []saturation.VariantState{state("a", 10, 3, 3)}
-	ds = p.Decide(t0.Add(30*time.Second), newSnap(t0.Add(30*time.Second)).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 2)...).build(), st, config.Default())
-	assert.Equal(t, 3, ds[0].Desired, ds[0].Reason)
-	assert.False(t, ds[0].MetricsAvailable)
+	at := t0.Add(30 * time.Second)
+	d := p.Decide(at, newSnap(at).pods("ns", "m", "a", repeat(podLoad{0.9, 0}, 2)...).build(), st, config.Default())[0]
+	assert.True(t, d.MetricsAvailable, d.Reason)
+	assert.Equal(t, "capacity", d.Analyzer)
+	assert.Equal(t, 3, d.Desired, d.Reason)
+	assert.Contains(t, d.MetricsMessage, "2 of 3 ready pods report fresh metrics; ready for less than 2m0s and not scraped yet, counted as starting: a-abc-2")
+	assert.Contains(t, d.Reason, "1 starting replicas counted as supply")
+
+	// Idle pods beside it: nothing is removed while it is unseen.
+	at = at.Add(time.Hour)
+	st = []saturation.VariantState{state("a", 10, 4, 4)}
+	p2 := NewPlanner(Options{})
+	p2.Decide(at, newSnap(at).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 3)...).build(), []saturation.VariantState{state("a", 10, 3, 3)}, config.Default())
+	later := at.Add(time.Hour)
+	d = p2.Decide(later, newSnap(later).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 3)...).build(), st, config.Default())[0]
+	assert.True(t, d.MetricsAvailable, d.Reason)
+	assert.Equal(t, 4, d.Desired, d.Reason)
+	assert.Contains(t, d.Reason, "no scale-down while replicas are starting")
+	wva := cfgWith(map[string]string{"default": "analyzer: wva-v1\n"}, nil)
+	d = p2.Decide(later.Add(time.Second), newSnap(later.Add(time.Second)).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 3)...).build(), st, wva)[0]
+	assert.Equal(t, 4, d.Desired, d.Reason)
+	assert.Contains(t, d.Reason, "model in transition", "wva-v1 too")
+
+	// Still no sample once it has been ready for longer than the staleness limit: missing.
+	later = later.Add(2*time.Minute + time.Second)
+	d = p2.Decide(later, newSnap(later).pods("ns", "m", "a", repeat(podLoad{0.01, 0}, 3)...).build(), st, config.Default())[0]
+	assert.False(t, d.MetricsAvailable)
+	assert.Equal(t, AnalyzerHold, d.Analyzer)
+	assert.Contains(t, d.MetricsMessage, "pod a-abc-3: no sample")
+	assert.Equal(t, 4, d.Desired, d.Reason)
 }
 
 func TestMissingPodNamesTheModelItServes(t *testing.T) {
