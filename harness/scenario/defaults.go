@@ -180,11 +180,14 @@ func defaultAutoscaler(a *Autoscaler) {
 	defaultRules(h.Behavior.ScaleDown, ChartHPAStabilizationSeconds, []HPAPolicy{
 		{Type: PolicyPods, Value: ChartHPAPodsPerPeriod, PeriodSeconds: ChartHPAPeriodSeconds},
 	})
+	// charts/saturn's ScaledObject: the controller publishes zero only after the model's
+	// scale-to-zero retention period, so KEDA's own cooldown (its default is 5m) is kept
+	// short rather than added to it.
 	if a.Actuation.KEDA.PollingInterval == 0 {
-		a.Actuation.KEDA.PollingInterval = 30 * time.Second
+		a.Actuation.KEDA.PollingInterval = ChartKEDAPollingSeconds * time.Second
 	}
 	if a.Actuation.KEDA.CooldownPeriod == 0 {
-		a.Actuation.KEDA.CooldownPeriod = 5 * time.Minute
+		a.Actuation.KEDA.CooldownPeriod = ChartKEDACooldownSeconds * time.Second
 	}
 	if a.ScaleToZero.RetentionPeriod == 0 {
 		a.ScaleToZero.RetentionPeriod = DefaultRetentionPeriod
@@ -192,11 +195,14 @@ func defaultAutoscaler(a *Autoscaler) {
 }
 
 // The HPA behavior of charts/saturn's values.yaml (hpa.behavior), the scenario's default in
-// both directions; TestHPADefaultsAreTheChartsBehavior holds them equal.
+// both directions, and its ScaledObject's keda.pollingInterval and keda.cooldownPeriod;
+// TestActuationDefaultsAreTheCharts holds them equal.
 const (
 	ChartHPAStabilizationSeconds = 0
 	ChartHPAPodsPerPeriod        = 10
 	ChartHPAPeriodSeconds        = 15
+	ChartKEDAPollingSeconds      = 15
+	ChartKEDACooldownSeconds     = 30
 )
 
 func defaultRules(r *HPAScalingRules, window int32, policies []HPAPolicy) {

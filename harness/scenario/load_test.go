@@ -256,9 +256,10 @@ func TestSLODefaults(t *testing.T) {
 }
 
 // The twin and the Kind driver deploy what a scenario's defaults say; a scenario that states
-// no HPA behavior must get the one charts/saturn installs, not Kubernetes' own defaults (a
-// second, 300 s scale-down window on top of the controller's).
-func TestHPADefaultsAreTheChartsBehavior(t *testing.T) {
+// no HPA behavior or KEDA timing must get what charts/saturn installs, not Kubernetes' or
+// KEDA's own defaults (a second, 300 s scale-down window or cooldown on top of the
+// controller's).
+func TestActuationDefaultsAreTheCharts(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "charts", "saturn", "values.yaml"))
 	require.NoError(t, err)
 	type rules struct {
@@ -272,6 +273,10 @@ func TestHPADefaultsAreTheChartsBehavior(t *testing.T) {
 				ScaleUp, ScaleDown rules
 			} `json:"behavior"`
 		} `json:"hpa"`
+		KEDA struct {
+			PollingInterval *int `json:"pollingInterval"`
+			CooldownPeriod  *int `json:"cooldownPeriod"`
+		} `json:"keda"`
 	}
 	require.NoError(t, sigsyaml.Unmarshal(data, &values))
 	s, err := Load("testdata/valid-minimal.yaml")
@@ -289,4 +294,9 @@ func TestHPADefaultsAreTheChartsBehavior(t *testing.T) {
 			assert.Equal(t, d.chart.SelectPolicy, d.got.SelectPolicy, d.name)
 		}
 	}
+	keda := s.Spec.Autoscaler.Actuation.KEDA
+	require.NotNil(t, values.KEDA.PollingInterval, "charts/saturn/values.yaml keda.pollingInterval")
+	require.NotNil(t, values.KEDA.CooldownPeriod, "charts/saturn/values.yaml keda.cooldownPeriod")
+	assert.Equal(t, time.Duration(*values.KEDA.PollingInterval)*time.Second, keda.PollingInterval)
+	assert.Equal(t, time.Duration(*values.KEDA.CooldownPeriod)*time.Second, keda.CooldownPeriod)
 }

@@ -256,9 +256,10 @@ type HPAPolicy struct {
 
 // KEDA models a KEDA ScaledObject on top of the HPA.
 type KEDA struct {
-	// PollingInterval of the scaler (default 30s).
+	// PollingInterval of the scaler (default 15s, charts/saturn's).
 	PollingInterval time.Duration `yaml:"pollingInterval"`
-	// CooldownPeriod before scaling to zero (default 5m).
+	// CooldownPeriod after the metric reads 0, before scaling to zero (default 30s,
+	// charts/saturn's: the controller's retention period is the idle wait).
 	CooldownPeriod time.Duration `yaml:"cooldownPeriod"`
 }
 
