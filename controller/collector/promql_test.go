@@ -129,7 +129,7 @@ func TestQueriesOnPrometheusEngine(t *testing.T) {
 // The load-forecast and latency-model queries on the real engine: completion rate and
 // the growth of the requests in flight over 1m, mean output tokens, each pod's mean ITL
 // (vLLM >= 0.10's inter_token_latency histogram, or time_per_output_token on older
-// releases) and mean running requests.
+// releases), mean running requests and tokens generated.
 func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	pod := func(p string, extra ...string) []string {
 		return append([]string{"namespace", "prod", "model_name", "meta/llama", "pod", p}, extra...)
@@ -154,7 +154,11 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 		series("vllm:num_requests_running", "4x20", pod("llama-2", "engine", "0")...) +
 		series("vllm:num_requests_waiting", "0x20", pod("llama-2", "engine", "0")...) +
 		series("vllm:time_per_output_token_seconds_sum", "0+5x20", pod("llama-2")...) +
-		series("vllm:time_per_output_token_seconds_count", "0+100x20", pod("llama-2")...)
+		series("vllm:time_per_output_token_seconds_count", "0+100x20", pod("llama-2")...) +
+		// llama-1 generates 600 tokens per 15s; llama-2's engine hangs at 150s: its counter
+		// stops while it keeps 4 requests running.
+		series("vllm:generation_tokens_total", "0+600x20", pod("llama-1")...) +
+		series("vllm:generation_tokens_total", "0+100x10 1000x10", pod("llama-2")...)
 	e := newEngineQuerier(t, load)
 	now := time.Unix(300, 0).UTC()
 	snap, err := Collect(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, Options{})
@@ -172,6 +176,9 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	// avg_over_time over (240s, 300s]: 11, 12, 13, 14.
 	assert.InDelta(t, 12.5, p1.MeanRunning, 1e-9)
 	assert.InDelta(t, 4, p2.MeanRunning, 1e-9)
+	// increase over 1m: 4 x 600 tokens on llama-1, none on the hung llama-2.
+	assert.InDelta(t, 2400, p1.Generated, 1e-6)
+	assert.Zero(t, p2.Generated, "no progress in the generation counter")
 }
 
 // hostileNames try to widen a regex matcher or break out of the PromQL string.

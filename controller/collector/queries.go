@@ -28,6 +28,9 @@ const (
 	// requests) over the rate window feed the capacity analyzer's latency model; optional.
 	QueryITL         = "itl"
 	QueryMeanRunning = "mean_running"
+	// QueryGenerated is each pod's tokens generated over the rate window: a pod that runs
+	// requests and generates nothing has a hung engine. Optional.
+	QueryGenerated = "generated_tokens"
 )
 
 // The llm-d endpoint picker's flow-control queue gauges (labelled with
@@ -167,6 +170,7 @@ func Queries(targets []Target, opts Options) []Query {
 			` or (sum by (namespace, model_name, pod) (rate(vllm:time_per_output_token_seconds_sum` + sel + `[` + rw + `]))` +
 			` / sum by (namespace, model_name, pod) (rate(vllm:time_per_output_token_seconds_count` + sel + `[` + rw + `])))`},
 		{QueryMeanRunning, byPod + `(avg_over_time(vllm:num_requests_running` + sel + `[` + rw + `]))`},
+		{QueryGenerated, `sum by (namespace, model_name, pod) (increase(vllm:generation_tokens_total` + sel + `[` + rw + `]))`},
 	}
 }
 

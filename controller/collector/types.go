@@ -82,6 +82,9 @@ type PodMetrics struct {
 	// MeanRunning its mean running requests over the same window; NaN when unknown.
 	MeanITL     float64
 	MeanRunning float64
+	// Generated is the increase of vllm:generation_tokens_total over the rate window; NaN
+	// when unknown.
+	Generated float64
 	// KVCapacityTokens is num_gpu_blocks x block_size; 0 when unknown.
 	KVCapacityTokens float64
 	// LastSample is the timestamp of the pod's latest KV-usage sample (zero if unknown).
@@ -121,5 +124,5 @@ func newModelMetrics() *ModelMetrics {
 }
 
 func newPodMetrics(pod string) *PodMetrics {
-	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN(), MeanITL: math.NaN(), MeanRunning: math.NaN()}
+	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN(), MeanITL: math.NaN(), MeanRunning: math.NaN(), Generated: math.NaN()}
 }

@@ -14,11 +14,13 @@
 //     unresponsive (Prometheus scrapes the rest; their exporter hangs or their scrapes
 //     fail): they count as stuck, not as supply, as the twin counts a hung replica, and
 //     the model is decided on the others, adding replicas but removing none while they
-//     last, so that one hung pod no longer freezes its model. And a pod ready for no
-//     longer than the staleness limit that was never scraped, beside pods that report,
-//     counts as starting (supply; the analyzers remove nothing while replicas start), so
-//     that the replicas of a scale-up do not blind their model in the cycles after they
-//     become ready;
+//     last, so that one hung pod no longer freezes its model (a pod that ran requests over
+//     the whole rate window and generated no token, ready for longer than the staleness
+//     limit, is one of them: its engine hangs while its exporter answers). And a pod
+//     ready for no longer than the staleness limit that was never scraped, beside pods
+//     that report, counts as starting (supply; the analyzers remove nothing while
+//     replicas start), so that the replicas of a scale-up do not blind their model in
+//     the cycles after they become ready;
 //  2. scales from zero: a model whose variants are all at zero gets one replica on its
 //     cheapest variant when the scale-from-zero signal shows waiting requests (or when
 //     scale-to-zero is not enabled for it);

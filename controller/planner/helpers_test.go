@@ -39,7 +39,7 @@ func (b *snapBuilder) pods(ns, id, deploy string, loads ...podLoad) *snapBuilder
 	m := b.model(ns, id)
 	for i, l := range loads {
 		name := fmt.Sprintf("%s-abc-%d", deploy, i)
-		m.Pods[name] = &collector.PodMetrics{Pod: name, KVUsage: l.kv, Waiting: l.waiting, Running: 1,
+		m.Pods[name] = &collector.PodMetrics{Pod: name, KVUsage: l.kv, Waiting: l.waiting, Running: 1, Generated: math.NaN(),
 			KVCapacityTokens: podCapacity, LastSample: b.s.Time.Add(-10 * time.Second)}
 	}
 	return b

@@ -236,7 +236,20 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	unscraped := make([][]string, len(vs))
 	fresh := 0
 	for i, v := range vs {
-		inputs[i], problems[i], stalePods[i], unscraped[i] = variantInput(v, mm, &snap)
+		var stalled []string
+		inputs[i], problems[i], stalePods[i], unscraped[i], stalled = variantInput(v, mm, &snap)
+		m := p.variantMem(now, v)
+		m.seeReady(now, v.Pods)
+		// A pod that ran requests over the whole rate window and generated no token is
+		// hung (its engine stopped while its exporter and readiness still answer): it joins
+		// the unresponsive pods. Only once it has been ready for longer than the staleness
+		// limit, so that a window reaching back before it started judges nothing.
+		for _, pod := range stalled {
+			if since, ok := m.readySince[pod]; ok && now.Sub(since) > snap.StaleAfter {
+				inputs[i].Replicas = slices.DeleteFunc(inputs[i].Replicas, func(r saturation.ReplicaMetrics) bool { return r.Pod == pod })
+				stalePods[i] = append(stalePods[i], fmt.Sprintf("pod %s: requests running and no token generated over the rate window (engine hung)", pod))
+			}
+		}
 		fresh += len(inputs[i].Replicas)
 	}
 	blind, activeNow, unresponsiveModel := false, false, false
@@ -253,7 +266,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		// while replicas start), so that a scale-up that just became ready does not blind
 		// the model in the cycles that follow it. Past the limit it is missing, as any pod
 		// without a sample.
-		young := p.variantMem(now, v).notScrapedYet(now, v.Pods, unscraped[i], snap.StaleAfter)
+		young := p.variantMem(now, v).notScrapedYet(now, unscraped[i], snap.StaleAfter)
 		for _, pod := range unscraped[i] {
 			if !slices.Contains(young, pod) {
 				problems[i] = append(problems[i], fmt.Sprintf("pod %s: no sample", pod))
@@ -417,9 +430,8 @@ func youngNote(young []string, limit time.Duration) string {
 	return fmt.Sprintf("; ready for less than %v and not scraped yet, counted as starting: %s", limit, strings.Join(young, ", "))
 }
 
-// notScrapedYet notes when each ready pod was first seen ready and returns those of the
-// unscraped pods first seen no longer than limit ago.
-func (m *variantMemory) notScrapedYet(now time.Time, ready, unscraped []string, limit time.Duration) []string {
+// seeReady notes when each ready pod was first seen ready and forgets the others.
+func (m *variantMemory) seeReady(now time.Time, ready []string) {
 	if m.readySince == nil {
 		m.readySince = map[string]time.Time{}
 	}
@@ -433,6 +445,10 @@ func (m *variantMemory) notScrapedYet(now time.Time, ready, unscraped []string, 
 			m.readySince[pod] = now
 		}
 	}
+}
+
+// notScrapedYet returns the unscraped pods first seen ready no longer than limit ago.
+func (m *variantMemory) notScrapedYet(now time.Time, unscraped []string, limit time.Duration) []string {
 	var young []string
 	for _, pod := range unscraped {
 		if since, ok := m.readySince[pod]; ok && now.Sub(since) <= limit {
@@ -444,8 +460,9 @@ func (m *variantMemory) notScrapedYet(now time.Time, ready, unscraped []string, 
 
 // variantInput gathers the metrics of a variant's ready pods and lists the problems, the
 // pods whose samples went stale and the named ready pods without any sample apart
-// ("pod NAME: why" for the first two, names for the last).
-func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale, unscraped []string) {
+// ("pod NAME: why" for the first two, names for the last), and the pods that ran requests
+// over the whole rate window without generating a token (names; still in the input).
+func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale, unscraped, stalled []string) {
 	in = saturation.VariantInput{VariantState: v}
 	pods := v.Pods
 	if pods == nil {
@@ -479,12 +496,15 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 			problems = append(problems, fmt.Sprintf("pod %s: %s", name, why))
 			continue
 		}
+		if pm.Running >= 1 && pm.MeanRunning >= 1 && pm.Generated == 0 {
+			stalled = append(stalled, name)
+		}
 		in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{
 			Pod: name, KVUsage: pm.KVUsage, Waiting: pm.Waiting, Running: pm.Running, KVCapacityTokens: pm.KVCapacityTokens,
 			MeanITL: pm.MeanITL, MeanRunning: pm.MeanRunning,
 		})
 	}
-	return in, problems, stale, unscraped
+	return in, problems, stale, unscraped, stalled
 }
 
 // servedModel finds which collected model a pod reports metrics for, if any.

@@ -185,6 +185,43 @@ func TestReadyPodNotScrapedYetCountsAsStarting(t *testing.T) {
 	assert.Equal(t, 4, d.Desired, d.Reason)
 }
 
+// A pod that keeps requests running over the whole rate window and generates no token has
+// a hung engine (its exporter and readiness still answer): like an unresponsive pod it is
+// not counted as supply, the model is decided on the others and nothing is removed. A pod
+// ready for less than the staleness limit is not judged: its window reaches back before it
+// served.
+func TestHungEngineIsDecidedAround(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 4, 4)}
+	snapAt := func(at time.Time, hung bool) collector.Snapshot {
+		s := newSnap(at).pods("ns", "m", "a", repeat(podLoad{0.3, 0}, 4)...).build()
+		for _, pm := range s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods {
+			pm.Running, pm.MeanRunning, pm.Generated = 5, 5, 3000
+		}
+		if hung {
+			s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-2"].Generated = 0
+		}
+		return s
+	}
+	d := p.Decide(t0, snapAt(t0, true), st, config.Default())[0]
+	assert.NotContains(t, d.MetricsMessage, "engine hung", "ready for less than the staleness limit: not judged")
+	assert.Contains(t, d.MetricsMessage, "4 of 4 ready pods report fresh metrics")
+
+	at := t0.Add(3 * time.Minute)
+	d = p.Decide(at, snapAt(at, true), st, config.Default())[0]
+	assert.True(t, d.MetricsAvailable, d.Reason)
+	assert.Equal(t, "capacity", d.Analyzer)
+	assert.Contains(t, d.MetricsMessage, "3 of 4 ready pods report fresh metrics; unresponsive, not counted as supply: pod a-abc-2: requests running and no token generated over the rate window (engine hung)")
+	assert.Contains(t, d.Reason, "1 stuck replicas not counted")
+	assert.GreaterOrEqual(t, d.Desired, 4, d.Reason)
+
+	// Generating again: counted again.
+	at = at.Add(30 * time.Second)
+	d = p.Decide(at, snapAt(at, false), st, config.Default())[0]
+	assert.Contains(t, d.MetricsMessage, "4 of 4 ready pods report fresh metrics")
+	assert.NotContains(t, d.Reason, "stuck")
+}
+
 func TestMissingPodNamesTheModelItServes(t *testing.T) {
 	p := NewPlanner(Options{})
 	snap := newSnap(t0).pods("ns", "m", "a", podLoad{0.1, 0}).pods("ns", "m-typo", "b", podLoad{0.1, 0}).build()

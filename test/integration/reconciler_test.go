@@ -93,7 +93,7 @@ func newFixture(t *testing.T, ns string, kv float64, waiting int) *fixture {
 
 // newController builds an in-process controller seeing only namespace ns
 // (other tests' VAs live in the same API server).
-func newController(t *testing.T, ns string, q collector.Querier, mode actuation.Mode) (*reconciler.Controller, *prometheus.Registry, *events, *metricsapi.Store) {
+func newController(t *testing.T, ns string, q collector.Querier, mode actuation.Mode, tune ...func(*reconciler.Options)) (*reconciler.Controller, *prometheus.Registry, *events, *metricsapi.Store) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg)
@@ -103,10 +103,14 @@ func newController(t *testing.T, ns string, q collector.Querier, mode actuation.
 	require.NoError(t, err)
 	ev := &events{}
 	store := metricsapi.NewStore()
+	opts := reconciler.Options{ConfigNamespace: "saturn-system"}
+	for _, f := range tune {
+		f(&opts)
+	}
 	c, err := reconciler.New(reconciler.Deps{
 		Client: cl, Recorder: ev, Clock: clock.RealClock{}, Querier: q,
 		Actuator: act, Metrics: m, Store: store,
-	}, reconciler.Options{ConfigNamespace: "saturn-system"})
+	}, opts)
 	require.NoError(t, err)
 	return c, reg, ev, store
 }

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/reconciler"
 )
 
 // createNotReadyPod creates a pod of the Deployment that is Running but not Ready since
@@ -71,6 +73,46 @@ func TestReconcilerCountsStuckPodsOut(t *testing.T) {
 	assert.Contains(t, tr.Message, "qwen-l40s-6b7f9c-hung1: not ready for 20m")
 	assert.NotContains(t, tr.Message, "qwen-l40s-6b7f9c-start", "a pod starting for a minute is supply")
 	assert.Contains(t, va.Status.DesiredOptimizedAlloc.Reason, "3 stuck replicas not counted")
+}
+
+// A ready pod whose engine hangs while its exporter and readiness still answer (requests
+// running, no token generated over the rate window) is decided around as the twin counts
+// an unresponsive replica: not supply, and the model is not held blind. The windows are
+// shortened so that the test runs in seconds (scrapes every second).
+func TestReconcilerCountsAHungEngineOut(t *testing.T) {
+	f := newFixture(t, "recon-hung", 0.3, 0)
+	ctx := context.Background()
+	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
+	c, _, _, _ := newController(t, f.ns, f.query, actuation.ModeMetrics, func(o *reconciler.Options) {
+		o.Collector.StaleAfter, o.Collector.RateWindow = 4*time.Second, 5*time.Second
+	})
+	first := time.Now()
+	_, err := c.RunCycle(ctx)
+	require.NoError(t, err)
+	metricsCond := func() *metav1.Condition {
+		return getVA(t, f.ns, "qwen-l40s").GetCondition(v1alpha1.TypeMetricsAvailable)
+	}
+	require.NotNil(t, metricsCond())
+	assert.Contains(t, metricsCond().Message, "2 of 2 ready pods report fresh metrics")
+
+	hung := f.pods[1]
+	hung.hang(true)
+	// The pod has been ready for longer than the staleness limit since the controller
+	// first saw it, and Prometheus sees its counter flat over the rate window.
+	require.Eventually(t, func() bool {
+		if time.Since(first) < 6*time.Second {
+			return false
+		}
+		v, err := f.query.Query(ctx, fmt.Sprintf(`increase(vllm:generation_tokens_total{namespace=%q,pod=%q}[5s])`, f.ns, hung.Name), time.Now())
+		return err == nil && len(v) == 1 && v[0].Value == 0
+	}, 30*time.Second, 250*time.Millisecond, "the hung pod's counter never looked flat:\n%s", f.prom.Log())
+	_, err = c.RunCycle(ctx)
+	require.NoError(t, err)
+	cond := metricsCond()
+	require.NotNil(t, cond)
+	assert.Equal(t, metav1.ConditionTrue, cond.Status, cond.Message)
+	assert.Contains(t, cond.Message, "1 of 2 ready pods report fresh metrics; unresponsive, not counted as supply: pod "+hung.Name+": requests running and no token generated over the rate window (engine hung)")
+	assert.Contains(t, getVA(t, f.ns, "qwen-l40s").Status.DesiredOptimizedAlloc.Reason, "1 stuck replicas not counted")
 }
 
 func ptrInt32(v int32) *int32 { return &v }
