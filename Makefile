@@ -36,6 +36,7 @@ run: ## Run the quick-start scenario in the digital twin (no cluster) and print 
 .PHONY: test
 test: test-deps ## Unit and integration tests with -race (real Prometheus, kube-apiserver, etcd; no cluster)
 	KUBEBUILDER_ASSETS=$(ENVTEST_BIN) SATURN_PROMETHEUS=$(BIN)/prometheus SATURN_HELM=$(BIN)/helm \
+	  SATURN_PROMETHEUS_ADAPTER=$(BIN)/prometheus-adapter \
 	  $(BIN)/gotestsum --format pkgname-and-test-fails -- -race -count=1 -timeout 20m $(PKG)
 	@# Too slow under -race: the 24-hour scenario's golden summary, and the library and
 	@# held-out tables (every scenario under capacity and wva-v1, with floor and plan).
@@ -43,7 +44,7 @@ test: test-deps ## Unit and integration tests with -race (real Prometheus, kube-
 	$(BIN)/gotestsum --format pkgname-and-test-fails -- -count=1 -timeout 20m -run 'TestLibraryTable|TestHeldOutTable' ./harness/suite
 
 .PHONY: test-deps
-test-deps: $(BIN)/prometheus $(BIN)/helm $(BIN)/gotestsum envtest ## Build what the tests need (cached)
+test-deps: $(BIN)/prometheus $(BIN)/helm $(BIN)/prometheus-adapter $(BIN)/gotestsum envtest ## Build what the tests need (cached)
 
 .PHONY: envtest
 envtest: ## Build kube-apiserver and etcd from the Go module proxy for envtest (cached)
@@ -89,6 +90,10 @@ $(BIN)/prometheus:
 
 $(BIN)/helm:
 	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+# Prometheus Adapter, pinned by the wrapper module hack/prometheus-adapter (v0.12.0).
+$(BIN)/prometheus-adapter: hack/prometheus-adapter/go.mod hack/prometheus-adapter/go.sum
+	cd hack/prometheus-adapter && CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/prometheus-adapter sigs.k8s.io/prometheus-adapter/cmd/adapter
 
 $(BIN)/kind:
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kind@$(KIND_VERSION)
