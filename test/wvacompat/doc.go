@@ -4,6 +4,8 @@
 // writes must pass WVA's structural schema, and WVA's sample VariantAutoscalings must be
 // reconciled as they are. The controller then runs on a TLS Prometheus fed with vLLM
 // series and its decision must reach the status and the external metrics API, selected as
-// WVA's chart HPA selects it. Every test runs twice, on two API servers: under WVA's CRD
-// and under saturn's own (config/crd), where saturn's status extensions are kept.
+// WVA's chart HPA selects it. WVA's HPA guide (its example VA, its sample HPA and its
+// sample scale-to-zero ConfigMap) is applied as a user would. Every test runs twice, on two
+// API servers: under WVA's CRD and under saturn's own (config/crd), where saturn's status
+// extensions are kept.
 package wvacompat
