@@ -201,10 +201,13 @@ func buildPool(in ModelInput) pool {
 	// A variant over its SLO capacity while the pool has room is the router's doing: it
 	// gives that variant a share the others' spare room cannot take. Assuming the share
 	// follows the pool's size, the pool must grow by the variant's overload factor for
-	// the share to fit; the excess over the pool-wide demand counts as overflow. With one
-	// serving variant there is no share: its overload is the pool's, which the
-	// concurrency (and its backlog) already counts.
-	if need := p.concSupplyReady * p.maxOverload; p.maxOverload > 1 && need > p.concurrency && servingVariants(in) > 1 {
+	// the share to fit: the pool-wide demand times that factor, the excess counted as
+	// overflow. The demand, not the supply: replicas already added for the share would
+	// otherwise be multiplied again at every cycle the router keeps the variant over
+	// (prefix affinity does), and the pool grew without bound. With one serving variant
+	// there is no share: its overload is the pool's, which the concurrency (and its
+	// backlog) already counts.
+	if need := p.concurrency * p.maxOverload; p.maxOverload > 1 && servingVariants(in) > 1 {
 		p.overflow = need - p.concurrency
 		p.concurrency = need
 	}

@@ -70,8 +70,10 @@
 //     known, variants are ranked by cost per request per second (a
 //     replica's concurrency target over its time in system) instead of cost per replica,
 //     for scale-up and scale-down alike; and a variant running past its SLO capacity
-//     while the pool has room (the router's share, not the pool's size) grows the pool
-//     by that overload factor.
+//     while the pool has room (the router's share, not the pool's size) sizes the pool
+//     for its demand times that overload factor (the demand, not the supply, so that
+//     replicas added for the share are not multiplied again while the router keeps the
+//     variant over).
 //
 // The package must not query Prometheus, read the clock, keep state between calls or
 // start goroutines: stabilization windows, scale-to-zero and the never-blind hold live in

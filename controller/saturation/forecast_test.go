@@ -75,7 +75,7 @@ func TestCapacityRanksVariantsByCostPerThroughput(t *testing.T) {
 	slow := withSaturation(withRunning(variant("l40s", 32, 0, uniform(2, pod{0.1, 6, 180000})...), 120), 128)
 	in := model(500, fast, slow)
 	in.Capacity.SLOITL = 100 * time.Millisecond
-	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
+	in.Load = Load{Known: true, CompletionRate: 100, ArrivalRate: 100, Lead: time.Minute, MeanOutputTokens: 200}
 	// H100: 80 ms at 6 + 0.05 x running -> 1480 running, capped at the 189.9 that serve 90%
 	// of the rate at 256; ITL 15.5 ms, 61.3 req/s per replica, 1.63 per req/s. L40S: 80 ms
 	// at 20 + 0.5 x running -> 120 running, capped at 87.3 (90% of the rate at 128); ITL
@@ -97,32 +97,45 @@ func TestCapacityRanksVariantsByCostPerThroughput(t *testing.T) {
 }
 
 // A variant running beyond what its replicas hold at the ITL objective while the pool has
-// room: the router gives it that share, so the pool grows by its overload factor until the
-// share fits. One variant alone is sized by the pool-wide sum as usual.
+// room: the router gives it that share, so the pool is sized for the pool-wide demand times
+// the variant's overload factor. The demand, not the supply: the replicas added for the
+// share are not multiplied again while the router keeps the variant over. One variant
+// alone is sized by the pool-wide sum as usual.
 func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
-	fast := withSaturation(withRunning(variant("h100", 100, 0, uniform(3, pod{0.1, 0, 400000})...), 30), 256)
-	slow := withSaturation(withRunning(variant("l40s", 32, 0, uniform(1, pod{0.3, 0, 180000})...), 128), 128)
-	in := model(500, fast, slow)
-	in.Capacity.SLOITL = 120 * time.Millisecond
-	in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
-	// H100 capped at the 189.9 running that serve 90% of its rate at 256; L40S: 80% of 120
-	// ms at 20 + 1 x running is 76 running, capped at 70.2 (90% of its rate at 128); 128 run.
-	in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
-	in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.001}
+	pool := func(h100Running float64) ModelInput {
+		fast := withSaturation(withRunning(variant("h100", 100, 0, uniform(3, pod{0.1, 0, 400000})...), h100Running), 256)
+		slow := withSaturation(withRunning(variant("l40s", 32, 0, uniform(1, pod{0.3, 0, 180000})...), 128), 128)
+		in := model(500, fast, slow)
+		in.Capacity.SLOITL = 120 * time.Millisecond
+		in.Load = Load{Known: true, CompletionRate: 10, ArrivalRate: 10, Lead: time.Minute, MeanOutputTokens: 200}
+		// H100 capped at the 189.9 running that serve 90% of its rate at 256; L40S: 80% of
+		// 120 ms at 20 + 1 x running is 76 running, capped at 70.2 (90% of its rate at 128);
+		// 128 run.
+		in.Variants[0].Latency = LatencyModel{Known: true, Base: 0.006, PerRequest: 0.00005}
+		in.Variants[1].Latency = LatencyModel{Known: true, Base: 0.020, PerRequest: 0.001}
+		return in
+	}
+	in := pool(120)
 	h, _ := in.Variants[0].Latency.runningAtThroughputShare(throughputCeiling, 256)
 	l, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, 128)
 	require.InDelta(t, 189.9, h, 0.05)
 	require.InDelta(t, 70.2, l, 0.05)
 	r := Capacity{}.Analyze(in)
-	// Supply 3 x 189.9 + 70.2 = 639.9; the L40S at 128/70.2 = 1.82x: 1166.5 needed, 526.6
-	// more, 3 more H100s (the cheaper per req/s).
-	assert.InDelta(t, (3*h+l)*128/l-218, r.Inputs["overflow"], 1e-6)
-	assert.Equal(t, map[string]int{"h100": 6, "l40s": 1}, targets(r), r.Reason)
+	// 3 x 120 + 128 = 488 in flight; the L40S at 128/70.2 = 1.82x: 889.8 needed, 249.9 more
+	// than the 639.9 supply: 2 more H100s (the cheaper per req/s).
+	demand := 3*120 + 128.0
+	assert.InDelta(t, demand*(128/l-1), r.Inputs["overflow"], 1e-6)
+	assert.Equal(t, map[string]int{"h100": 5, "l40s": 1}, targets(r), r.Reason)
 	assert.Contains(t, r.Reason, "for the router's share on l40s at 1.82x, over its sloITL capacity")
+
+	// Lightly loaded H100s (30 running each): 218 x 1.82 = 397.5 fits the 639.9 supply.
+	r = Capacity{}.Analyze(pool(30))
+	assert.InDelta(t, 218*(128/l-1), r.Inputs["overflow"], 1e-6)
+	assert.Equal(t, map[string]int{"h100": 3, "l40s": 1}, targets(r), r.Reason)
 
 	// The L40S alone at the same overload: the pool-wide demand sizes it (10 req/s x 18.0 s
 	// in system at the target = 180 running: 3 replicas at 70.2), with no overflow on top.
-	alone := model(500, slow)
+	alone := model(500, in.Variants[1])
 	alone.Capacity, alone.Load = in.Capacity, in.Load
 	alone.Variants[0].Latency = in.Variants[1].Latency
 	r = Capacity{}.Analyze(alone)
