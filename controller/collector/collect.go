@@ -23,6 +23,7 @@ func Collect(ctx context.Context, q Querier, now time.Time, targets []Target, op
 		Failed:         map[string]error{},
 		StaleAfter:     opts.StaleAfter,
 		ActivityWindow: opts.ActivityWindow,
+		RateWindow:     opts.RateWindow,
 	}
 	for _, t := range targets {
 		k := ModelKey(t)
@@ -156,6 +157,11 @@ func (s *Snapshot) fill(results map[string]model.Vector, opts Options) {
 	perModel(QueryInFlightGrowth, "model_name", func(mm *ModelMetrics, v float64) {
 		if finite(v) {
 			mm.InFlightGrowth = v
+		}
+	})
+	perModel(QueryInFlightChange, "model_name", func(mm *ModelMetrics, v float64) {
+		if finite(v) {
+			mm.InFlightChange = v
 		}
 	})
 	perModel(QueryActivity, "model_name", func(mm *ModelMetrics, v float64) { mm.FinishedRequests = v })

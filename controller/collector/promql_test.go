@@ -167,6 +167,8 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	llama := snap.Models[ModelKey{"prod", "meta/llama"}]
 	assert.InDelta(t, 0.3, llama.CompletionRate, 1e-9, "rate of request_success_total over 1m, both pods")
 	assert.InDelta(t, 0.2, llama.InFlightGrowth, 1e-9, "deriv of running + waiting over 1m")
+	// In flight at 300s: 14 + 8 + 4 (llama-2) = 26; at 240s: 10 + 0 + 4 = 14: 0.2 req/s.
+	assert.InDelta(t, 0.2, llama.InFlightChange, 1e-9, "summed in flight now minus one window ago")
 	assert.InDelta(t, 200, llama.MeanOutputTokens, 1e-9)
 	p1, p2 := llama.Pods["llama-1"], llama.Pods["llama-2"]
 	require.NotNil(t, p1)
@@ -179,6 +181,34 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	// increase over 1m: 4 x 600 tokens on llama-1, none on the hung llama-2.
 	assert.InDelta(t, 2400, p1.Generated, 1e-6)
 	assert.Zero(t, p2.Generated, "no progress in the generation counter")
+}
+
+// A pod that appears within the rate window and fills at once: the slope fitted on its
+// short series reads the fill as a fast growth, the in-flight change summed over the pods
+// counts it from zero over the whole window.
+func TestInFlightChangeCountsANewPodFromZero(t *testing.T) {
+	pod := func(p string) []string {
+		return []string{"namespace", "prod", "model_name", "meta/llama", "pod", p, "engine", "0"}
+	}
+	load := "load 15s\n" +
+		// old: 40 running until 240s, then it drains 10 per 15s to 0 at 300s.
+		series("vllm:num_requests_running", "40x16 30 20 10 0", pod("old")...) +
+		series("vllm:num_requests_waiting", "0x20", pod("old")...) +
+		series("vllm:kv_cache_usage_perc", "0.5x20", pod("old")...) +
+		// new: ready at 270s, scraped at 270, 285, 300 with 20, 50, 60 running.
+		series("vllm:num_requests_running", "_x18 20 50 60", pod("new")...) +
+		series("vllm:num_requests_waiting", "_x18 0 0 0", pod("new")...) +
+		series("vllm:kv_cache_usage_perc", "_x18 0.2 0.4 0.5", pod("new")...)
+	e := newEngineQuerier(t, load)
+	snap, err := Collect(context.Background(), e, time.Unix(300, 0).UTC(), []Target{{"prod", "meta/llama"}}, Options{})
+	require.NoError(t, err)
+	mm := snap.Models[ModelKey{"prod", "meta/llama"}]
+	// 60 in flight now, 40 a minute ago: 20 more in 60 s.
+	assert.InDelta(t, 20.0/60, mm.InFlightChange, 1e-9)
+	// The slopes over (240s, 300s]: new 20, 50, 60 at 270..300s, 1.33/s; old 30, 20, 10, 0,
+	// -0.67/s: 0.67/s, twice the change.
+	assert.InDelta(t, 2.0/3, mm.InFlightGrowth, 1e-9, "the per-pod slope overstates a new pod's fill")
+	assert.Equal(t, time.Minute, snap.RateWindow)
 }
 
 // hostileNames try to widen a regex matcher or break out of the PromQL string.

@@ -31,6 +31,11 @@ const (
 	// QueryGenerated is each pod's tokens generated over the rate window: a pod that runs
 	// requests and generates nothing has a hung engine. Optional.
 	QueryGenerated = "generated_tokens"
+	// QueryInFlightChange is the change per second of the requests in flight on the
+	// model's pods between the start and the end of the rate window, summed over the pods
+	// before the difference: a pod that appeared within the window counts from zero, where
+	// a slope fitted on its short series misjudges the growth. Optional.
+	QueryInFlightChange = "in_flight_change"
 )
 
 // The llm-d endpoint picker's flow-control queue gauges (labelled with
@@ -171,6 +176,7 @@ func Queries(targets []Target, opts Options) []Query {
 			` / sum by (namespace, model_name, pod) (rate(vllm:time_per_output_token_seconds_count` + sel + `[` + rw + `])))`},
 		{QueryMeanRunning, byPod + `(avg_over_time(vllm:num_requests_running` + sel + `[` + rw + `]))`},
 		{QueryGenerated, `sum by (namespace, model_name, pod) (increase(vllm:generation_tokens_total` + sel + `[` + rw + `]))`},
+		{QueryInFlightChange, inFlightChange(sel, rw, opts.RateWindow)},
 	}
 }
 
@@ -215,4 +221,14 @@ func promDuration(d time.Duration) string {
 		}
 	}
 	return strconv.FormatInt(max(d.Milliseconds(), 1), 10) + "ms"
+}
+
+// inFlightChange is (in flight now - in flight one rate window ago) / the window, each side
+// summed over the model's pods.
+func inFlightChange(sel, rw string, window time.Duration) string {
+	inFlight := func(offset string) string {
+		return `(sum by (namespace, model_name) (vllm:num_requests_running` + sel + offset + `)` +
+			` + sum by (namespace, model_name) (vllm:num_requests_waiting` + sel + offset + `))`
+	}
+	return `(` + inFlight("") + ` - ` + inFlight(" offset "+rw) + `) / ` + strconv.FormatFloat(window.Seconds(), 'f', -1, 64)
 }

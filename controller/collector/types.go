@@ -43,6 +43,8 @@ type Snapshot struct {
 	// ActivityWindow is the window of ModelMetrics.FinishedRequests: cycles further apart
 	// than this cannot tell whether a request finished in between.
 	ActivityWindow time.Duration
+	// RateWindow is the window of the rates and of the in-flight growth.
+	RateWindow time.Duration
 }
 
 // ModelMetrics is one model's metrics.
@@ -61,6 +63,10 @@ type ModelMetrics struct {
 	// model's pods (deriv over the rate window); CompletionRate + InFlightGrowth is the
 	// arrival rate. NaN when unknown.
 	InFlightGrowth float64
+	// InFlightChange is the change per second of the requests in flight between the start
+	// and the end of the rate window, summed over the pods (a pod that appeared within the
+	// window counts from zero); NaN when unknown.
+	InFlightChange float64
 	// FinishedRequests is the increase of vllm:request_success_total over the activity
 	// window; NaN when the model has no such series.
 	FinishedRequests float64
@@ -118,6 +124,7 @@ func newModelMetrics() *ModelMetrics {
 		MeanOutputTokens:     math.NaN(),
 		CompletionRate:       math.NaN(),
 		InFlightGrowth:       math.NaN(),
+		InFlightChange:       math.NaN(),
 		FinishedRequests:     math.NaN(),
 		ScaleFromZeroWaiting: math.NaN(),
 	}

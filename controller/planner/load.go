@@ -48,7 +48,7 @@ func (m *variantMemory) observeStartup(now, prev time.Time, v saturation.Variant
 
 // load folds this cycle's rates into the model's memory and returns the load the
 // analyzer sizes for.
-func (p *Planner) load(now, prev time.Time, mem *modelMemory, mm *collector.ModelMetrics, vs []saturation.VariantState) saturation.Load {
+func (p *Planner) load(now, prev time.Time, mem *modelMemory, mm *collector.ModelMetrics, vs []saturation.VariantState, rateWindow time.Duration) saturation.Load {
 	l := saturation.Load{MeanOutputTokens: mm.MeanOutputTokens}
 	startup := time.Duration(0)
 	for _, v := range vs {
@@ -68,6 +68,14 @@ func (p *Planner) load(now, prev time.Time, mem *modelMemory, mm *collector.Mode
 		return l
 	}
 	growth := mm.InFlightGrowth
+	if finite(growth) && finite(mm.InFlightChange) && p.youngPods(now, vs, rateWindow) {
+		// A pod ready for less than the rate window has a series shorter than it: the slope
+		// fitted on it reads the pod filling from the router's queue as arrivals (trace-azure
+		// t=480: 38.9 req/s where ~24 arrived). The in-flight change summed over the pods
+		// counts the new pod from zero over the whole window; the growth is not taken above
+		// it.
+		growth = math.Min(growth, mm.InFlightChange)
+	}
 	if !finite(growth) {
 		growth = 0
 	}
@@ -112,3 +120,20 @@ func slope(ss []rateSample) float64 {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// youngPods tells whether a ready pod of the model was first seen ready within the rate
+// window (the planner's memory; pods are remembered only when the caller names them).
+func (p *Planner) youngPods(now time.Time, vs []saturation.VariantState, window time.Duration) bool {
+	for _, v := range vs {
+		m := p.variants[variantKey{v.Namespace, v.Name}]
+		if m == nil {
+			continue
+		}
+		for _, since := range m.readySince {
+			if now.Sub(since) < window {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -53,7 +53,7 @@ func TestLoadForecastInputs(t *testing.T) {
 	var mem modelMemory
 	mm := &collector.ModelMetrics{CompletionRate: math.NaN(), InFlightGrowth: math.NaN(), MeanOutputTokens: 180}
 
-	l := p.load(t0, time.Time{}, &mem, mm, vs)
+	l := p.load(t0, time.Time{}, &mem, mm, vs, time.Minute)
 	assert.False(t, l.Known, "no completion rate: no forecast")
 	assert.Equal(t, DefaultStartup+rateLag, l.Lead, "no start-up seen, no previous cycle")
 	assert.Equal(t, 180.0, l.MeanOutputTokens)
@@ -65,7 +65,7 @@ func TestLoadForecastInputs(t *testing.T) {
 		now := t0.Add(time.Duration(i) * 30 * time.Second)
 		mm.CompletionRate = 4 + 0.01*float64(i*30)
 		mm.InFlightGrowth = 0.5
-		last = p.load(now, now.Add(-30*time.Second), &mem, mm, vs)
+		last = p.load(now, now.Add(-30*time.Second), &mem, mm, vs, time.Minute)
 	}
 	require.True(t, last.Known)
 	assert.InDelta(t, 4+0.01*180+0.5, last.ArrivalRate, 1e-9)
@@ -75,19 +75,42 @@ func TestLoadForecastInputs(t *testing.T) {
 
 	// Draining faster than anything completes never reads as negative arrivals.
 	mm.CompletionRate, mm.InFlightGrowth = 1, -3
-	l = p.load(t0.Add(10*time.Minute), t0.Add(9*time.Minute+30*time.Second), &mem, mm, vs)
+	l = p.load(t0.Add(10*time.Minute), t0.Add(9*time.Minute+30*time.Second), &mem, mm, vs, time.Minute)
 	assert.Zero(t, l.ArrivalRate)
 
 	// The observed start-up of the model's slowest variant sets the lead.
 	p.variants[variantKey{"ns", "a"}] = &variantMemory{startup: 4 * time.Minute}
-	l = p.load(t0.Add(11*time.Minute), t0.Add(10*time.Minute+30*time.Second), &mem, mm, vs)
+	l = p.load(t0.Add(11*time.Minute), t0.Add(10*time.Minute+30*time.Second), &mem, mm, vs, time.Minute)
 	assert.Equal(t, 4*time.Minute+30*time.Second+rateLag, l.Lead)
+}
+
+// A pod ready for less than the rate window: the growth is not taken above the in-flight
+// change summed over the pods (the slope fitted on the pod's short series overstates its
+// fill); once every pod is older than the window, the fitted growth stands.
+func TestLoadDoesNotReadANewPodsFillAsArrivals(t *testing.T) {
+	p := NewPlanner(Options{})
+	vs := []saturation.VariantState{{Name: "a", Namespace: "ns", Current: 2, Ready: 2, Pods: []string{"a-1", "a-2"}}}
+	m := p.variantMem(t0, vs[0])
+	m.seeReady(t0.Add(-time.Hour), []string{"a-1"})
+	m.seeReady(t0.Add(-20*time.Second), []string{"a-1", "a-2"})
+	var mem modelMemory
+	mm := &collector.ModelMetrics{CompletionRate: 10, InFlightGrowth: 6, InFlightChange: 2, MeanOutputTokens: 180}
+	l := p.load(t0, time.Time{}, &mem, mm, vs, time.Minute)
+	assert.InDelta(t, 12, l.ArrivalRate, 1e-9, "a-2 became ready 20 s ago: 10 completed + the summed change 2")
+
+	mm.InFlightChange = 9
+	l = p.load(t0, time.Time{}, &mem, mm, vs, time.Minute)
+	assert.InDelta(t, 16, l.ArrivalRate, 1e-9, "the change is a ceiling, not a replacement")
+
+	mm.InFlightChange = 2
+	l = p.load(t0.Add(time.Minute), time.Time{}, &mem, mm, vs, time.Minute)
+	assert.InDelta(t, 16, l.ArrivalRate, 1e-9, "every pod older than the window: the fitted growth")
 }
 
 // The forecast and latency queries are optional: their failure leaves the model decided
 // on the requests in flight, never held.
 func TestOptionalQueryFailuresDoNotHold(t *testing.T) {
-	for _, q := range []string{collector.QueryCompletionRate, collector.QueryInFlightGrowth, collector.QueryOutputTokens, collector.QueryITL, collector.QueryMeanRunning} {
+	for _, q := range []string{collector.QueryCompletionRate, collector.QueryInFlightGrowth, collector.QueryOutputTokens, collector.QueryITL, collector.QueryMeanRunning, collector.QueryGenerated, collector.QueryInFlightChange} {
 		s := newSnap(t0).pods("ns", "m", "a", repeat(podLoad{0.2, 0}, 2)...).build()
 		s.Failed[q] = errors.New("bad_data")
 		d := NewPlanner(Options{}).Decide(t0, s, []saturation.VariantState{state("a", 10, 2, 2)}, config.Default())[0]

@@ -361,7 +361,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	res := a.Analyze(saturation.ModelInput{
 		Namespace: key.Namespace, ModelID: key.ModelID, Variants: inputs,
 		MeanPromptTokens: mm.MeanPromptTokens, Thresholds: mc.Thresholds, Capacity: mc.Capacity,
-		Load: p.load(now, prevSeen, mem, mm, vs),
+		Load: p.load(now, prevSeen, mem, mm, vs, snap.RateWindow),
 	})
 	analyzer := res.Analyzer
 	recs := make([]int, len(vs))

@@ -48,7 +48,9 @@
 //     seen to carry without queueing (VariantInput.HealthyConcurrency). The planner bounds
 //     how many replicas one decision removes (scaleDownMaxFraction). Two refinements use what vLLM's counters tell about the traffic (ModelInput.Load,
 //     VariantInput.Latency, both from the planner). The forecast: arrivals are the
-//     completion rate plus the growth of the requests in flight; extrapolated by their
+//     completion rate plus the growth of the requests in flight (the planner fits it per
+//     pod, and while a pod is younger than the rate window takes it no higher than the
+//     in-flight change summed over the pods, which counts the new pod from zero); extrapolated by their
 //     rising trend over the lead time (the model's observed start-up plus one cycle and
 //     the rate window's lag), they grow the running requests and the KV in use by Little's
 //     law (forecast rate x time in system), at most 8x per decision, so the pool is sized
