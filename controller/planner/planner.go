@@ -234,11 +234,13 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	problems := make([][]string, len(vs))
 	stalePods := make([][]string, len(vs))
 	unscraped := make([][]string, len(vs))
+	mems := make([]*variantMemory, len(vs))
 	fresh := 0
 	for i, v := range vs {
 		var stalled []string
 		inputs[i], problems[i], stalePods[i], unscraped[i], stalled = variantInput(v, mm, &snap)
 		m := p.variantMem(now, v)
+		mems[i] = m
 		m.seeReady(now, v.Pods)
 		// A pod that ran requests over the whole rate window and generated no token is
 		// hung (its engine stopped while its exporter and readiness still answer): it joins
@@ -266,7 +268,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		// while replicas start), so that a scale-up that just became ready does not blind
 		// the model in the cycles that follow it. Past the limit it is missing, as any pod
 		// without a sample.
-		young := p.variantMem(now, v).notScrapedYet(now, unscraped[i], snap.StaleAfter)
+		young := mems[i].notScrapedYet(now, unscraped[i], snap.StaleAfter)
 		for _, pod := range unscraped[i] {
 			if !slices.Contains(young, pod) {
 				problems[i] = append(problems[i], fmt.Sprintf("pod %s: no sample", pod))

@@ -29,15 +29,7 @@ import (
 // by `make test-deps` into bin/prometheus-adapter.
 func adapterBinary(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("SATURN_PROMETHEUS_ADAPTER")
-	if path == "" {
-		msg := "SATURN_PROMETHEUS_ADAPTER is not set: this test runs Prometheus Adapter; `make test` and .ci/run build it (make test-deps) and export it, so it runs there"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return binaryFromEnv(t, "SATURN_PROMETHEUS_ADAPTER", "Prometheus Adapter")
 }
 
 // An HPA written for WVA reads saturn's decision through Prometheus Adapter configured with

@@ -151,12 +151,21 @@ func createVA(t *testing.T, ns, name, target, model, accelerator string) *v1alph
 // fails in CI.
 func helmBinary(t *testing.T) string {
 	t.Helper()
-	helm := os.Getenv("SATURN_HELM")
-	if helm == "" {
+	return binaryFromEnv(t, "SATURN_HELM", "the helm binary")
+}
+
+// binaryFromEnv returns the path envVar names for a binary that `make test-deps` builds
+// into bin/ and `make test` exports. Unset, the test fails under CI and is skipped
+// elsewhere, saying so.
+func binaryFromEnv(t *testing.T, envVar, what string) string {
+	t.Helper()
+	path := os.Getenv(envVar)
+	if path == "" {
+		msg := fmt.Sprintf("%s is not set: this test runs %s; `make test` and .ci/run build it (make test-deps) and export %s, so it runs there", envVar, what, envVar)
 		if os.Getenv("CI") == "true" {
-			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
+			t.Fatal(msg)
 		}
-		t.Skip("SATURN_HELM is not set: this test runs the helm binary; `make test` and .ci/run set SATURN_HELM=bin/helm, so it runs there")
+		t.Skip(msg)
 	}
-	return helm
+	return path
 }

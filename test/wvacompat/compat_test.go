@@ -128,21 +128,7 @@ func applySamples(t *testing.T, c client.Client) []*unstructured.Unstructured {
 		}
 		require.NoError(t, c.Create(ctx, u), "WVA's sample %s applies to WVA's CRD", u.GetName())
 		target, _, _ := unstructured.NestedString(u.Object, "spec", "scaleTargetRef", "name")
-		replicas := int32(2)
-		labels := map[string]string{"app": target}
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: u.GetNamespace(), Name: target},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm:test"}}},
-				},
-			},
-		}
-		require.NoError(t, c.Create(ctx, d))
-		d.Status.Replicas, d.Status.ReadyReplicas = replicas, replicas
-		require.NoError(t, c.Status().Update(ctx, d))
+		createReadyDeployment(t, c, u.GetNamespace(), target, 2)
 		vas = append(vas, u)
 	}
 	require.Len(t, vas, 6, "the sample file holds six VariantAutoscalings")
@@ -258,4 +244,22 @@ func (e *events) count(reason string) int {
 		}
 	}
 	return n
+}
+
+// createReadyDeployment creates a Deployment of replicas pods labeled app=name (a vLLM
+// container) whose status says they are all ready.
+func createReadyDeployment(t *testing.T, c client.Client, ns, name string, replicas int32) *appsv1.Deployment {
+	t.Helper()
+	ctx := context.Background()
+	labels := map[string]string{"app": name}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm:test"}}}}},
+	}
+	require.NoError(t, c.Create(ctx, d))
+	d.Status.Replicas, d.Status.ReadyReplicas = replicas, replicas
+	require.NoError(t, c.Status().Update(ctx, d))
+	return d
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -56,17 +55,8 @@ func decideFromPrometheus(t *testing.T, c client.Client, _ string) {
 	ctx := context.Background()
 	const ns, name, model = "wva-decide", "llama-70b-premium-h100", "meta/llama-3.1-70b"
 	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	replicas := int32(2)
-	podLabels := map[string]string{"app": name}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: podLabels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm:test"}}}}},
-	}
-	require.NoError(t, c.Create(ctx, d))
-	d.Status.Replicas, d.Status.ReadyReplicas = 2, 2
-	require.NoError(t, c.Status().Update(ctx, d))
+	d := createReadyDeployment(t, c, ns, name, 2)
+	podLabels := d.Spec.Template.Labels
 	var targets []promtest.Target
 	for _, pod := range []string{name + "-6b7f9c-aaaaa", name + "-6b7f9c-bbbbb"} {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod, Labels: podLabels}, Spec: d.Spec.Template.Spec}

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,18 +56,8 @@ func hpaGuideSamples(t *testing.T, c client.Client, _ string) {
 	}
 	va := apply("vllme-variantautoscaling.yaml")
 	ns, name := va.GetNamespace(), va.GetName()
-	replicas := int32(1)
-	podLabels := map[string]string{"app": name}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: podLabels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "vllme", Image: "vllme:test"}}}}},
-	}
-	require.NoError(t, c.Create(ctx, d))
+	d := createReadyDeployment(t, c, ns, name, 1)
 	t.Cleanup(func() { _ = c.Delete(ctx, d) })
-	d.Status.Replicas, d.Status.ReadyReplicas = 1, 1
-	require.NoError(t, c.Status().Update(ctx, d))
 	apply("hpa-integration.yaml")
 	zero := apply("model-scale-to-zero-config.yaml")
 
