@@ -20,6 +20,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/router"
@@ -68,6 +69,20 @@ func loadScenario(t *testing.T, text string) *scenario.Scenario {
 	return sc
 }
 
+func blueprintOf(t *testing.T, sc *scenario.Scenario) *blueprint.Blueprint {
+	t.Helper()
+	bp, err := blueprint.For(sc)
+	require.NoError(t, err)
+	return bp
+}
+
+func controllerValues(t *testing.T, e *Env, sc *scenario.Scenario) map[string]any {
+	t.Helper()
+	v, err := e.ControllerValues(blueprintOf(t, sc).Controller)
+	require.NoError(t, err)
+	return v
+}
+
 func TestModelSlug(t *testing.T) {
 	tests := map[string]string{
 		"meta-llama/Llama-3.1-8B-Instruct": "llama-3-1-8b-instruct",
@@ -82,7 +97,8 @@ func TestModelSlug(t *testing.T) {
 
 func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
-	d := SimulatorObjects(sc, sc.Spec.Variants[1], "llm-d", "saturn.local/saturn-sim:abc", 2)
+	bp := blueprintOf(t, sc)
+	d := SimulatorObjects(sc, bp, bp.Variants[1], "llm-d", "saturn.local/saturn-sim:abc", 2)
 	assert.Equal(t, "llama-3-1-8b-instruct-l40s", d.Name)
 	assert.Equal(t, int32(2), *d.Spec.Replicas)
 	assert.Equal(t, "saturn.local/saturn-sim:abc", d.Spec.Template.Spec.Containers[0].Image)
@@ -94,7 +110,7 @@ func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
 	for k, v := range svc.Spec.Selector {
 		assert.Equal(t, v, d.Spec.Template.Labels[k], "the Service selects the variant's pods (%s)", k)
 	}
-	h := strings.Join(SimulatorObjects(sc, sc.Spec.Variants[0], "llm-d", "x", 1).Spec.Template.Spec.Containers[0].Args, " ")
+	h := strings.Join(SimulatorObjects(sc, bp, bp.Variants[0], "llm-d", "x", 1).Spec.Template.Spec.Containers[0].Args, " ")
 	assert.Contains(t, h, "--max-num-seqs 64")
 	assert.Contains(t, h, "--startup-delay 10s")
 }
@@ -103,7 +119,7 @@ func TestRouterObjectsFrontTheModelService(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
 	w := 2.5
 	sc.Spec.Router.Weights.PrefixCache = &w
-	objs := RouterObjects(sc, "llm-d", "saturn.local/saturn:k1")
+	objs := RouterObjects(sc, blueprintOf(t, sc).Router, "llm-d", "saturn.local/saturn:k1")
 	require.Len(t, objs, 5)
 	role := objs[1].(*rbacv1.Role)
 	require.Len(t, role.Rules, 1, "least privilege: one rule")
@@ -131,7 +147,7 @@ func TestRouterObjectsFrontTheModelService(t *testing.T) {
 func TestChartValues(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
 	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("PEM")}, ImageTag: "k1"}
-	cv := e.ControllerValues(sc)
+	cv := controllerValues(t, e, sc)
 	wva := cv["wva"].(map[string]any)
 	assert.Equal(t, "metrics", wva["actuation"])
 	assert.Equal(t, "10s", wva["reconcileInterval"])
@@ -148,10 +164,10 @@ func TestChartValues(t *testing.T) {
 	require.Positive(t, sc.Spec.SLO.ITL)
 	assert.Equal(t, sc.Spec.SLO.ITL.String(), def["sloITL"], "the scenario's ITL objective sizes the replicas, as in the twin")
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerWVAv1
-	assert.Equal(t, scenario.AnalyzerWVAv1, e.ControllerValues(sc)["wva"].(map[string]any)["capacityScaling"].(map[string]any)["default"].(map[string]any)["analyzer"])
+	assert.Equal(t, scenario.AnalyzerWVAv1, controllerValues(t, e, sc)["wva"].(map[string]any)["capacityScaling"].(map[string]any)["default"].(map[string]any)["analyzer"])
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerCapacity
 
-	vv := e.VariantValues(sc, sc.Spec.Variants[1])
+	vv := e.VariantValues(sc, blueprintOf(t, sc).Variants[1])
 	assert.Equal(t, "32", vv["va"].(map[string]any)["variantCost"])
 	hpa := vv["hpa"].(map[string]any)
 	assert.Equal(t, true, hpa["enabled"])
@@ -161,8 +177,8 @@ func TestChartValues(t *testing.T) {
 	assert.Equal(t, "Max", down["selectPolicy"], "the scenario's defaulted behavior is passed whole")
 
 	sc.Spec.Autoscaler.Actuation.Mode = scenario.ActuationDirect
-	assert.Equal(t, "direct", e.ControllerValues(sc)["wva"].(map[string]any)["actuation"])
-	assert.Equal(t, false, e.VariantValues(sc, sc.Spec.Variants[0])["hpa"].(map[string]any)["enabled"])
+	assert.Equal(t, "direct", controllerValues(t, e, sc)["wva"].(map[string]any)["actuation"])
+	assert.Equal(t, false, e.VariantValues(sc, blueprintOf(t, sc).Variants[0])["hpa"].(map[string]any)["enabled"])
 }
 
 // TestChartRendersVariantValues renders charts/saturn with the harness's values through
@@ -180,8 +196,8 @@ func TestChartRendersVariantValues(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
 	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")}}
 	for name, values := range map[string]map[string]any{
-		"controller": e.ControllerValues(sc),
-		"variant":    e.VariantValues(sc, sc.Spec.Variants[0]),
+		"controller": controllerValues(t, e, sc),
+		"variant":    e.VariantValues(sc, blueprintOf(t, sc).Variants[0]),
 	} {
 		t.Run(name, func(t *testing.T) {
 			data, err := yaml.Marshal(values)

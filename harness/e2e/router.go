@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
@@ -34,25 +35,17 @@ var RouterRules = []rbacv1.PolicyRule{{
 // scenario's model.
 func RouterName(sc *scenario.Scenario) string { return ServiceName(sc) + "-gateway" }
 
-// routerArgs are `saturn router` flags for the scenario's router section.
-func routerArgs(sc *scenario.Scenario, ns string) []string {
-	r := sc.Spec.Router
-	args := []string{
+// routerArgs are `saturn router` flags for the blueprint's router, every weight given.
+func routerArgs(sc *scenario.Scenario, r blueprint.Router, ns string) []string {
+	f := func(w float64) string { return strconv.FormatFloat(w, 'g', -1, 64) }
+	return []string{
 		"router", "--service", ServiceName(sc), "--namespace", ns, "--model", sc.Spec.Model.Name,
 		"--listen", ":" + strconv.Itoa(SimulatorPort),
+		"--policy", r.Policy,
+		"--queue-weight", f(r.Weights.Queue),
+		"--kv-cache-weight", f(r.Weights.KVCache),
+		"--prefix-weight", f(r.Weights.PrefixCache),
 	}
-	if r.Policy != "" {
-		args = append(args, "--policy", r.Policy)
-	}
-	weight := func(flag string, w *float64) {
-		if w != nil {
-			args = append(args, flag, strconv.FormatFloat(*w, 'g', -1, 64))
-		}
-	}
-	weight("--queue-weight", r.Weights.Queue)
-	weight("--kv-cache-weight", r.Weights.KVCache)
-	weight("--prefix-weight", r.Weights.PrefixCache)
-	return args
 }
 
 // RouterObjects returns the in-cluster router (`saturn router`, llm-d's gateway
@@ -60,7 +53,7 @@ func routerArgs(sc *scenario.Scenario, ns string) []string {
 // order: its ServiceAccount, a Role that may only read EndpointSlices in ns,
 // the binding, the Deployment (scraped by Prometheus for the flow-control queue
 // gauge) and a NodePort Service.
-func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
+func RouterObjects(sc *scenario.Scenario, r blueprint.Router, ns, image string) []client.Object {
 	name := RouterName(sc)
 	labels := map[string]string{"app.kubernetes.io/name": "saturn-router", "app.kubernetes.io/instance": name}
 	meta := metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels}
@@ -90,7 +83,7 @@ func RouterObjects(sc *scenario.Scenario, ns, image string) []client.Object {
 						SecurityContext:               cluster.RestrictedPod(),
 						Containers: []corev1.Container{{
 							Name: "router", Image: image, ImagePullPolicy: corev1.PullNever,
-							Args:            routerArgs(sc, ns),
+							Args:            routerArgs(sc, r, ns),
 							Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
 							ReadinessProbe:  cluster.HTTPReadiness("/health", "http"),
 							Resources:       cluster.Requests("50m", "32Mi"),
@@ -119,8 +112,8 @@ func RouterURL(sc *scenario.Scenario, ns string) string {
 }
 
 // DeployRouter applies the router and waits until it has read the model's endpoints.
-func (e *Env) DeployRouter(ctx context.Context, sc *scenario.Scenario) error {
-	if err := cluster.Apply(ctx, e.Client, RouterObjects(sc, e.Namespace, e.image(LoadImage))...); err != nil {
+func (e *Env) DeployRouter(ctx context.Context, sc *scenario.Scenario, r blueprint.Router) error {
+	if err := cluster.Apply(ctx, e.Client, RouterObjects(sc, r, e.Namespace, e.image(LoadImage))...); err != nil {
 		return fmt.Errorf("deploying the router: %w", err)
 	}
 	return cluster.WaitDeploymentReady(ctx, e.Client, e.Namespace, RouterName(sc), 0, 2*time.Minute)
@@ -128,7 +121,7 @@ func (e *Env) DeployRouter(ctx context.Context, sc *scenario.Scenario) error {
 
 // deleteRouter removes what DeployRouter applied.
 func (e *Env) deleteRouter(ctx context.Context, sc *scenario.Scenario) error {
-	for _, o := range RouterObjects(sc, e.Namespace, "") {
+	for _, o := range RouterObjects(sc, blueprint.Router{}, e.Namespace, "") {
 		if err := e.Client.Delete(ctx, o); client404(err) != nil {
 			return fmt.Errorf("deleting router %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
 		}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/saturn-autoscaler/saturn/harness/assert"
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
@@ -28,14 +29,18 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	if err := Supports(sc); err != nil {
 		return nil, err
 	}
-	if err := e.InstallController(ctx, sc); err != nil {
+	bp, err := blueprint.For(sc)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Metadata.Name, err)
+	}
+	if err := e.InstallController(ctx, bp); err != nil {
 		return nil, err
 	}
-	if err := e.DeployVariants(ctx, sc); err != nil {
+	if err := e.DeployVariants(ctx, sc, bp); err != nil {
 		return nil, err
 	}
 	samplerStart := clk.Now()
-	sampler := cluster.NewSampler(e.Client, clk, samplerStart, e.Variants(sc))
+	sampler := cluster.NewSampler(e.Client, clk, samplerStart, e.Variants(sc, bp))
 	dir, err := os.MkdirTemp("", "saturn-e2e-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
@@ -62,7 +67,7 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	if err != nil {
 		return nil, err
 	}
-	rec := &record.Record{Meta: Meta(sc, replay.Start)}
+	rec := &record.Record{Meta: Meta(sc, bp, replay.Start)}
 	for i := range replay.Results {
 		rec.Requests = append(rec.Requests, replay.Results[i].Record())
 	}
@@ -97,32 +102,24 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	return &Outcome{Record: rec, Summary: sum}, nil
 }
 
-// Meta describes a Kind run of sc whose traffic started at start.
-func Meta(sc *scenario.Scenario, start time.Time) record.Meta {
+// Meta describes a Kind run of sc, deployed from bp, whose traffic started at start.
+func Meta(sc *scenario.Scenario, bp *blueprint.Blueprint, start time.Time) record.Meta {
 	sp := sc.Spec
 	m := record.Meta{
-		Scenario: sc.Metadata.Name, Mode: record.ModeKind, Seed: int64(sp.Seed), Start: start, Duration: sp.Duration,
-		Model: sp.Model.Name, Analyzer: sp.Autoscaler.Analyzer, Actuation: sp.Autoscaler.Actuation.Mode,
-		Router: sp.Router.Policy, SLO: record.SLOOf(sc), ScrapeInterval: sp.Prometheus.ScrapeInterval,
-		ControlInterval: sp.Autoscaler.Interval,
+		Scenario: sc.Metadata.Name, Mode: record.ModeKind, Seed: int64(bp.Seed), Start: start, Duration: sp.Duration,
+		Model: bp.Model, Analyzer: bp.Controller.Config.Saturation.Default.Analyzer, Actuation: bp.Controller.Actuation,
+		Router: bp.Router.Policy, SLO: record.SLOOf(sc), ScrapeInterval: bp.ScrapeInterval,
+		ControlInterval: bp.Controller.Interval,
 	}
 	var at time.Duration
 	for _, p := range sp.Traffic.Phases {
 		m.Phases = append(m.Phases, record.Phase{Name: p.Name, Start: at, End: at + p.Duration})
 		at += p.Duration
 	}
-	for _, v := range sp.Variants {
-		minR, initial := 1, 1
-		if v.MinReplicas != nil {
-			minR = *v.MinReplicas
-		}
-		if v.InitialReplicas != nil {
-			initial = *v.InitialReplicas
-		}
-		tp := max(1, sp.Model.Engine.TensorParallelSize, v.Engine.TensorParallelSize)
+	for _, v := range bp.Variants {
 		m.Variants = append(m.Variants, record.Variant{
-			Name: v.Name, Accelerator: v.Accelerator, GPUsPerReplica: tp, CostPerHour: v.Cost,
-			MinReplicas: minR, MaxReplicas: v.MaxReplicas, Initial: initial,
+			Name: v.Name, Accelerator: v.Accelerator, GPUsPerReplica: v.GPUs(), CostPerHour: v.Cost,
+			MinReplicas: v.Min, MaxReplicas: v.Max, Initial: v.Initial,
 		})
 	}
 	return m

@@ -17,8 +17,9 @@ import (
 func TestSimArgsAreTheTwinsEngine(t *testing.T) {
 	text := strings.Replace(twoVariants, "      engine: {maxNumSeqs: 32}", "      engine: {maxNumSeqs: 32, enablePrefixCaching: false, gpuMemoryUtilization: 0.85}", 1)
 	sc := loadScenario(t, text)
-	for _, v := range sc.Spec.Variants {
-		args := simArgs(sc, v)
+	bp := blueprintOf(t, sc)
+	for i, v := range sc.Spec.Variants {
+		args := simArgs(bp, bp.Variants[i])
 		o := simapp.NewOptions()
 		fs := pflag.NewFlagSet("saturn-sim", pflag.ContinueOnError)
 		o.AddFlags(fs)
@@ -28,10 +29,11 @@ func TestSimArgsAreTheTwinsEngine(t *testing.T) {
 		assert.Equal(t, eng.MaxNumSeqs, o.MaxNumSeqs, v.Name)
 		wantCaching := eng.EnablePrefixCaching == nil || *eng.EnablePrefixCaching
 		assert.Equal(t, !wantCaching, slices.Contains(args, "--no-enable-prefix-caching"), "%s: %v", v.Name, args)
+		assert.Equal(t, wantCaching, slices.Contains(args, "--enable-prefix-caching"), "%s: %v", v.Name, args)
 	}
-	l40s := simArgs(sc, sc.Spec.Variants[1])
+	l40s := simArgs(bp, bp.Variants[1])
 	assert.Contains(t, strings.Join(l40s, " "), "--max-num-seqs 32")
 	assert.Contains(t, strings.Join(l40s, " "), "--gpu-memory-utilization 0.85")
 	assert.Contains(t, l40s, "--no-enable-prefix-caching")
-	assert.Contains(t, strings.Join(simArgs(sc, sc.Spec.Variants[0]), " "), "--max-num-seqs 64", "the model's setting where the variant has none")
+	assert.Contains(t, strings.Join(simArgs(bp, bp.Variants[0]), " "), "--max-num-seqs 64", "the model's setting where the variant has none")
 }

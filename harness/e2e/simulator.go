@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
@@ -36,44 +37,39 @@ func ModelSlug(model string) string {
 	return s
 }
 
-// DeploymentName is the Deployment serving variant v of a scenario.
-func DeploymentName(sc *scenario.Scenario, v scenario.Variant) string {
-	return ModelSlug(sc.Spec.Model.Name) + "-" + v.Name
+// DeploymentName is the Deployment serving the named variant of a scenario.
+func DeploymentName(sc *scenario.Scenario, variant string) string {
+	return ModelSlug(sc.Spec.Model.Name) + "-" + variant
 }
 
 // ServiceName is the Service in front of every variant of the scenario's model: the
 // router the load Job targets (kube-proxy spreads connections over ready pods).
 func ServiceName(sc *scenario.Scenario) string { return ModelSlug(sc.Spec.Model.Name) }
 
-// simArgs are saturn-sim's flags for variant v: the engine settings the twin
-// runs it with (scenario.Spec.EngineFor: the model's, overridden by the variant's).
-func simArgs(sc *scenario.Scenario, v scenario.Variant) []string {
-	eng := sc.Spec.EngineFor(v)
+// simArgs are saturn-sim's flags for variant v: its blueprint's engine, every setting
+// given explicitly (resolved once, in the blueprint), so saturn-sim's own defaults
+// cannot differ from the twin's.
+func simArgs(bp *blueprint.Blueprint, v blueprint.Variant) []string {
+	eng := v.Engine
 	args := []string{
-		"--model", sc.Spec.Model.Name,
+		"--model", bp.Model,
 		"--accelerator", v.Accelerator,
 		"--port", strconv.Itoa(SimulatorPort),
-		"--seed", strconv.FormatUint(sc.Spec.Seed, 10),
+		"--seed", strconv.FormatUint(bp.Seed, 10),
+		"--max-num-seqs", strconv.Itoa(eng.MaxNumSeqs),
+		"--max-num-batched-tokens", strconv.Itoa(eng.MaxNumBatchedTokens),
+		"--tensor-parallel-size", strconv.Itoa(eng.TensorParallelSize),
+		"--block-size", strconv.Itoa(eng.BlockSize),
+		"--max-model-len", strconv.Itoa(eng.MaxModelLen),
+		"--gpu-memory-utilization", strconv.FormatFloat(eng.GPUMemoryUtilization, 'g', -1, 64),
 	}
-	intFlag := func(name string, n int) {
-		if n != 0 {
-			args = append(args, name, strconv.Itoa(n))
-		}
-	}
-	intFlag("--max-num-seqs", eng.MaxNumSeqs)
-	intFlag("--max-num-batched-tokens", eng.MaxNumBatchedTokens)
-	intFlag("--tensor-parallel-size", eng.TensorParallelSize)
-	intFlag("--block-size", eng.BlockSize)
-	intFlag("--max-model-len", eng.MaxModelLen)
-	if eng.GPUMemoryUtilization != 0 {
-		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(eng.GPUMemoryUtilization, 'g', -1, 64))
-	}
-	// Prefix caching is on by default in vLLM V1, saturn-sim and the twin.
-	if p := eng.EnablePrefixCaching; p != nil && !*p {
+	if eng.EnablePrefixCaching {
+		args = append(args, "--enable-prefix-caching")
+	} else {
 		args = append(args, "--no-enable-prefix-caching")
 	}
-	if d := v.Startup.WeightsLoading.Expected(); d > 0 {
-		args = append(args, "--startup-delay", d.String())
+	if v.StartupDelay > 0 {
+		args = append(args, "--startup-delay", v.StartupDelay.String())
 	}
 	return args
 }
@@ -81,8 +77,8 @@ func simArgs(sc *scenario.Scenario, v scenario.Variant) []string {
 // SimulatorObjects returns the Deployment of variant v with initial replicas, running
 // image. Pods carry the labels and annotations the e2e Prometheus discovers and the
 // Service selects.
-func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image string, replicas int32) *appsv1.Deployment {
-	name := DeploymentName(sc, v)
+func SimulatorObjects(sc *scenario.Scenario, bp *blueprint.Blueprint, v blueprint.Variant, ns, image string, replicas int32) *appsv1.Deployment {
+	name := DeploymentName(sc, v.Name)
 	selector := map[string]string{"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name}
 	podLabels := map[string]string{
 		"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name,
@@ -106,7 +102,7 @@ func SimulatorObjects(sc *scenario.Scenario, v scenario.Variant, ns, image strin
 						Name:            "vllm",
 						Image:           image,
 						ImagePullPolicy: corev1.PullNever,
-						Args:            simArgs(sc, v),
+						Args:            simArgs(bp, v),
 						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"},
 						}}},

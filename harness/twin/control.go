@@ -9,9 +9,9 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/planner"
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/hpa"
 	"github.com/saturn-autoscaler/saturn/harness/record"
-	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
 // controller is saturn's controller loop in the twin: the collector's PromQL
@@ -29,17 +29,17 @@ type controller struct {
 }
 
 func newController(t *twin) (*controller, error) {
-	a := &t.spec.Autoscaler
+	bc := t.bp.Controller
 	c := &controller{
 		t:       t,
 		planner: planner.NewPlanner(planner.Options{}),
-		collect: collector.Options{ActivityWindow: collector.ActivityWindowFor(a.Interval)},
-		cfg:     controllerConfig(a, t.spec.SLO),
-		targets: []collector.Target{{Namespace: t.namespace, ModelID: t.spec.Model.Name}},
-		mode:    a.Actuation.Mode,
+		collect: collector.Options{ActivityWindow: collector.ActivityWindowFor(bc.Interval)},
+		cfg:     bc.Config,
+		targets: []collector.Target{{Namespace: t.namespace, ModelID: t.bp.Model}},
+		mode:    bc.Actuation,
 	}
-	for i, v := range t.variants {
-		act, period, err := newActuator(a, v)
+	for i, bv := range t.bp.Variants {
+		act, period, err := newActuator(bv)
 		if err != nil {
 			return nil, fmt.Errorf("%w: spec.autoscaler.actuation (variant %s): %w", ErrInvalidScenario, t.spec.Variants[i].Name, err)
 		}
@@ -49,101 +49,25 @@ func newController(t *twin) (*controller, error) {
 	return c, nil
 }
 
-// ControllerConfig is the controller configuration the twin runs the scenario's
-// autoscaler with: the pair of ConfigMaps its autoscaler section and SLO stand for (the
-// ITL objective is the capacity analyzer's sloITL). A cluster driver must render the same.
-func ControllerConfig(spec *scenario.Spec) config.Config {
-	return controllerConfig(&spec.Autoscaler, spec.SLO)
-}
-
-// controllerConfig is the pair of ConfigMaps the scenario's autoscaler
-// section and SLO stand for (the ITL objective is the capacity analyzer's sloITL).
-func controllerConfig(a *scenario.Autoscaler, slo *scenario.SLO) config.Config {
-	cfg := config.Default()
-	d := &cfg.Saturation.Default
-	if slo != nil && slo.ITL > 0 {
-		d.SLOITL = &config.Duration{Duration: slo.ITL}
-	}
-	th := a.Thresholds
-	if th.KVCacheThreshold != nil {
-		d.KvCacheThreshold = th.KVCacheThreshold
-	}
-	if th.QueueLengthThreshold != nil {
-		d.QueueLengthThreshold = th.QueueLengthThreshold
-	}
-	if th.KVSpareTrigger != nil {
-		d.KvSpareTrigger = th.KVSpareTrigger
-	}
-	if th.QueueSpareTrigger != nil {
-		d.QueueSpareTrigger = th.QueueSpareTrigger
-	}
-	d.Analyzer = a.Analyzer
-	if w := a.Stabilization.ScaleUp; w != nil {
-		d.ScaleUpStabilizationWindow = &config.Duration{Duration: *w}
-	}
-	if w := a.Stabilization.ScaleDown; w != nil {
-		d.ScaleDownStabilizationWindow = &config.Duration{Duration: *w}
-	}
-	cfg.ScaleToZero = config.DefaultScaleToZeroSettings(a.ScaleToZero.Enabled)
-	if a.ScaleToZero.RetentionPeriod > 0 {
-		cfg.ScaleToZero.Default.RetentionPeriod = &config.Duration{Duration: a.ScaleToZero.RetentionPeriod}
-	}
-	return cfg
-}
-
-// newActuator builds the variant's HPA, KEDA or direct model; period is the
-// HPA sync period (0 for direct, which applies each decision at once).
-func newActuator(a *scenario.Autoscaler, v *variant) (hpa.Actuator, time.Duration, error) {
-	act := a.Actuation
-	up, down := rules(act.HPA.Behavior.ScaleUp), rules(act.HPA.Behavior.ScaleDown)
-	switch act.Mode {
-	case scenario.ActuationDirect:
-		return hpa.Direct{Min: int32(v.min), Max: int32(v.max)}, 0, nil
-	case scenario.ActuationKEDA:
-		k, err := hpa.NewKEDA(hpa.KEDAConfig{
-			MinReplicaCount: int32(v.min), MaxReplicaCount: int32(v.max), Threshold: 1,
-			PollingInterval: act.KEDA.PollingInterval, CooldownPeriod: act.KEDA.CooldownPeriod,
-			ScaleUp: up, ScaleDown: down,
-		})
+// newActuator builds the variant's HPA, KEDA or direct model from its blueprint; period
+// is the HPA sync period (0 for direct, which applies each decision at once).
+func newActuator(v blueprint.Variant) (hpa.Actuator, time.Duration, error) {
+	switch {
+	case v.KEDA != nil:
+		k, err := hpa.NewKEDA(*v.KEDA)
 		if err != nil {
 			return nil, 0, err
 		}
 		return k, k.SyncPeriod(), nil
-	default:
-		cfg := hpa.Config{
-			MinReplicas: int32(v.min), MaxReplicas: int32(v.max),
-			Target: hpa.AverageValue, TargetValue: 1,
-			SyncPeriod: act.HPA.SyncPeriod, ScaleUp: up, ScaleDown: down,
-		}
-		if act.HPA.Tolerance != nil {
-			cfg.Tolerance = *act.HPA.Tolerance
-			if cfg.Tolerance == 0 {
-				cfg.Tolerance = -1 // explicit zero: no tolerance
-			}
-		}
-		h, err := hpa.New(cfg)
+	case v.HPA != nil:
+		h, err := hpa.New(*v.HPA)
 		if err != nil {
 			return nil, 0, err
 		}
 		return h, h.SyncPeriod(), nil
+	default:
+		return hpa.Direct{Min: int32(v.Min), Max: int32(v.Max)}, 0, nil
 	}
-}
-
-func rules(r *scenario.HPAScalingRules) *hpa.Rules {
-	if r == nil {
-		return nil
-	}
-	out := &hpa.Rules{Select: hpa.SelectPolicy(r.SelectPolicy), Tolerance: r.Tolerance}
-	if r.StabilizationWindowSeconds != nil {
-		w := time.Duration(*r.StabilizationWindowSeconds) * time.Second
-		out.StabilizationWindow = &w
-	}
-	for _, p := range r.Policies {
-		out.Policies = append(out.Policies, hpa.Policy{
-			Type: hpa.PolicyType(p.Type), Value: p.Value, Period: time.Duration(p.PeriodSeconds) * time.Second,
-		})
-	}
-	return out
 }
 
 // cycle is one controller reconcile of every VariantAutoscaling.

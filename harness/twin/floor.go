@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
-	"github.com/saturn-autoscaler/saturn/simulator/profiles"
 )
 
 // Floor tuning.
@@ -129,16 +129,13 @@ func Floor(sc *scenario.Scenario, rec *record.Record, w *Work) (*record.Floor, e
 
 // workBound fills the work bound of f.
 func workBound(sc *scenario.Scenario, w *Work, f *record.Floor) error {
-	model, err := profiles.LookupModel(sc.Spec.Model.Name)
+	bp, err := blueprint.For(sc)
 	if err != nil {
-		return fmt.Errorf("model %q: %w", sc.Spec.Model.Name, err)
+		return err
 	}
 	bestGPU, bestCost := math.Inf(1), math.Inf(1)
 	for i, vs := range sc.Spec.Variants {
-		v, err := newVariant(i, &sc.Spec, vs, model, 1)
-		if err != nil {
-			return err
-		}
+		v := newVariant(i, vs, bp.Variants[i], 1)
 		scale := w.scale(v.engCfg.EnablePrefixCaching)
 		secs, served, err := saturatedSeconds(v.engCfg, w.sample)
 		if err != nil {

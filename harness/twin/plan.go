@@ -14,9 +14,9 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
-	"github.com/saturn-autoscaler/saturn/simulator/profiles"
 )
 
 // Plan tuning.
@@ -178,18 +178,15 @@ func (p *planPick) clamp(n int) int { return min(max(n, p.min), p.max) }
 // planVariant picks the variant with the fewest GPUs per unit of capacity at
 // the SLO, for the record's request mix.
 func planVariant(sc *scenario.Scenario, rec *record.Record, target float64) (*planPick, error) {
-	model, err := profiles.LookupModel(sc.Spec.Model.Name)
+	bp, err := blueprint.For(sc)
 	if err != nil {
-		return nil, fmt.Errorf("model %q: %w", sc.Spec.Model.Name, err)
+		return nil, err
 	}
 	mix := requestMix(rec.Requests)
 	var best *planPick
 	bestScore := math.Inf(1)
 	for i, vs := range sc.Spec.Variants {
-		v, err := newVariant(i, &sc.Spec, vs, model, 1)
-		if err != nil {
-			return nil, err
-		}
+		v := newVariant(i, vs, bp.Variants[i], 1)
 		capRPS, err := Capacity(v.engCfg, mix, rec.Meta.SLO, target)
 		if err != nil {
 			return nil, fmt.Errorf("variant %s: %w", vs.Name, err)

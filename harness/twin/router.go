@@ -3,6 +3,7 @@ package twin
 import (
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/route"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
@@ -17,17 +18,8 @@ type router struct {
 	refreshed   bool
 }
 
-func newRouter(r scenario.Router) (router, error) {
-	w := func(p *float64, def float64) float64 {
-		if p == nil {
-			return def
-		}
-		return *p
-	}
-	d := route.DefaultWeights
-	p, err := route.NewPicker(r.Policy, route.Weights{
-		Queue: w(r.Weights.Queue, d.Queue), KVCache: w(r.Weights.KVCache, d.KVCache), PrefixCache: w(r.Weights.PrefixCache, d.PrefixCache),
-	})
+func newRouter(r blueprint.Router) (router, error) {
+	p, err := route.NewPicker(r.Policy, r.Weights)
 	if err != nil {
 		return router{}, err
 	}

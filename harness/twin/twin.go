@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/promstore"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
-	"github.com/saturn-autoscaler/saturn/simulator/profiles"
 )
 
 // Epoch is the virtual time a twin run starts at. A fixed instant keeps
@@ -98,6 +98,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*record.Reco
 type twin struct {
 	sc        *scenario.Scenario
 	spec      *scenario.Spec
+	bp        *blueprint.Blueprint // what runs: the scenario resolved once
 	opts      Options
 	namespace string
 	end       time.Duration // traffic end
@@ -161,16 +162,14 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 		t.rec.Meta.Phases = append(t.rec.Meta.Phases, record.Phase{Name: p.Name, Start: at, End: at + p.Duration})
 		at += p.Duration
 	}
-	model, err := profiles.LookupModel(sp.Model.Name)
+	bp, err := blueprint.For(sc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: spec.model.name: %w", ErrInvalidScenario, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
 	}
+	t.bp = bp
 	t.metrics = newMetricNames()
 	for i, vs := range sp.Variants {
-		v, err := newVariant(i, sp, vs, model, seed)
-		if err != nil {
-			return nil, err
-		}
+		v := newVariant(i, vs, bp.Variants[i], seed)
 		t.variants = append(t.variants, v)
 		t.rec.Meta.Variants = append(t.rec.Meta.Variants, record.Variant{
 			Name: vs.Name, Accelerator: vs.Accelerator, GPUsPerReplica: v.gpus, CostPerHour: vs.Cost,
@@ -180,8 +179,8 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 			return nil, err
 		}
 	}
-	if t.router, err = newRouter(sp.Router); err != nil {
-		return nil, fmt.Errorf("spec.router: %w", err)
+	if t.router, err = newRouter(bp.Router); err != nil {
+		return nil, fmt.Errorf("%w: spec.router: %w", ErrInvalidScenario, err)
 	}
 	store, err := promstore.New(promstore.Options{})
 	if err != nil {
@@ -266,60 +265,13 @@ type variant struct {
 	decided  bool
 }
 
-// EngineConfig is the engine configuration the twin runs variant vs of the scenario with:
-// the model's engine settings overridden by the variant's (Spec.EngineFor), on the
-// accelerator and model profiles they name, vLLM's defaults applied. A cluster driver's
-// saturn-sim flags must resolve to the same.
-func EngineConfig(sp *scenario.Spec, vs scenario.Variant) (engine.Config, error) {
-	acc, err := profiles.LookupAccelerator(vs.Accelerator)
-	if err != nil {
-		return engine.Config{}, err
-	}
-	model, err := profiles.LookupModel(sp.Model.Name)
-	if err != nil {
-		return engine.Config{}, err
-	}
-	return engineConfig(sp, vs, acc, model)
-}
-
-func engineConfig(sp *scenario.Spec, vs scenario.Variant, acc profiles.Accelerator, model profiles.Model) (engine.Config, error) {
-	e := sp.EngineFor(vs)
-	cfg := engine.Config{
-		Accelerator: acc, Model: model,
-		TensorParallelSize: e.TensorParallelSize, GPUMemoryUtilization: e.GPUMemoryUtilization,
-		BlockSize: e.BlockSize, MaxNumSeqs: e.MaxNumSeqs, MaxNumBatchedTokens: e.MaxNumBatchedTokens,
-		MaxModelLen: e.MaxModelLen, EnablePrefixCaching: e.EnablePrefixCaching == nil || *e.EnablePrefixCaching,
-	}
-	if err := cfg.Validate(); err != nil {
-		return engine.Config{}, err
-	}
-	return cfg.WithDefaults(), nil
-}
-
-func newVariant(i int, sp *scenario.Spec, vs scenario.Variant, model profiles.Model, seed uint64) (*variant, error) {
-	acc, err := profiles.LookupAccelerator(vs.Accelerator)
-	if err != nil {
-		return nil, fmt.Errorf("%w: spec.variants[%d].accelerator: %w", ErrInvalidScenario, i, err)
-	}
-	cfg, err := engineConfig(sp, vs, acc, model)
-	if err != nil {
-		return nil, fmt.Errorf("%w: spec.variants[%d] (%s) engine: %w", ErrInvalidScenario, i, vs.Name, err)
-	}
-	v := &variant{
-		idx: i, name: vs.Name, spec: vs, engCfg: cfg, gpus: max(cfg.TensorParallelSize, 1),
-		max: vs.MaxReplicas, maxLen: cfg.MaxModelLen,
+func newVariant(i int, vs scenario.Variant, bv blueprint.Variant, seed uint64) *variant {
+	return &variant{
+		idx: i, name: vs.Name, spec: vs, engCfg: bv.Engine, gpus: bv.GPUs(),
+		min: bv.Min, max: bv.Max, desired: bv.Initial, maxLen: bv.Engine.MaxModelLen,
 		rng:    rand.New(rand.NewPCG(seed, 0x7374617274757000+uint64(i))), // "startup"
 		rsHash: rsHash(vs.Name),
 	}
-	if vs.MinReplicas != nil {
-		v.min = *vs.MinReplicas
-	}
-	if vs.InitialReplicas != nil {
-		v.desired = *vs.InitialReplicas
-	} else {
-		v.desired = v.min
-	}
-	return v, nil
 }
 
 // rsHash is a stable stand-in for a ReplicaSet's pod-template hash.

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	harness "github.com/saturn-autoscaler/saturn/harness/e2e"
 )
@@ -27,10 +28,12 @@ import (
 func standing(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	sc, _ := loadScenario(t, "steady")
-	require.NoError(t, suite.InstallController(ctx, sc))
-	require.NoError(t, suite.DeployVariants(ctx, sc))
+	bp, err := blueprint.For(sc)
+	require.NoError(t, err)
+	require.NoError(t, suite.InstallController(ctx, bp))
+	require.NoError(t, suite.DeployVariants(ctx, sc, bp))
 	t.Cleanup(func() { _ = suite.Teardown(context.Background(), sc) })
-	return harness.DeploymentName(sc, sc.Spec.Variants[0])
+	return harness.DeploymentName(sc, sc.Spec.Variants[0].Name)
 }
 
 func poll(ctx context.Context, t *testing.T, timeout time.Duration, what string, cond func(context.Context) (bool, error)) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -21,10 +22,13 @@ import (
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/e2e"
+	"github.com/saturn-autoscaler/saturn/harness/hpa"
+	"github.com/saturn-autoscaler/saturn/harness/route"
+	"github.com/saturn-autoscaler/saturn/harness/router"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
-	"github.com/saturn-autoscaler/saturn/harness/twin"
 	simapp "github.com/saturn-autoscaler/saturn/simulator/app"
 )
 
@@ -142,40 +146,66 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 			}
 			ran++
 			spec := &sc.Spec
+			// What the twin runs: the scenario resolved once. The twin builds its
+			// components from it in process; here the Kind driver's rendering of it is
+			// read back as the cluster reads it and held equal, field by field.
+			bp, err := blueprint.For(sc)
+			require.NoError(t, err)
 
 			// The controller: its two ConfigMaps read by the controller's own parsers, and
 			// its flags, against the configuration the twin's planner runs with.
-			ctl := helmTemplate(t, helm, chart, env.ControllerValues(sc))
+			values, err := env.ControllerValues(bp.Controller)
+			require.NoError(t, err)
+			ctl := helmTemplate(t, helm, chart, values)
 			require.Len(t, ctl.deployments, 1, "the controller's Deployment: %v", ctl.kinds)
 			args := ctl.deployments[0].Spec.Template.Spec.Containers[0].Args
 			sat, err := config.ParseSaturation(ctl.configMaps[config.SaturationConfigMapName])
 			require.NoError(t, err)
+			assert.Empty(t, sat.Notices, "every key rendered is one the controller acts on")
 			stzFlag, err := strconv.ParseBool(flagValue(t, args, "scale-to-zero"))
 			require.NoError(t, err)
+			assert.Equal(t, bp.Controller.ScaleToZero, stzFlag, "--scale-to-zero")
 			stz, err := config.ParseScaleToZero(ctl.configMaps[config.ScaleToZeroConfigMapName], stzFlag)
 			require.NoError(t, err)
 			kind := config.Config{Saturation: sat, ScaleToZero: stz}.For(env.Namespace, spec.Model.Name)
-			want := twin.ControllerConfig(spec).For(env.Namespace, spec.Model.Name)
+			want := bp.Controller.Config.For(env.Namespace, spec.Model.Name)
 			kind.Source, want.Source = "", ""
 			assert.Equal(t, want, kind, "the controller's configuration")
+			assert.Equal(t, spec.Autoscaler.Analyzer, want.Analyzer, "the scenario's analyzer is the one that runs")
 			interval, err := time.ParseDuration(flagValue(t, args, "interval"))
 			require.NoError(t, err)
-			assert.Equal(t, spec.Autoscaler.Interval, interval, "the reconcile interval")
-			wantActuation := "metrics"
-			if spec.Autoscaler.Actuation.Mode == scenario.ActuationDirect {
-				wantActuation = "direct"
-			}
-			assert.Equal(t, wantActuation, flagValue(t, args, "actuation"))
+			assert.Equal(t, bp.Controller.Interval, interval, "the reconcile interval")
+			assert.Equal(t, spec.Autoscaler.Interval, interval, "the scenario's interval")
+			assert.Equal(t, bp.Controller.ControllerFlagActuation(), flagValue(t, args, "actuation"))
 
-			for _, v := range spec.Variants {
+			// The router: its command line, parsed as `saturn router` parses it.
+			var routerArgs []string
+			for _, o := range e2e.RouterObjects(sc, bp.Router, env.Namespace, "saturn:dev") {
+				if d, ok := o.(*appsv1.Deployment); ok {
+					routerArgs = d.Spec.Template.Spec.Containers[0].Args
+				}
+			}
+			require.NotEmpty(t, routerArgs, "the router's Deployment")
+			ro := router.DefaultOptions()
+			fs := pflag.NewFlagSet("router", pflag.ContinueOnError)
+			ro.AddFlags(fs)
+			require.NoError(t, fs.Parse(routerArgs[1:]), "router flags %q", routerArgs)
+			assert.Equal(t, bp.Router.Policy, ro.Policy, "the router's policy")
+			assert.Equal(t, bp.Router.Weights, route.Weights{Queue: ro.QueueWeight, KVCache: ro.KVCacheWeight, PrefixCache: ro.PrefixWeight}, "the router's weights")
+
+			require.Len(t, bp.Variants, len(spec.Variants))
+			for i, v := range bp.Variants {
+				sv := spec.Variants[i]
 				// The engine: saturn-sim's command line, parsed as saturn-sim parses it.
-				wantEng, err := twin.EngineConfig(spec, v)
-				require.NoError(t, err)
-				d := e2e.SimulatorObjects(sc, v, env.Namespace, "saturn-sim:dev", 1)
+				d := e2e.SimulatorObjects(sc, bp, v, env.Namespace, "saturn-sim:dev", int32(v.Initial))
 				gotEng, err := simapp.EngineConfigFor(d.Spec.Template.Spec.Containers[0].Args)
 				require.NoError(t, err, "variant %s", v.Name)
-				gotEng.TokenEvents = wantEng.TokenEvents // a server's streaming hook, not a setting
-				assert.Equal(t, wantEng, gotEng, "variant %s: the engine", v.Name)
+				gotEng.TokenEvents = v.Engine.TokenEvents // a server's streaming hook, not a setting
+				assert.Equal(t, v.Engine, gotEng, "variant %s: the engine", v.Name)
+				assert.Equal(t, int32(v.Initial), *d.Spec.Replicas, "variant %s: initial replicas", v.Name)
+				if sv.InitialReplicas != nil {
+					assert.Equal(t, *sv.InitialReplicas, v.Initial, "variant %s: the scenario's initial replicas", v.Name)
+				}
 
 				// The variant: its VariantAutoscaling and HPA as the chart renders them.
 				vr := helmTemplate(t, helm, chart, env.VariantValues(sc, v))
@@ -188,21 +218,22 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 				assert.Equal(t, v.Cost, cost, "variant %s: cost", v.Name)
 				require.NotNil(t, va.Spec.MinReplicas)
 				require.NotNil(t, va.Spec.MaxReplicas)
-				assert.Equal(t, int32(*v.MinReplicas), *va.Spec.MinReplicas, "variant %s: minReplicas", v.Name)
-				assert.Equal(t, int32(v.MaxReplicas), *va.Spec.MaxReplicas, "variant %s: maxReplicas", v.Name)
-				if spec.Autoscaler.Actuation.Mode != scenario.ActuationHPA {
+				assert.Equal(t, int32(v.Min), *va.Spec.MinReplicas, "variant %s: minReplicas", v.Name)
+				assert.Equal(t, int32(v.Max), *va.Spec.MaxReplicas, "variant %s: maxReplicas", v.Name)
+				require.NotNil(t, sv.MinReplicas, "the scenario's defaults fill minReplicas")
+				assert.Equal(t, *sv.MinReplicas, v.Min, "variant %s: the scenario's minReplicas", v.Name)
+				if v.HPA == nil {
 					assert.Empty(t, vr.hpas, "variant %s: no HPA outside hpa mode", v.Name)
 					continue
 				}
 				require.Len(t, vr.hpas, 1, "variant %s: %v", v.Name, vr.kinds)
 				h := vr.hpas[0].Spec
 				require.NotNil(t, h.MinReplicas)
-				assert.Equal(t, int32(*v.MinReplicas), *h.MinReplicas, "variant %s: HPA minReplicas", v.Name)
-				assert.Equal(t, int32(v.MaxReplicas), h.MaxReplicas, "variant %s: HPA maxReplicas", v.Name)
+				assert.Equal(t, v.HPA.MinReplicas, *h.MinReplicas, "variant %s: HPA minReplicas", v.Name)
+				assert.Equal(t, v.HPA.MaxReplicas, h.MaxReplicas, "variant %s: HPA maxReplicas", v.Name)
 				require.NotNil(t, h.Behavior)
-				b := spec.Autoscaler.Actuation.HPA.Behavior
-				assertRules(t, b.ScaleUp, h.Behavior.ScaleUp, v.Name+" scaleUp")
-				assertRules(t, b.ScaleDown, h.Behavior.ScaleDown, v.Name+" scaleDown")
+				assertRules(t, v.HPA.ScaleUp, h.Behavior.ScaleUp, v.Name+" scaleUp")
+				assertRules(t, v.HPA.ScaleDown, h.Behavior.ScaleDown, v.Name+" scaleDown")
 			}
 		})
 	}
@@ -210,21 +241,23 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 	assert.Positive(t, ran)
 }
 
-// assertRules compares a scenario's HPA rules (what the twin's HPA model runs) with the
-// rendered autoscaling/v2 rules.
-func assertRules(t *testing.T, want *scenario.HPAScalingRules, got *autoscalingv2.HPAScalingRules, what string) {
+// assertRules compares the HPA rules the twin's HPA model runs with the rendered
+// autoscaling/v2 rules.
+func assertRules(t *testing.T, want *hpa.Rules, got *autoscalingv2.HPAScalingRules, what string) {
 	t.Helper()
 	require.NotNil(t, want, "%s: the scenario's defaults fill the rules", what)
 	require.NotNil(t, got, "%s: rendered", what)
-	assert.Equal(t, want.StabilizationWindowSeconds, got.StabilizationWindowSeconds, "%s: stabilization window", what)
-	if want.SelectPolicy != "" {
+	require.NotNil(t, want.StabilizationWindow, "%s: the scenario's defaults fill the window", what)
+	require.NotNil(t, got.StabilizationWindowSeconds, "%s: rendered window", what)
+	assert.Equal(t, *want.StabilizationWindow, time.Duration(*got.StabilizationWindowSeconds)*time.Second, "%s: stabilization window", what)
+	if want.Select != "" {
 		require.NotNil(t, got.SelectPolicy, what)
-		assert.Equal(t, want.SelectPolicy, string(*got.SelectPolicy), "%s: select policy", what)
+		assert.Equal(t, string(want.Select), string(*got.SelectPolicy), "%s: select policy", what)
 	}
 	require.Len(t, got.Policies, len(want.Policies), what)
 	for i, p := range want.Policies {
-		assert.Equal(t, p.Type, string(got.Policies[i].Type), "%s: policy %d type", what, i)
+		assert.Equal(t, string(p.Type), string(got.Policies[i].Type), "%s: policy %d type", what, i)
 		assert.Equal(t, p.Value, got.Policies[i].Value, "%s: policy %d value", what, i)
-		assert.Equal(t, p.PeriodSeconds, got.Policies[i].PeriodSeconds, "%s: policy %d period", what, i)
+		assert.Equal(t, p.Period, time.Duration(got.Policies[i].PeriodSeconds)*time.Second, "%s: policy %d period", what, i)
 	}
 }
