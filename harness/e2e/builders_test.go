@@ -95,24 +95,24 @@ func TestModelSlug(t *testing.T) {
 	}
 }
 
-func TestSimulatorObjectsFollowTheScenario(t *testing.T) {
+func TestSimulatorValuesFollowTheBlueprint(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
 	bp := blueprintOf(t, sc)
-	d := SimulatorObjects(sc, bp, bp.Variants[1], "llm-d", "saturn.local/saturn-sim:abc", 2)
-	assert.Equal(t, "llama-3-1-8b-instruct-l40s", d.Name)
-	assert.Equal(t, int32(2), *d.Spec.Replicas)
-	assert.Equal(t, "saturn.local/saturn-sim:abc", d.Spec.Template.Spec.Containers[0].Image)
-	args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
-	assert.Contains(t, args, "--accelerator L40S")
-	assert.Contains(t, args, "--max-num-seqs 32", "the variant's engine setting wins")
-	assert.Equal(t, "true", d.Spec.Template.Annotations["prometheus.io/scrape"])
-	svc := ServiceObject(sc, "llm-d")
-	for k, v := range svc.Spec.Selector {
-		assert.Equal(t, v, d.Spec.Template.Labels[k], "the Service selects the variant's pods (%s)", k)
-	}
-	h := strings.Join(SimulatorObjects(sc, bp, bp.Variants[0], "llm-d", "x", 1).Spec.Template.Spec.Containers[0].Args, " ")
-	assert.Contains(t, h, "--max-num-seqs 64")
-	assert.Contains(t, h, "--startup-delay 10s")
+	vals := SimulatorValues(sc, bp, bp.Variants[1], "saturn.local/saturn-sim", "abc", 2)
+	assert.Equal(t, "llama-3-1-8b-instruct-l40s", vals["fullnameOverride"])
+	assert.Equal(t, 2, vals["replicas"])
+	assert.Equal(t, map[string]any{"repository": "saturn.local/saturn-sim", "tag": "abc", "pullPolicy": "Never"}, vals["image"])
+	assert.Equal(t, "L40S", vals["accelerator"])
+	eng := vals["engine"].(map[string]any)
+	assert.Equal(t, 32, eng["maxNumSeqs"], "the variant's engine setting wins")
+	assert.Equal(t, bp.Variants[1].Engine.MaxModelLen, eng["maxModelLen"], "the resolved value, not saturn-sim's default")
+	assert.Equal(t, uint64(3), eng["seed"])
+	assert.Equal(t, map[string]any{"enabled": false}, vals["service"], "one Service fronts every variant")
+	labels := vals["podLabels"].(map[string]any)
+	assert.Equal(t, "l40s", labels["saturn.dev/variant"])
+	h := SimulatorValues(sc, bp, bp.Variants[0], "r", "t", 1)
+	assert.Equal(t, 64, h["engine"].(map[string]any)["maxNumSeqs"])
+	assert.Equal(t, "10s", h["startupDelay"])
 }
 
 func TestRouterObjectsFrontTheModelService(t *testing.T) {
@@ -181,9 +181,10 @@ func TestChartValues(t *testing.T) {
 	assert.Equal(t, false, e.VariantValues(sc, blueprintOf(t, sc).Variants[0])["hpa"].(map[string]any)["enabled"])
 }
 
-// TestChartRendersVariantValues renders charts/saturn with the harness's values through
-// the real helm binary (SATURN_HELM, set by `make test`).
-func TestChartRendersVariantValues(t *testing.T) {
+// helmTemplate renders charts/<chart> with values through the real helm binary
+// (SATURN_HELM, set by `make test`).
+func helmTemplate(t *testing.T, chart string, values map[string]any) string {
+	t.Helper()
 	helm := os.Getenv("SATURN_HELM")
 	if helm == "" {
 		if os.Getenv("CI") == "true" {
@@ -193,30 +194,59 @@ func TestChartRendersVariantValues(t *testing.T) {
 	}
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
+	data, err := yaml.Marshal(values)
+	require.NoError(t, err)
+	vf := filepath.Join(t.TempDir(), "values.yaml")
+	require.NoError(t, os.WriteFile(vf, data, 0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, helm, "template", "r", filepath.Join(root, "charts", chart), "--namespace", "llm-d", "--values", vf).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
+}
+
+// TestChartRendersVariantValues renders charts/saturn and charts/saturn-sim with the
+// harness's values.
+func TestChartRendersVariantValues(t *testing.T) {
 	sc := loadScenario(t, twoVariants)
+	bp := blueprintOf(t, sc)
 	e := &Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(), TLS: &cluster.TLSBundle{CACert: []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")}}
-	for name, values := range map[string]map[string]any{
-		"controller": controllerValues(t, e, sc),
-		"variant":    e.VariantValues(sc, blueprintOf(t, sc).Variants[0]),
-	} {
-		t.Run(name, func(t *testing.T) {
-			data, err := yaml.Marshal(values)
-			require.NoError(t, err)
-			vf := filepath.Join(t.TempDir(), "values.yaml")
-			require.NoError(t, os.WriteFile(vf, data, 0o600))
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, helm, "template", "r", filepath.Join(root, "charts", "saturn"), "--namespace", "llm-d", "--values", vf).CombinedOutput()
-			require.NoError(t, err, string(out))
-			if name == "variant" {
-				assert.Contains(t, string(out), "name: llama-3-1-8b-instruct-h100-hpa")
-				assert.Contains(t, string(out), "kind: VariantAutoscaling")
-			} else {
-				assert.Contains(t, string(out), "https://prometheus.monitoring.svc:9090")
-				assert.Contains(t, string(out), "analyzer: capacity", "the saturation ConfigMap names the scenario's analyzer")
+	t.Run("controller", func(t *testing.T) {
+		out := helmTemplate(t, "saturn", controllerValues(t, e, sc))
+		assert.Contains(t, out, "https://prometheus.monitoring.svc:9090")
+		assert.Contains(t, out, "analyzer: capacity", "the saturation ConfigMap names the scenario's analyzer")
+	})
+	t.Run("variant", func(t *testing.T) {
+		out := helmTemplate(t, "saturn", e.VariantValues(sc, bp.Variants[0]))
+		assert.Contains(t, out, "name: llama-3-1-8b-instruct-h100-decode-hpa")
+		assert.Contains(t, out, "kind: VariantAutoscaling")
+		assert.Contains(t, out, "name: "+DeploymentName(sc, "h100"), "the VA and HPA target the simulator's Deployment")
+	})
+	t.Run("simulator", func(t *testing.T) {
+		out := helmTemplate(t, "saturn-sim", SimulatorValues(sc, bp, bp.Variants[1], SimulatorImage, "k1", 2))
+		var d *appsv1.Deployment
+		for _, doc := range strings.Split(out, "\n---") {
+			var probe struct{ Kind string }
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &probe))
+			assert.NotEqual(t, "Service", probe.Kind, "the chart's own Service is off")
+			if probe.Kind == "Deployment" {
+				d = &appsv1.Deployment{}
+				require.NoError(t, yaml.Unmarshal([]byte(doc), d))
 			}
-		})
-	}
+		}
+		require.NotNil(t, d, out)
+		assert.Equal(t, DeploymentName(sc, "l40s"), d.Name)
+		assert.Equal(t, int32(2), *d.Spec.Replicas)
+		c := d.Spec.Template.Spec.Containers[0]
+		assert.Equal(t, SimulatorImage+":k1", c.Image)
+		assert.Equal(t, corev1.PullNever, c.ImagePullPolicy)
+		assert.Empty(t, c.Resources.Limits, "memory left unbounded on the Kind node")
+		assert.Equal(t, "true", d.Spec.Template.Annotations["prometheus.io/scrape"])
+		for k, v := range ServiceObject(sc, "llm-d").Spec.Selector {
+			assert.Equal(t, v, d.Spec.Template.Labels[k], "the model's Service selects the variant's pods (%s)", k)
+		}
+		assert.Equal(t, "L40S", d.Spec.Template.Labels["inference.optimization/acceleratorName"], "WVA's accelerator label")
+	})
 }
 
 func TestLoadJobRunsSaturnLoadOnTheScenario(t *testing.T) {

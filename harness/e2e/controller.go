@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/hpa"
@@ -134,18 +131,22 @@ func (e *Env) InstallController(ctx context.Context, bp *blueprint.Blueprint) er
 	return nil
 }
 
-// DeployVariants applies the simulator Deployments and Service, then each variant's
-// VariantAutoscaling (and HPA) release, waits for the initial replicas, and
-// deploys the router in front of them.
+// DeployVariants applies the model's Service, then per variant installs charts/saturn-sim
+// (its Deployment) and charts/saturn (its VariantAutoscaling and HPA) from the blueprint,
+// waits for the initial replicas, and deploys the router in front of them.
 func (e *Env) DeployVariants(ctx context.Context, sc *scenario.Scenario, bp *blueprint.Blueprint) error {
 	if err := cluster.Apply(ctx, e.Client, cluster.NamespaceObject(e.Namespace), ServiceObject(sc, e.Namespace)); err != nil {
 		return err
 	}
 	for _, v := range bp.Variants {
-		if err := cluster.Apply(ctx, e.Client, SimulatorObjects(sc, bp, v, e.Namespace, e.image(SimulatorImage), int32(v.Initial))); err != nil {
-			return err
-		}
 		err := e.Helm.UpgradeInstall(ctx, cluster.Release{
+			Name: SimulatorRelease(v.Name), Chart: e.chart("saturn-sim"), Namespace: e.Namespace,
+			Values: SimulatorValues(sc, bp, v, SimulatorImage, e.tag(), v.Initial),
+		})
+		if err != nil {
+			return fmt.Errorf("deploying variant %s's simulator: %w", v.Name, err)
+		}
+		err = e.Helm.UpgradeInstall(ctx, cluster.Release{
 			Name: VariantRelease(v.Name), Chart: e.chart("saturn"), Namespace: e.Namespace, Values: e.VariantValues(sc, v),
 		})
 		if err != nil {
@@ -183,10 +184,8 @@ func (e *Env) Teardown(ctx context.Context, sc *scenario.Scenario) error {
 		if err := e.Helm.Uninstall(ctx, VariantRelease(v.Name), e.Namespace); err != nil {
 			return err
 		}
-		name := DeploymentName(sc, v.Name)
-		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e.Namespace}}
-		if err := e.Client.Delete(ctx, d); client404(err) != nil {
-			return fmt.Errorf("deleting %s: %w", name, err)
+		if err := e.Helm.Uninstall(ctx, SimulatorRelease(v.Name), e.Namespace); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -139,14 +139,16 @@ func imageTag() string {
 	return DefaultImageTag
 }
 
-// image is repository:ImageTag.
-func (e *Env) image(repo string) string {
-	tag := e.ImageTag
-	if tag == "" {
-		tag = DefaultImageTag
+// tag is ImageTag, DefaultImageTag when unset.
+func (e *Env) tag() string {
+	if e.ImageTag == "" {
+		return DefaultImageTag
 	}
-	return repo + ":" + tag
+	return e.ImageTag
 }
+
+// image is repository:ImageTag.
+func (e *Env) image(repo string) string { return repo + ":" + e.tag() }
 
 // HostPrometheus returns a client of Prometheus through PrometheusHostURL that verifies
 // its certificate with the generated CA (written to a file under dir for the client).

@@ -1,39 +1,43 @@
 package e2e
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/yaml"
 
 	simapp "github.com/saturn-autoscaler/saturn/simulator/app"
 )
 
-// saturn-sim on Kind runs each variant with the engine settings the twin
-// uses: the model's, overridden by the variant's, prefix caching included.
-func TestSimArgsAreTheTwinsEngine(t *testing.T) {
-	text := strings.Replace(twoVariants, "      engine: {maxNumSeqs: 32}", "      engine: {maxNumSeqs: 32, enablePrefixCaching: false, gpuMemoryUtilization: 0.85}", 1)
+// saturn-sim on Kind runs each variant with the engine the twin runs: charts/saturn-sim
+// rendered from the blueprint, its command line parsed as saturn-sim parses it, prefix
+// caching and the GPU memory share included.
+func TestSimulatorChartRunsTheTwinsEngine(t *testing.T) {
+	text := strings.Replace(twoVariants, "      engine: {maxNumSeqs: 32}", "      engine: {maxNumSeqs: 32, enablePrefixCaching: false, gpuMemoryUtilization: 0.85, maxNumBatchedTokens: 100000}", 1)
 	sc := loadScenario(t, text)
 	bp := blueprintOf(t, sc)
-	for i, v := range sc.Spec.Variants {
-		args := simArgs(bp, bp.Variants[i])
-		o := simapp.NewOptions()
-		fs := pflag.NewFlagSet("saturn-sim", pflag.ContinueOnError)
-		o.AddFlags(fs)
-		require.NoError(t, fs.Parse(args), "saturn-sim's own flags: %v", args)
-		require.NoError(t, o.Validate())
-		eng := sc.Spec.EngineFor(v)
-		assert.Equal(t, eng.MaxNumSeqs, o.MaxNumSeqs, v.Name)
-		wantCaching := eng.EnablePrefixCaching == nil || *eng.EnablePrefixCaching
-		assert.Equal(t, !wantCaching, slices.Contains(args, "--no-enable-prefix-caching"), "%s: %v", v.Name, args)
-		assert.Equal(t, wantCaching, slices.Contains(args, "--enable-prefix-caching"), "%s: %v", v.Name, args)
+	for _, v := range bp.Variants {
+		out := helmTemplate(t, "saturn-sim", SimulatorValues(sc, bp, v, SimulatorImage, "dev", 1))
+		var args []string
+		for _, doc := range strings.Split(out, "\n---") {
+			var d appsv1.Deployment
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &d))
+			if d.Kind == "Deployment" {
+				args = d.Spec.Template.Spec.Containers[0].Args
+			}
+		}
+		require.NotEmpty(t, args, out)
+		got, err := simapp.EngineConfigFor(args)
+		require.NoError(t, err, "saturn-sim's own flags: %v", args)
+		got.TokenEvents = v.Engine.TokenEvents // a server's streaming hook, not a setting
+		assert.Equal(t, v.Engine, got, "%s: %v", v.Name, args)
 	}
-	l40s := simArgs(bp, bp.Variants[1])
-	assert.Contains(t, strings.Join(l40s, " "), "--max-num-seqs 32")
-	assert.Contains(t, strings.Join(l40s, " "), "--gpu-memory-utilization 0.85")
-	assert.Contains(t, l40s, "--no-enable-prefix-caching")
-	assert.Contains(t, strings.Join(simArgs(bp, bp.Variants[0]), " "), "--max-num-seqs 64", "the model's setting where the variant has none")
+	l40s := bp.Variants[1].Engine
+	assert.False(t, l40s.EnablePrefixCaching)
+	assert.InDelta(t, 0.85, l40s.GPUMemoryUtilization, 1e-12)
+	assert.Equal(t, 100000, l40s.MaxNumBatchedTokens, "a round number reaches saturn-sim exactly")
+	assert.Equal(t, 64, bp.Variants[0].Engine.MaxNumSeqs, "the model's setting where the variant has none")
 }

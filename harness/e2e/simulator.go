@@ -2,17 +2,13 @@ package e2e
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/utils/ptr"
 
 	"github.com/saturn-autoscaler/saturn/harness/blueprint"
-	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
@@ -37,83 +33,55 @@ func ModelSlug(model string) string {
 	return s
 }
 
-// DeploymentName is the Deployment serving the named variant of a scenario.
-func DeploymentName(sc *scenario.Scenario, variant string) string {
+// simulatorName is the name charts/saturn-sim gives variant's objects (its
+// fullnameOverride): the model's slug and the variant's name.
+func simulatorName(sc *scenario.Scenario, variant string) string {
 	return ModelSlug(sc.Spec.Model.Name) + "-" + variant
 }
+
+// DeploymentName is the Deployment charts/saturn-sim creates for the named variant of a
+// scenario (llm-d's model service names it <name>-decode too).
+func DeploymentName(sc *scenario.Scenario, variant string) string {
+	return simulatorName(sc, variant) + "-decode"
+}
+
+// SimulatorRelease is the Helm release of charts/saturn-sim serving the named variant.
+func SimulatorRelease(variant string) string { return "sim-" + variant }
 
 // ServiceName is the Service in front of every variant of the scenario's model: the
 // router the load Job targets (kube-proxy spreads connections over ready pods).
 func ServiceName(sc *scenario.Scenario) string { return ModelSlug(sc.Spec.Model.Name) }
 
-// simArgs are saturn-sim's flags for variant v: its blueprint's engine, every setting
-// given explicitly (resolved once, in the blueprint), so saturn-sim's own defaults
-// cannot differ from the twin's.
-func simArgs(bp *blueprint.Blueprint, v blueprint.Variant) []string {
+// SimulatorValues are charts/saturn-sim values deploying variant v of the blueprint with
+// replicas pods of image (repository:tag): every engine setting the blueprint resolved is
+// given explicitly, so saturn-sim's own defaults cannot differ from the twin's. The pods
+// carry the labels the model's Service selects; the chart's own Service is off (one
+// Service fronts every variant of the model).
+func SimulatorValues(sc *scenario.Scenario, bp *blueprint.Blueprint, v blueprint.Variant, repository, tag string, replicas int) map[string]any {
 	eng := v.Engine
-	args := []string{
-		"--model", bp.Model,
-		"--accelerator", v.Accelerator,
-		"--port", strconv.Itoa(SimulatorPort),
-		"--seed", strconv.FormatUint(bp.Seed, 10),
-		"--max-num-seqs", strconv.Itoa(eng.MaxNumSeqs),
-		"--max-num-batched-tokens", strconv.Itoa(eng.MaxNumBatchedTokens),
-		"--tensor-parallel-size", strconv.Itoa(eng.TensorParallelSize),
-		"--block-size", strconv.Itoa(eng.BlockSize),
-		"--max-model-len", strconv.Itoa(eng.MaxModelLen),
-		"--gpu-memory-utilization", strconv.FormatFloat(eng.GPUMemoryUtilization, 'g', -1, 64),
-	}
-	if eng.EnablePrefixCaching {
-		args = append(args, "--enable-prefix-caching")
-	} else {
-		args = append(args, "--no-enable-prefix-caching")
-	}
-	if v.StartupDelay > 0 {
-		args = append(args, "--startup-delay", v.StartupDelay.String())
-	}
-	return args
-}
-
-// SimulatorObjects returns the Deployment of variant v with initial replicas, running
-// image. Pods carry the labels and annotations the e2e Prometheus discovers and the
-// Service selects.
-func SimulatorObjects(sc *scenario.Scenario, bp *blueprint.Blueprint, v blueprint.Variant, ns, image string, replicas int32) *appsv1.Deployment {
-	name := DeploymentName(sc, v.Name)
-	selector := map[string]string{"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name}
-	podLabels := map[string]string{
-		"app.kubernetes.io/name": "saturn-sim", "app.kubernetes.io/instance": name,
-		"saturn.dev/model": ServiceName(sc), "saturn.dev/variant": v.Name,
-		"inference.optimization/acceleratorName": v.Accelerator,
-	}
-	return &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: podLabels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: selector},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: map[string]string{
-					"prometheus.io/scrape": "true", "prometheus.io/port": strconv.Itoa(SimulatorPort), "prometheus.io/path": "/metrics",
-				}},
-				Spec: corev1.PodSpec{
-					TerminationGracePeriodSeconds: ptr.To[int64](5),
-					SecurityContext:               cluster.RestrictedPod(),
-					Containers: []corev1.Container{{
-						Name:            "vllm",
-						Image:           image,
-						ImagePullPolicy: corev1.PullNever,
-						Args:            simArgs(bp, v),
-						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
-							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"},
-						}}},
-						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: SimulatorPort}},
-						ReadinessProbe:  cluster.HTTPReadiness("/health", "http"),
-						Resources:       cluster.Requests("20m", "32Mi"),
-						SecurityContext: cluster.RestrictedContainer(),
-					}},
-				},
-			},
+	return map[string]any{
+		"fullnameOverride": simulatorName(sc, v.Name),
+		"replicas":         replicas,
+		"image":            map[string]any{"repository": repository, "tag": tag, "pullPolicy": "Never"},
+		"model":            map[string]any{"name": bp.Model, "label": ServiceName(sc)},
+		"accelerator":      v.Accelerator,
+		"engine": map[string]any{
+			"tensorParallelSize":   eng.TensorParallelSize,
+			"gpuMemoryUtilization": eng.GPUMemoryUtilization,
+			"blockSize":            eng.BlockSize,
+			"maxNumSeqs":           eng.MaxNumSeqs,
+			"maxNumBatchedTokens":  eng.MaxNumBatchedTokens,
+			"maxModelLen":          eng.MaxModelLen,
+			"enablePrefixCaching":  eng.EnablePrefixCaching,
+			"seed":                 bp.Seed,
 		},
+		"startupDelay": v.StartupDelay.String(),
+		"port":         SimulatorPort,
+		"service":      map[string]any{"enabled": false},
+		"podLabels":    map[string]any{"saturn.dev/model": ServiceName(sc), "saturn.dev/variant": v.Name},
+		// The Kind node has two cores for every pod of a scenario: request little, and
+		// leave memory unbounded as before the chart deployed them.
+		"resources": map[string]any{"requests": map[string]any{"cpu": "20m", "memory": "32Mi"}, "limits": nil},
 	}
 }
 

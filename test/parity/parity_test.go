@@ -130,6 +130,7 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 	helm := helmBinary(t)
 	root := repoRoot(t)
 	chart := filepath.Join(root, "charts", "saturn")
+	simChart := filepath.Join(root, "charts", "saturn-sim")
 	env := &e2e.Env{Namespace: "llm-d", Prometheus: cluster.DefaultPrometheusOptions(),
 		TLS: &cluster.TLSBundle{CACert: []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----")}}
 	var ran, refused int
@@ -196,8 +197,11 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 			require.Len(t, bp.Variants, len(spec.Variants))
 			for i, v := range bp.Variants {
 				sv := spec.Variants[i]
-				// The engine: saturn-sim's command line, parsed as saturn-sim parses it.
-				d := e2e.SimulatorObjects(sc, bp, v, env.Namespace, "saturn-sim:dev", int32(v.Initial))
+				// The engine: charts/saturn-sim's command line, parsed as saturn-sim parses it.
+				sim := helmTemplate(t, helm, simChart, e2e.SimulatorValues(sc, bp, v, e2e.SimulatorImage, "dev", v.Initial))
+				require.Len(t, sim.deployments, 1, "variant %s: %v", v.Name, sim.kinds)
+				d := sim.deployments[0]
+				assert.Equal(t, e2e.DeploymentName(sc, v.Name), d.Name, "variant %s: the Deployment its VA scales", v.Name)
 				gotEng, err := simapp.EngineConfigFor(d.Spec.Template.Spec.Containers[0].Args)
 				require.NoError(t, err, "variant %s", v.Name)
 				gotEng.TokenEvents = v.Engine.TokenEvents // a server's streaming hook, not a setting
@@ -212,6 +216,7 @@ func TestKindRendersWhatTheTwinRuns(t *testing.T) {
 				require.Len(t, vr.vas, 1, "variant %s: %v", v.Name, vr.kinds)
 				va := vr.vas[0]
 				assert.Equal(t, spec.Model.Name, va.Spec.ModelID)
+				assert.Equal(t, d.Name, va.Spec.ScaleTargetRef.Name, "variant %s: the VA scales the simulator's Deployment", v.Name)
 				assert.Equal(t, v.Accelerator, va.Labels["inference.optimization/acceleratorName"])
 				cost, err := strconv.ParseFloat(va.Spec.VariantCost, 64)
 				require.NoError(t, err)
