@@ -50,9 +50,14 @@ const (
 	minLatencySpreadShare = 0.25
 )
 
-// FitLatency fits the ITL line on the samples by least squares. The line is unknown with
-// too few samples, too little spread in running, or a slope that is not positive (the
-// ITL does not grow over the observed range, so it bounds nothing there).
+// FitLatency fits the ITL line on the samples by least squares with a slope that is not
+// negative (a step never gets faster with a bigger batch). The line is unknown with too
+// few samples or too little spread in running. When the best slope is not positive, the
+// ITL did not measurably grow over the observed range (a fast accelerator at a light
+// load, whose growth is within the measurement noise): the line is flat at the samples'
+// mean: the objective bounds nothing, as with a slope barely above zero (the two fits
+// size a replica alike), and the replica is sized by its throughput at saturation. Its
+// samples at higher loads bend the line when the ITL starts to grow.
 func FitLatency(samples []LatencySample) LatencyModel {
 	var n, sx, sy, lo, hi float64
 	lo = math.Inf(1)
@@ -87,7 +92,11 @@ func FitLatency(samples []LatencySample) LatencyModel {
 	}
 	b := sxy / sxx
 	a := my - b*mx
-	if !finite(a) || !finite(b) || b <= 0 {
+	if !finite(a) || !finite(b) {
+		return m
+	}
+	if b <= 0 {
+		m.Known, m.Base = true, my
 		return m
 	}
 	// A negative intercept is a fit artefact: the step time of one request is positive.
@@ -101,15 +110,22 @@ func FitLatency(samples []LatencySample) LatencyModel {
 
 // runningAt returns the running requests per replica at which the model's ITL reaches
 // the share of the objective, and false when the model is unknown or the objective is not
-// reachable (the base alone exceeds it).
+// reachable (the base alone exceeds it). A flat line below the objective never reaches
+// it: +Inf.
 func (m LatencyModel) runningAt(objective time.Duration) (float64, bool) {
 	t := itlTargetShare * objective.Seconds()
-	if !m.Known || objective <= 0 || m.PerRequest <= 0 || t <= m.Base {
+	if !m.Known || objective <= 0 || m.PerRequest < 0 || t <= m.Base {
 		return 0, false
+	}
+	if m.Flat() {
+		return math.Inf(1), true
 	}
 	x := (t - m.Base) / m.PerRequest
 	return x, finite(x)
 }
+
+// Flat reports a known line whose ITL does not grow with the running requests.
+func (m LatencyModel) Flat() bool { return m.Known && m.PerRequest == 0 }
 
 // runningAtThroughputShare returns the running requests per replica at which a replica
 // serves share of the requests per second it serves at sat running. By the line, a replica
@@ -118,7 +134,7 @@ func (m LatencyModel) runningAt(objective time.Duration) (float64, bool) {
 // false when the line is unknown, has no base (its throughput does not depend on c) or
 // the share or sat are not positive.
 func (m LatencyModel) runningAtThroughputShare(share, sat float64) (float64, bool) {
-	if !m.Known || m.Base <= 0 || m.PerRequest <= 0 || !(share > 0) || share > 1 || !(sat > 0) || !finite(sat) {
+	if !m.Known || m.Base <= 0 || m.PerRequest < 0 || !(share > 0) || share > 1 || !(sat > 0) || !finite(sat) {
 		return 0, false
 	}
 	x := sat / (m.Base + m.PerRequest*sat)
@@ -144,6 +160,9 @@ func (m LatencyModel) throughputAt(c, out float64) float64 {
 func (m LatencyModel) String() string {
 	if !m.Known {
 		return fmt.Sprintf("ITL model unknown (%d samples)", m.Samples)
+	}
+	if m.Flat() {
+		return fmt.Sprintf("ITL flat at %.1fms (%d samples up to %.0f running)", m.Base*1000, m.Samples, m.MaxRunning)
 	}
 	return fmt.Sprintf("ITL %.1fms + %.3fms per running request (%d samples up to %.0f running)",
 		m.Base*1000, m.PerRequest*1000, m.Samples, m.MaxRunning)

@@ -38,18 +38,45 @@ func TestFitLatencyRecoversTheLine(t *testing.T) {
 
 func TestFitLatencyRefusesWhatDeterminesNoLine(t *testing.T) {
 	for name, samples := range map[string][]LatencySample{
-		"too few samples":     line(0.01, 0.001, 5, 10, 20, 30, 40),
-		"no spread":           line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20),
-		"spread below 25%":    line(0.01, 0.001, 100, 101, 102, 104, 106, 110),
-		"ITL falls with load": line(0.05, -0.0001, 5, 10, 20, 30, 40, 50),
-		"flat":                line(0.02, 0, 5, 10, 20, 30, 40, 50),
-		"nothing":             nil,
+		"too few samples":  line(0.01, 0.001, 5, 10, 20, 30, 40),
+		"no spread":        line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20),
+		"spread below 25%": line(0.01, 0.001, 100, 101, 102, 104, 106, 110),
+		"nothing":          nil,
 	} {
 		m := FitLatency(samples)
 		assert.False(t, m.Known, name)
 		assert.Contains(t, m.String(), "ITL model unknown", name)
 		_, ok := m.runningAt(100 * time.Millisecond)
 		assert.False(t, ok, name)
+	}
+}
+
+// An ITL that does not grow over the observed load (an H100 at a few requests, its growth
+// within the measurement noise) is a flat line at the mean: known, and sizing a replica
+// as a slope barely above zero does (the objective bounds nothing; the throughput does).
+func TestFitLatencyKeepsAFlatLineToTheObservedRange(t *testing.T) {
+	for name, samples := range map[string][]LatencySample{
+		"flat":                line(0.007, 0, 2, 3, 4, 5, 6, 7),
+		"ITL falls with load": line(0.0075, -0.0001, 2, 3, 4, 5, 6, 7),
+		"noise around a flat line": {
+			{Running: 2, ITL: 0.0071}, {Running: 3, ITL: 0.0069}, {Running: 4, ITL: 0.0072},
+			{Running: 5, ITL: 0.0068}, {Running: 6, ITL: 0.0070}, {Running: 7, ITL: 0.0069},
+		},
+	} {
+		m := FitLatency(samples)
+		require.True(t, m.Known, name)
+		assert.True(t, m.Flat(), name)
+		assert.Zero(t, m.PerRequest, name)
+		assert.InDelta(t, 0.007, m.Base, 0.0002, "%s: the mean ITL", name)
+		assert.Contains(t, m.String(), "ITL flat at 7.0ms (6 samples up to 7 running)", name)
+		x, ok := m.runningAt(100 * time.Millisecond)
+		require.True(t, ok, name)
+		assert.True(t, math.IsInf(x, 1), "%s: a flat line never reaches the objective", name)
+		_, ok = m.runningAt(8 * time.Millisecond)
+		assert.False(t, ok, "%s: the base alone exceeds 80%% of the objective", name)
+		c, ok := m.runningAtThroughputShare(0.9, 8)
+		require.True(t, ok, name)
+		assert.InDelta(t, 7.2, c, 1e-9, "%s: a flat line's rate grows with the running requests", name)
 	}
 }
 
@@ -86,7 +113,7 @@ func TestRunningAtAThroughputShare(t *testing.T) {
 	assert.InDelta(t, 148.3, c, 0.1, "an H100-like line: 90%% of the rate at 256 running needs 148")
 	assert.Greater(t, rate(0.8*256)/rate(256), 0.96, "80%% of the batch is 96%% of the rate")
 
-	for _, bad := range []LatencyModel{{}, {Known: true, PerRequest: 0.001}, {Known: true, Base: 0.01}} {
+	for _, bad := range []LatencyModel{{}, {Known: true, PerRequest: 0.001}, {Known: true, Base: 0.01, PerRequest: -0.001}} {
 		_, ok := bad.runningAtThroughputShare(0.9, 256)
 		assert.False(t, ok, "%+v", bad)
 	}
@@ -106,6 +133,8 @@ func TestConcurrencyByLatency(t *testing.T) {
 		{VariantState: VariantState{Name: "unfitted", Current: 1}, SaturationConcurrency: 200},
 		{VariantState: VariantState{Name: "unreachable", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, Base: 0.2, PerRequest: 0.001}},
 		{VariantState: VariantState{Name: "baseless", Current: 1}, SaturationConcurrency: 200, Latency: LatencyModel{Known: true, PerRequest: 0.0003}},
+		{VariantState: VariantState{Name: "flat", Current: 1}, SaturationConcurrency: 8, Latency: LatencyModel{Known: true, Base: 0.007, Samples: 12, MaxRunning: 6}},
+		{VariantState: VariantState{Name: "barely rising", Current: 1}, SaturationConcurrency: 8, Latency: LatencyModel{Known: true, Base: 0.007, PerRequest: 1e-7, Samples: 12, MaxRunning: 6}},
 	}}
 	in.Capacity.SLOITL = 100 * time.Millisecond
 	m := buildConcurrency(in, nil, false)
@@ -120,6 +149,10 @@ func TestConcurrencyByLatency(t *testing.T) {
 	assert.InDelta(t, 0.15*200, m.capacity[3], 1e-9)
 	assert.Contains(t, m.source[3], "not reachable")
 	assert.InDelta(t, 0.8*200, m.capacity[4], 1e-9, "no base, no throughput ceiling: 80%% of the saturation")
+	assert.InDelta(t, 0.9*8, m.capacity[5], 1e-9, "a flat line: 90%% of the saturated rate, where the ITL bounds nothing")
+	assert.Contains(t, m.source[5], "90% of the throughput at saturation at 8 running by the fitted ITL flat at 7.0ms (12 samples up to 6 running)")
+	assert.True(t, m.bySLO[5])
+	assert.InDelta(t, m.capacity[6], m.capacity[5], 1e-3, "a flat line and a slope barely above zero size a replica alike")
 
 	in.Capacity.SLOITL = 0
 	m = buildConcurrency(in, nil, false)
