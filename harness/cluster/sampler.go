@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -38,6 +39,28 @@ type Observation struct {
 	VA         *v1alpha1.VariantAutoscaling
 	// Pods are the variant's replicas as Prometheus saw them (nil without a querier).
 	Pods []PodMetrics
+	// Replicas are the Deployment's pods as the API server shows them.
+	Replicas []corev1.Pod
+}
+
+// replicaState is where a pod stands, as the twin records its replicas: pending until
+// scheduled, starting until ready, draining once deleted; a pod that is gone stopped.
+// A pod holds its accelerator from the moment it is scheduled (starting) until it is gone.
+func replicaState(p *corev1.Pod) record.ReplicaState {
+	switch {
+	case p.DeletionTimestamp != nil:
+		return record.ReplicaDraining
+	case p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded:
+		return record.ReplicaFailed
+	case p.Spec.NodeName == "":
+		return record.ReplicaPending
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return record.ReplicaReady
+		}
+	}
+	return record.ReplicaStarting
 }
 
 // PodMetrics is what Prometheus last scraped from one replica.
@@ -53,8 +76,10 @@ type Querier interface {
 }
 
 // Sampler turns periodic observations of the cluster into record rows: a timeline point
-// per variant per sample, a scale event when spec.replicas changes, and a decision when
-// a VariantAutoscaling's desiredOptimizedAlloc.lastRunTime moves.
+// per variant per sample, a scale event when spec.replicas changes, a decision when a
+// VariantAutoscaling's desiredOptimizedAlloc.lastRunTime moves, and a replica event when
+// one of the Deployment's pods changes state (the GPU-hours are counted from these, as
+// in the twin).
 type Sampler struct {
 	c        client.Reader
 	prom     Querier
@@ -63,6 +88,8 @@ type Sampler struct {
 	variants []Variant
 
 	mu        sync.Mutex
+	replicas  map[string]record.ReplicaEvent // variant/pod -> its last recorded state
+	lifecycle []record.ReplicaEvent
 	desired   map[string]int
 	lastRun   map[string]time.Time
 	timeline  []record.TimelinePoint
@@ -75,7 +102,7 @@ type Sampler struct {
 func NewSampler(c client.Reader, clk clock.WithTicker, start time.Time, variants []Variant) *Sampler {
 	return &Sampler{
 		c: c, clock: clk, start: start, variants: variants,
-		desired: map[string]int{}, lastRun: map[string]time.Time{},
+		desired: map[string]int{}, lastRun: map[string]time.Time{}, replicas: map[string]record.ReplicaEvent{},
 	}
 }
 
@@ -109,6 +136,13 @@ func (s *Sampler) Sample(ctx context.Context) error {
 		o := Observation{Variant: v, Deployment: &appsv1.Deployment{}}
 		if err := s.c.Get(ctx, types.NamespacedName{Namespace: v.Namespace, Name: v.Deployment}, o.Deployment); err != nil {
 			return fmt.Errorf("sampling deployment %s/%s: %w", v.Namespace, v.Deployment, err)
+		}
+		if sel := o.Deployment.Spec.Selector; sel != nil && len(sel.MatchLabels) > 0 {
+			var pods corev1.PodList
+			if err := s.c.List(ctx, &pods, client.InNamespace(v.Namespace), client.MatchingLabels(sel.MatchLabels)); err != nil {
+				return fmt.Errorf("sampling the pods of deployment %s/%s: %w", v.Namespace, v.Deployment, err)
+			}
+			o.Replicas = pods.Items
 		}
 		if v.HPA != "" {
 			o.HPA = &autoscalingv2.HorizontalPodAutoscaler{}
@@ -232,6 +266,37 @@ func (s *Sampler) Observe(now time.Time, obs []Observation) {
 		if o.VA != nil {
 			s.observeVA(at, name, desired, o.VA)
 		}
+		s.observeReplicas(at, name, o.Replicas)
+	}
+}
+
+// observeReplicas records each pod's state changes and, for a pod no longer listed, its stop.
+func (s *Sampler) observeReplicas(at time.Duration, variant string, pods []corev1.Pod) {
+	seen := map[string]bool{}
+	for i := range pods {
+		p := &pods[i]
+		key := variant + "/" + p.Name
+		seen[key] = true
+		state := replicaState(p)
+		if last, ok := s.replicas[key]; ok && last.State == state {
+			continue
+		}
+		e := record.ReplicaEvent{Time: at, Variant: variant, Replica: p.Name, State: state}
+		s.replicas[key] = e
+		s.lifecycle = append(s.lifecycle, e)
+	}
+	gone := make([]string, 0)
+	for key, last := range s.replicas {
+		if last.Variant == variant && !seen[key] && last.State != record.ReplicaStopped {
+			gone = append(gone, key)
+		}
+	}
+	slices.Sort(gone)
+	for _, key := range gone {
+		last := s.replicas[key]
+		e := record.ReplicaEvent{Time: at, Variant: variant, Replica: last.Replica, State: record.ReplicaStopped}
+		s.replicas[key] = e
+		s.lifecycle = append(s.lifecycle, e)
 	}
 }
 
@@ -267,4 +332,5 @@ func (s *Sampler) Fill(rec *record.Record) {
 	rec.Scales = append(rec.Scales, s.scales...)
 	rec.Decisions = append(rec.Decisions, s.decisions...)
 	rec.Samples = append(rec.Samples, s.samples...)
+	rec.Lifecycle = append(rec.Lifecycle, s.lifecycle...)
 }

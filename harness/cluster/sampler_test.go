@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
@@ -125,4 +127,76 @@ func TestSamplerReadsReplicaGaugesFromPrometheus(t *testing.T) {
 	require.ErrorContains(t, bad.Sample(context.Background()), "sampling vllm:kv_cache_usage_perc")
 	bad.Fill(&rec)
 	assert.Len(t, rec.Timeline, 2, "replica counts are still recorded when Prometheus fails")
+}
+
+func pod(name, node string, ready bool) *corev1.Pod {
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "e2e", Labels: map[string]string{"app": "m-h100"}},
+		Spec:       corev1.PodSpec{NodeName: node},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	if node == "" {
+		p.Status.Phase = corev1.PodPending
+	}
+	if ready {
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	}
+	return p
+}
+
+// The sampler records each pod's lifecycle as the twin records its replicas, so that a
+// Kind run counts its GPU-hours as the twin does: from scheduling to the pod's end.
+func TestSamplerRecordsThePodsLifecycle(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	d := deployment(2, 2, 1)
+	d.Name, d.Namespace = "m-h100", "e2e"
+	d.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "m-h100"}}
+	stray := pod("other-abc12-z9", "kind-worker", true)
+	stray.Labels = map[string]string{"app": "other"}
+	c := fake.NewClientBuilder().WithObjects(d, pod("m-h100-abc12-a1", "kind-worker", true), pod("m-h100-abc12-b2", "", false), stray).Build()
+	clk := testingclock.NewFakeClock(t0)
+	s := NewSampler(c, clk, t0, []Variant{{Name: "h100", Namespace: "e2e", Deployment: "m-h100"}})
+	ctx := context.Background()
+	require.NoError(t, s.Sample(ctx))
+
+	// b2 is scheduled, then ready; a1 is deleted (draining), then gone.
+	clk.Step(10 * time.Second)
+	b2 := &corev1.Pod{}
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "e2e", Name: "m-h100-abc12-b2"}, b2))
+	b2.Spec.NodeName, b2.Status.Phase = "kind-worker", corev1.PodRunning
+	require.NoError(t, c.Update(ctx, b2))
+	require.NoError(t, s.Sample(ctx))
+	clk.Step(10 * time.Second)
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(b2), b2))
+	b2.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	require.NoError(t, c.Status().Update(ctx, b2))
+	require.NoError(t, s.Sample(ctx), "an unchanged pod adds no event")
+	clk.Step(10 * time.Second)
+	require.NoError(t, c.Delete(ctx, pod("m-h100-abc12-a1", "", false)))
+	require.NoError(t, s.Sample(ctx))
+
+	var rec record.Record
+	s.Fill(&rec)
+	assert.Equal(t, []record.ReplicaEvent{
+		{Time: 0, Variant: "h100", Replica: "m-h100-abc12-a1", State: record.ReplicaReady},
+		{Time: 0, Variant: "h100", Replica: "m-h100-abc12-b2", State: record.ReplicaPending},
+		{Time: 10 * time.Second, Variant: "h100", Replica: "m-h100-abc12-b2", State: record.ReplicaStarting},
+		{Time: 20 * time.Second, Variant: "h100", Replica: "m-h100-abc12-b2", State: record.ReplicaReady},
+		{Time: 30 * time.Second, Variant: "h100", Replica: "m-h100-abc12-a1", State: record.ReplicaStopped},
+	}, rec.Lifecycle, "the other Deployment's pod is not this variant's")
+	rec.Meta = record.Meta{Duration: time.Minute}
+	hours := record.ReplicaHours(&rec)
+	assert.InDelta(t, (30*time.Second + 50*time.Second).Hours(), hours["h100"], 1e-12, "a1 from 0 to its end, b2 from its scheduling to the run's end")
+}
+
+func TestReplicaStateOfAPod(t *testing.T) {
+	assert.Equal(t, record.ReplicaPending, replicaState(pod("p", "", false)))
+	assert.Equal(t, record.ReplicaStarting, replicaState(pod("p", "n", false)))
+	assert.Equal(t, record.ReplicaReady, replicaState(pod("p", "n", true)))
+	deleting := pod("p", "n", true)
+	deleting.DeletionTimestamp = ptr.To(metav1.Now())
+	assert.Equal(t, record.ReplicaDraining, replicaState(deleting))
+	failed := pod("p", "n", false)
+	failed.Status.Phase = corev1.PodFailed
+	assert.Equal(t, record.ReplicaFailed, replicaState(failed))
 }

@@ -260,14 +260,17 @@ func TestLoadJobRunsSaturnLoadOnTheScenario(t *testing.T) {
 
 func TestComparison(t *testing.T) {
 	rec := &record.Record{Scales: []record.ScaleEvent{{Time: 5 * time.Second, From: 2, To: 1}, {Time: 40 * time.Second, From: 1, To: 3}}}
-	sum := &record.Summary{TTFT: record.Percentiles{P99: 0.8}, Variants: []record.VariantSummary{{ReplicasMax: 3}, {ReplicasMax: 5}}}
+	sum := &record.Summary{TTFT: record.Percentiles{P99: 0.8}, Variants: []record.VariantSummary{{ReplicasMax: 3}, {ReplicasMax: 5}}, GPUHours: 0.25}
+	sum.Requests.SLOAttainment = 0.95
 	f := FiguresOf(rec, sum)
-	assert.Equal(t, Figures{MaxReplicas: 5, TimeToScaleUp: 40 * time.Second, P99TTFT: 0.8}, f)
+	assert.Equal(t, Figures{MaxReplicas: 5, TimeToScaleUp: 40 * time.Second, P99TTFT: 0.8, Attainment: 0.95, GPUHours: 0.25}, f)
 	var b bytes.Buffer
-	require.NoError(t, WriteComparison(&b, Figures{MaxReplicas: 4, TimeToScaleUp: 30 * time.Second, P99TTFT: 0.5}, f))
+	require.NoError(t, WriteComparison(&b, Figures{MaxReplicas: 4, TimeToScaleUp: 30 * time.Second, P99TTFT: 0.5, Attainment: 0.97, GPUHours: 0.2}, f))
 	assert.Contains(t, b.String(), "+10s")
 	assert.Contains(t, b.String(), "+1")
 	assert.Contains(t, b.String(), "+0.300s")
+	assert.Contains(t, b.String(), "97.00%  95.00%  -2.00 pts")
+	assert.Contains(t, b.String(), "0.2000  0.2500  +0.0500")
 	b.Reset()
 	require.NoError(t, WriteComparison(&b, Figures{TimeToScaleUp: -1}, f))
 	assert.Contains(t, b.String(), "never")

@@ -17,11 +17,14 @@ type Figures struct {
 	TimeToScaleUp time.Duration
 	// P99TTFT in seconds.
 	P99TTFT float64
+	// Attainment is the share of requests meeting the SLO; GPUHours the accelerators
+	// held from scheduling to the end of each replica (the record's replica events).
+	Attainment, GPUHours float64
 }
 
 // FiguresOf extracts the compared figures from a record and its summary.
 func FiguresOf(rec *record.Record, sum *record.Summary) Figures {
-	f := Figures{TimeToScaleUp: -1, P99TTFT: sum.TTFT.P99}
+	f := Figures{TimeToScaleUp: -1, P99TTFT: sum.TTFT.P99, Attainment: sum.Requests.SLOAttainment, GPUHours: sum.GPUHours}
 	for _, v := range sum.Variants {
 		f.MaxReplicas = max(f.MaxReplicas, v.ReplicasMax)
 	}
@@ -41,6 +44,8 @@ func WriteComparison(w io.Writer, twin, kind Figures) error {
 	fmt.Fprintf(tw, "max replicas\t%d\t%d\t%+d\n", twin.MaxReplicas, kind.MaxReplicas, kind.MaxReplicas-twin.MaxReplicas)
 	fmt.Fprintf(tw, "time to scale up\t%s\t%s\t%s\n", fmtUp(twin.TimeToScaleUp), fmtUp(kind.TimeToScaleUp), gapUp(twin.TimeToScaleUp, kind.TimeToScaleUp))
 	fmt.Fprintf(tw, "p99 TTFT\t%.3fs\t%.3fs\t%+.3fs\n", twin.P99TTFT, kind.P99TTFT, kind.P99TTFT-twin.P99TTFT)
+	fmt.Fprintf(tw, "SLO attainment\t%.2f%%\t%.2f%%\t%+.2f pts\n", 100*twin.Attainment, 100*kind.Attainment, 100*(kind.Attainment-twin.Attainment))
+	fmt.Fprintf(tw, "GPU-hours\t%.4f\t%.4f\t%+.4f\n", twin.GPUHours, kind.GPUHours, kind.GPUHours-twin.GPUHours)
 	return tw.Flush()
 }
 

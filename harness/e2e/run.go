@@ -87,6 +87,14 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 		m.Time -= shift
 		rec.Samples = append(rec.Samples, m)
 	}
+	// Replica events count the GPU-hours over the scenario's duration, as in the twin: the
+	// pods serving when the traffic starts from its start, none of the drain after its end.
+	for _, e := range sampled.Lifecycle {
+		e.Time = max(e.Time-shift, 0)
+		if e.Time <= sc.Spec.Duration {
+			rec.Lifecycle = append(rec.Lifecycle, e)
+		}
+	}
 	for _, d := range sampled.Decisions {
 		d.Time -= shift
 		d.TimeSeconds = d.Time.Seconds()
