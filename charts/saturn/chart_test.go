@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/saturn-autoscaler/saturn/controller/config"
 )
 
 func chartDir() string {
@@ -476,4 +478,41 @@ func TestMetricsSecure(t *testing.T) {
 	assert.Nil(t, find(objs, "ServiceMonitor", ""))
 	assert.Nil(t, find(objs, "Service", "rel-saturn-metrics"))
 	assert.Nil(t, find(objs, "ClusterRole", "rel-saturn-metrics-auth"))
+}
+
+// WVA's values.yaml documents a per-model override with modelID (its chart writes it as the
+// ConfigMap's model_id). The same values reach saturn's controller as an override it
+// applies; model_id and a different modelID together are refused by name.
+func TestCapacityScalingOverrideWithWVAsModelID(t *testing.T) {
+	// WVA's values.yaml example, uncommented.
+	values := filepath.Join(t.TempDir(), "values.yaml")
+	require.NoError(t, os.WriteFile(values, []byte(`wva:
+  capacityScaling:
+    overrides:
+      llm-d:
+        modelID: "Qwen/Qwen3-0.6B"
+        namespace: "llm-d-autoscaler"
+        kvCacheThreshold: 0.70
+        kvSpareTrigger: 0.35
+`), 0o600))
+	objs := render(t, "--values", values)
+	cm := find(objs, "ConfigMap", config.SaturationConfigMapName)
+	require.NotNil(t, cm)
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	assert.NotContains(t, data["llm-d"], "modelID", "the ConfigMap key is model_id, as WVA's chart writes it")
+	sat, err := config.ParseSaturation(data)
+	require.NoError(t, err)
+	assert.Empty(t, sat.Notices)
+	m := config.Config{Saturation: sat, ScaleToZero: config.DefaultScaleToZeroSettings(false)}.For("llm-d-autoscaler", "Qwen/Qwen3-0.6B")
+	assert.InDelta(t, 0.70, m.KvCacheThreshold, 1e-12, "the override applies to its model")
+	assert.InDelta(t, 0.35, m.KvSpareTrigger, 1e-12)
+	other := config.Config{Saturation: sat, ScaleToZero: config.DefaultScaleToZeroSettings(false)}.For("llm-d-autoscaler", "other/model")
+	assert.InDelta(t, config.DefaultKvCacheThreshold, other.KvCacheThreshold, 1e-12, "and to no other")
+
+	helm := helmBinary(t)
+	out, err := exec.Command(helm, "template", "rel", chartDir(),
+		"--set", "wva.capacityScaling.overrides.x.modelID=a", "--set", "wva.capacityScaling.overrides.x.model_id=b",
+		"--set", "wva.capacityScaling.overrides.x.namespace=n").CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), `wva.capacityScaling.overrides.x: modelID "a" and model_id "b" differ`)
 }
