@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +53,35 @@ func freePort(t *testing.T) int {
 func process(t *testing.T, name string, args ...string) {
 	t.Helper()
 	processEnv(t, nil, name, args...)
+}
+
+// processEnv runs a binary with extra environment variables until the test ends, logging
+// to a file shown on failure.
+func processEnv(t *testing.T, extra []string, name string, args ...string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), filepath.Base(name)+".log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), extra...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		_ = logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("%s log:\n%s", filepath.Base(name), tail(string(b), 60))
+		}
+	})
 }
 
 func tail(s string, n int) string {

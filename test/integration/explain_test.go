@@ -18,7 +18,14 @@ import (
 // API server and returns its path.
 func writeKubeconfig(t *testing.T, name string) string {
 	t.Helper()
-	user, err := env.testEnv.AddUser(envtest.User{Name: name, Groups: []string{"system:masters"}}, nil)
+	return kubeconfigFor(t, envtest.User{Name: name, Groups: []string{"system:masters"}})
+}
+
+// kubeconfigFor writes a kubeconfig authenticating as u on the test API server and
+// returns its path.
+func kubeconfigFor(t *testing.T, u envtest.User) string {
+	t.Helper()
+	user, err := env.testEnv.AddUser(u, nil)
 	require.NoError(t, err)
 	kc, err := user.KubeConfig()
 	require.NoError(t, err)

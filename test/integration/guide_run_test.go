@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,24 +12,18 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/promclient/promtest"
@@ -49,35 +42,14 @@ func TestGuideValuesControllerReachesTheRenderedPrometheus(t *testing.T) {
 	helm := helmBinary(t)
 	promtest.Binary(t)
 	ctrlBin := goBuild(t, t.TempDir(), "./controller/cmd/saturn-controller", "saturn-controller")
-	files, err := filepath.Glob(filepath.Join("testdata", "guide", "*.yaml"))
-	require.NoError(t, err)
-	require.Len(t, files, 4)
-	for i, file := range files {
+	for i, file := range guideFiles(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			letter := string(rune('a' + i))
 			ns, release := "guide-run-"+letter, "wva-run-"+letter // cluster-scoped names apart
 			createNamespace(t, ns)
-
-			var want struct {
-				WVA struct {
-					Prometheus struct {
-						BaseURL string `json:"baseURL"`
-					} `json:"prometheus"`
-				} `json:"wva"`
-				LLMD struct {
-					Namespace string `json:"namespace"`
-				} `json:"llmd"`
-			}
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			require.NoError(t, yaml.Unmarshal(raw, &want))
-			if n := want.LLMD.Namespace; n != "" {
-				// The user's existing llm-d namespace, where the file's VA and HPA go.
-				err := env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}})
-				require.True(t, err == nil || apierrors.IsAlreadyExists(err), "creating namespace %s: %v", n, err)
-			}
+			want := loadGuideValues(ctx, t, file)
 			promURL, err := url.Parse(want.WVA.Prometheus.BaseURL)
 			require.NoError(t, err)
 			require.NotEmpty(t, promURL.Host, "the guide's file names its Prometheus")
@@ -88,12 +60,6 @@ func TestGuideValuesControllerReachesTheRenderedPrometheus(t *testing.T) {
 			createReadyPod(t, deploy, pod)
 			prom := promtest.Start(t, promtest.Options{Targets: []promtest.Target{newVLLMPod(t, ns, pod, model, 0.4, 0, 4).target()}})
 
-			var stderr bytes.Buffer
-			cmd := exec.CommandContext(ctx, helm, "template", release, filepath.Join(repoRoot(), "charts", "saturn"), "--namespace", ns, "--values", file)
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			require.NoError(t, err, "helm template with the guide's file as it is: %s", stderr.String())
-
 			// helm install, on envtest: the controller's objects are created. An APIService
 			// is only validated: with no server behind it, the aggregated API it registers
 			// would fail discovery for every other test sharing the API server. So are the
@@ -101,22 +67,9 @@ func TestGuideValuesControllerReachesTheRenderedPrometheus(t *testing.T) {
 			// ones there, and this test scales a model of its own.
 			var args []string
 			serviceAccount := ""
-			for _, doc := range strings.Split(string(out), "\n---") {
-				u := &unstructured.Unstructured{}
-				require.NoError(t, yaml.Unmarshal([]byte(doc), &u.Object))
-				if len(u.Object) == 0 {
-					continue
-				}
-				if u.GetKind() == "Deployment" {
-					sa, _, _ := unstructured.NestedString(u.Object, "spec", "template", "spec", "serviceAccountName")
-					serviceAccount = sa
-					cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
-					for _, a := range cs[0].(map[string]any)["args"].([]any) {
-						args = append(args, strings.ReplaceAll(a.(string), "$(POD_NAMESPACE)", ns))
-					}
-				}
-				if u.GetNamespace() == "" && namespaced(u.GetKind()) {
-					u.SetNamespace(ns)
+			for _, u := range renderGuide(ctx, t, helm, release, ns, file) {
+				if a, sa := controllerArgs(u, ns); a != nil {
+					args, serviceAccount = a, sa
 				}
 				var opts []client.CreateOption
 				if u.GetKind() == "APIService" || (namespaced(u.GetKind()) && u.GetNamespace() != ns) {
@@ -176,49 +129,14 @@ func TestGuideValuesControllerReachesTheRenderedPrometheus(t *testing.T) {
 	}
 }
 
-// processEnv runs a binary with extra environment variables until the test ends, logging
-// to a file shown on failure.
-func processEnv(t *testing.T, extra []string, name string, args ...string) {
-	t.Helper()
-	logPath := filepath.Join(t.TempDir(), filepath.Base(name)+".log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), extra...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		_ = logFile.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("%s log:\n%s", filepath.Base(name), tail(string(b), 60))
-		}
-	})
-}
-
 // serviceAccountKubeconfig is a kubeconfig authenticating as ServiceAccount sa of ns, so
 // the chart's RBAC is what the controller may do.
 func serviceAccountKubeconfig(t *testing.T, ns, sa string) string {
 	t.Helper()
-	user, err := env.testEnv.AddUser(envtest.User{
+	return kubeconfigFor(t, envtest.User{
 		Name:   "system:serviceaccount:" + ns + ":" + sa,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
-	}, nil)
-	require.NoError(t, err)
-	kc, err := user.KubeConfig()
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(path, kc, 0o600))
-	return path
+	})
 }
 
 // guideGateway stands for the cluster network between the controller and the guide's

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,59 +31,19 @@ import (
 func TestGuideValuesFilesInstallUnchanged(t *testing.T) {
 	requireEnv(t)
 	helm := helmBinary(t)
-	files, err := filepath.Glob(filepath.Join("testdata", "guide", "*.yaml"))
-	require.NoError(t, err)
-	require.Len(t, files, 4)
+	files := guideFiles(t)
 	for i, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			ns := "guide-" + string(rune('a'+i))
 			createNamespace(t, ns)
-			var stderr bytes.Buffer
-			cmd := exec.CommandContext(ctx, helm, "template", "wva", filepath.Join(repoRoot(), "charts", "saturn"), "--namespace", ns, "--values", file)
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			require.NoError(t, err, "helm template with the guide's file as it is: %s", stderr.String())
-
-			var want struct {
-				WVA struct {
-					ReconcileInterval string `json:"reconcileInterval"`
-					ScaleToZero       bool   `json:"scaleToZero"`
-					Prometheus        struct {
-						BaseURL string `json:"baseURL"`
-						TLS     struct {
-							InsecureSkipVerify bool `json:"insecureSkipVerify"`
-						} `json:"tls"`
-					} `json:"prometheus"`
-				} `json:"wva"`
-				LLMD struct {
-					Namespace string `json:"namespace"`
-				} `json:"llmd"`
-			}
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			require.NoError(t, yaml.Unmarshal(raw, &want))
-			if n := want.LLMD.Namespace; n != "" {
-				// The user's existing llm-d namespace, where the VA and HPA go.
-				_ = env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}})
-			}
+			want := loadGuideValues(ctx, t, file)
 
 			var args []string
-			for _, doc := range strings.Split(string(out), "\n---") {
-				u := &unstructured.Unstructured{}
-				require.NoError(t, yaml.Unmarshal([]byte(doc), &u.Object))
-				if len(u.Object) == 0 {
-					continue
-				}
-				if u.GetKind() == "Deployment" {
-					cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
-					for _, a := range cs[0].(map[string]any)["args"].([]any) {
-						args = append(args, strings.ReplaceAll(a.(string), "$(POD_NAMESPACE)", ns))
-					}
-				}
-				if u.GetNamespace() == "" && namespaced(u.GetKind()) {
-					u.SetNamespace(ns)
+			for _, u := range renderGuide(ctx, t, helm, "wva", ns, file) {
+				if a, _ := controllerArgs(u, ns); a != nil {
+					args = a
 				}
 				if !namespaced(u.GetKind()) {
 					u.SetName(ns + "-" + u.GetName()) // cluster objects of each subtest apart
@@ -106,6 +67,86 @@ func TestGuideValuesFilesInstallUnchanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guideFiles are the llm-d guide's values files for WVA's chart (testdata/guide, byte for
+// byte with a header naming the source).
+func guideFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "guide", "*.yaml"))
+	require.NoError(t, err)
+	require.Len(t, files, 4)
+	return files
+}
+
+// guideValues are the values of a guide file the tests check the rendering against.
+type guideValues struct {
+	WVA struct {
+		ReconcileInterval string `json:"reconcileInterval"`
+		ScaleToZero       bool   `json:"scaleToZero"`
+		Prometheus        struct {
+			BaseURL string `json:"baseURL"`
+			TLS     struct {
+				InsecureSkipVerify bool `json:"insecureSkipVerify"`
+			} `json:"tls"`
+		} `json:"prometheus"`
+	} `json:"wva"`
+	LLMD struct {
+		Namespace string `json:"namespace"`
+	} `json:"llmd"`
+}
+
+// loadGuideValues reads a guide file and creates the llm-d namespace it names (the user's
+// existing one, where the file's VA and HPA go), if it does not exist yet.
+func loadGuideValues(ctx context.Context, t *testing.T, file string) guideValues {
+	t.Helper()
+	var v guideValues
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(raw, &v))
+	if n := v.LLMD.Namespace; n != "" {
+		err := env.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}})
+		require.True(t, err == nil || apierrors.IsAlreadyExists(err), "creating namespace %s: %v", n, err)
+	}
+	return v
+}
+
+// renderGuide renders charts/saturn as release in ns with the guide file as it is, and
+// returns the objects, each namespaced object without a namespace put in ns.
+func renderGuide(ctx context.Context, t *testing.T, helm, release, ns, file string) []*unstructured.Unstructured {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, helm, "template", release, filepath.Join(repoRoot(), "charts", "saturn"), "--namespace", ns, "--values", file)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "helm template with the guide's file as it is: %s", stderr.String())
+	var objs []*unstructured.Unstructured
+	for _, doc := range strings.Split(string(out), "\n---") {
+		u := &unstructured.Unstructured{}
+		require.NoError(t, yaml.Unmarshal([]byte(doc), &u.Object))
+		if len(u.Object) == 0 {
+			continue
+		}
+		if u.GetNamespace() == "" && namespaced(u.GetKind()) {
+			u.SetNamespace(ns)
+		}
+		objs = append(objs, u)
+	}
+	return objs
+}
+
+// controllerArgs returns the command line and ServiceAccount of the controller's
+// Deployment, $(POD_NAMESPACE) expanded to ns; nil for any other object.
+func controllerArgs(u *unstructured.Unstructured, ns string) (args []string, serviceAccount string) {
+	if u.GetKind() != "Deployment" {
+		return nil, ""
+	}
+	serviceAccount, _, _ = unstructured.NestedString(u.Object, "spec", "template", "spec", "serviceAccountName")
+	cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+	for _, a := range cs[0].(map[string]any)["args"].([]any) {
+		args = append(args, strings.ReplaceAll(a.(string), "$(POD_NAMESPACE)", ns))
+	}
+	return args, serviceAccount
 }
 
 func namespaced(kind string) bool {

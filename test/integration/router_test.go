@@ -31,7 +31,7 @@ import (
 )
 
 // userKubeconfig writes a kubeconfig for an envtest user bound to rules in ns only.
-func userKubeconfig(t *testing.T, dir, name, ns string, rules []rbacv1.PolicyRule) string {
+func userKubeconfig(t *testing.T, name, ns string, rules []rbacv1.PolicyRule) string {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, env.client.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Rules: rules}))
@@ -40,13 +40,7 @@ func userKubeconfig(t *testing.T, dir, name, ns string, rules []rbacv1.PolicyRul
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}},
 	}))
-	user, err := env.testEnv.AddUser(envtest.User{Name: name}, nil)
-	require.NoError(t, err)
-	kc, err := user.KubeConfig()
-	require.NoError(t, err)
-	path := filepath.Join(dir, name+".kubeconfig")
-	require.NoError(t, os.WriteFile(path, kc, 0o600))
-	return path
+	return kubeconfigFor(t, envtest.User{Name: name})
 }
 
 // ownAddress is a non-loopback IPv4 address of this host's own interfaces.
@@ -101,7 +95,7 @@ func TestRouterWakesAModelFromZero(t *testing.T) {
 	require.NoError(t, env.client.Create(ctx, eps))
 
 	routerAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	kubeconfig := userKubeconfig(t, dir, "saturn-router", ns, e2e.RouterRules)
+	kubeconfig := userKubeconfig(t, "saturn-router", ns, e2e.RouterRules)
 	process(t, saturn, "router", "--service", name, "--namespace", ns, "--model", model,
 		"--kubeconfig", kubeconfig, "--listen", routerAddr)
 	require.Eventually(t, func() bool {
