@@ -27,6 +27,43 @@ func TestSlope(t *testing.T) {
 	assert.Zero(t, slope(same))
 }
 
+// A ramp keeps its slope; a step, once the rate has levelled off, is not extrapolated
+// although the three-minute fit still rises; a rise that has just begun keeps the
+// three-minute slope, the lesser.
+func TestTrendStopsWhenTheRateLevelsOff(t *testing.T) {
+	series := func(rates ...float64) ([]rateSample, time.Time) {
+		var ss []rateSample
+		for i, r := range rates {
+			ss = append(ss, rateSample{t0.Add(time.Duration(i) * 15 * time.Second), r})
+		}
+		return ss, ss[len(ss)-1].at
+	}
+	var ramp []float64
+	for i := range 13 {
+		ramp = append(ramp, 10+0.02*float64(i*15))
+	}
+	ss, now := series(ramp...)
+	assert.InDelta(t, 0.02, trend(ss, now), 1e-9, "a ramp keeps its slope")
+
+	// 10 req/s, a one-minute rate window crossing a step to 50, then level for a minute.
+	ss, now = series(10, 10, 10, 10, 10, 20, 30, 40, 50, 50, 50, 50, 50)
+	require.Greater(t, slope(ss), 0.1, "the three-minute fit still rises")
+	assert.InDelta(t, 0, trend(ss, now), 1e-9, "a levelled-off step is not extrapolated")
+
+	// While the rate still rises, the lesser of the two slopes.
+	ss, now = series(10, 10, 10, 10, 10, 10, 10, 10, 10, 20, 30, 40, 50)
+	assert.InDelta(t, slope(ss), trend(ss, now), 1e-9)
+	assert.Less(t, slope(ss), fitSlope(ss[len(ss)-5:]))
+
+	// A falling rate: the trend is negative (the analyzer extrapolates only a rise).
+	ss, now = series(50, 50, 50, 50, 40, 30, 20, 10, 10)
+	assert.Negative(t, trend(ss, now))
+
+	// Fewer than three samples in the last minute (cycles a minute apart): the long fit.
+	ss = []rateSample{{t0, 10}, {t0.Add(time.Minute), 11}, {t0.Add(2 * time.Minute), 12}}
+	assert.InDelta(t, 1.0/60, trend(ss, t0.Add(2*time.Minute)), 1e-9)
+}
+
 // The lead time is what the model's replicas took to start, measured from the cycle that
 // asked for them to the first cycle with none pending.
 func TestObserveStartup(t *testing.T) {

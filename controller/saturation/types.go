@@ -174,7 +174,7 @@ type Load struct {
 	// requests in flight.
 	ArrivalRate float64
 	// Trend is the slope of the arrival rate over the last few cycles (requests/s per
-	// second); 0 when too few cycles were seen.
+	// second), at most its slope over the last minute; 0 when too few cycles were seen.
 	Trend float64
 	// Lead is how far ahead a scale-up must look: the time a new replica takes to become
 	// ready (observed on this model's variants, else a default) plus the measurement lag.
