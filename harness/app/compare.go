@@ -69,7 +69,9 @@ func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 			"names the analyzer of run B.\n\n" +
 			"With --suite DIR, every scenario (*.yaml) of the folder runs under --analyzer and --against,\n" +
 			"spread over the cores, and one table shows each run's SLO attainment, p99 TTFT, GPU-hours against\n" +
-			"the floor and the plan, flaps and assertions, and which analyzer dominates. Exit code 0 when every\n" +
+			"the floor and the plan, flaps and assertions, which analyzer dominates, and whether --analyzer's claim\n" +
+			"holds: it dominates --against or, where --against misses the plan's attainment, reaches it, at most\n" +
+			"1.3x the plan's GPU-hours. Exit code 0 when every\n" +
 			"scenario ran, whatever the verdicts.",
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

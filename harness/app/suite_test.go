@@ -50,8 +50,13 @@ func TestCompareSuiteJSON(t *testing.T) {
 		for k := range r {
 			keys = append(keys, k)
 		}
-		assert.ElementsMatch(t, []string{"scenario", "analyzer", "attainment", "gpuHours", "floorGPUHours", "planGPUHours",
-			"planAttainment", "p99TTFTSeconds", "flaps", "assertionsPassed", "assertionsTotal", "dominates"}, keys)
+		want := []string{"scenario", "analyzer", "attainment", "gpuHours", "floorGPUHours", "planGPUHours",
+			"planAttainment", "p99TTFTSeconds", "flaps", "assertionsPassed", "assertionsTotal", "dominates"}
+		if r["analyzer"] == "capacity" {
+			want = append(want, "claim") // the claim is judged on the first analyzer's row only
+			assert.NotEmpty(t, r["claim"])
+		}
+		assert.ElementsMatch(t, want, keys)
 		assert.LessOrEqual(t, r["attainment"].(float64), 1.0, "a fraction")
 		assert.Positive(t, r["gpuHours"].(float64))
 		assert.Equal(t, 5.0, r["assertionsTotal"].(float64))
@@ -70,10 +75,11 @@ func TestCompareSuiteText(t *testing.T) {
 	out, errOut, err := run(t, "compare", "--suite", dir, "--analyzer", "wva-v1", "--against", "capacity")
 	require.NoError(t, err, out)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 5, out)
-	assert.Regexp(t, `^scenario +analyzer +SLO attainment`, lines[0])
-	assert.Regexp(t, `^a-quick +wva-v1 `, lines[1], "--analyzer is A")
+	require.Len(t, lines, 6, out)
+	assert.Regexp(t, `^scenario +analyzer +SLO attainment.* claim`, lines[0])
+	assert.Regexp(t, `^a-quick +wva-v1 .* (holds|short: .*)$`, lines[1], "--analyzer is A, and its claim is judged")
 	assert.Regexp(t, `^a-quick +capacity `, lines[2], "--against is B")
+	assert.Regexp(t, `^wva-v1: the claim \(dominates capacity, .*\) holds on \d of 2 scenarios`, lines[5])
 	assert.Contains(t, errOut, "running 2 scenarios under wva-v1 and capacity")
 
 	out, _, err = run(t, "compare", "--suite", dir, "--format", "markdown")

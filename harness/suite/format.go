@@ -26,7 +26,7 @@ func Write(w io.Writer, format string, rows []Row) error {
 }
 
 var header = []string{"scenario", "analyzer", "SLO attainment", "p99 TTFT", "GPU-h", "x floor",
-	"x plan (plan attainment)", "time to plan", "flaps", "assertions", "dominates"}
+	"x plan (plan attainment)", "time to plan", "flaps", "assertions", "dominates", "claim"}
 
 // cells formats a row for people.
 func cells(r Row) []string {
@@ -42,6 +42,7 @@ func cells(r Row) []string {
 		fmt.Sprint(r.Flaps),
 		fmt.Sprintf("%d/%d", r.AssertionsPassed, r.AssertionsTotal),
 		r.Dominates,
+		r.Claim,
 	}
 }
 
@@ -52,7 +53,57 @@ func Text(w io.Writer, rows []Row) error {
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r), "\t")+"\t")
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s := ClaimSummary(rows); s != "" {
+		_, err := fmt.Fprintln(w, s)
+		return err
+	}
+	return nil
+}
+
+// ClaimSummary counts the scenarios on which the first analyzer's claim holds and
+// names the others, e.g. "capacity against wva-v1: the claim holds on 6 of 9 scenarios;
+// short on spike, trace-azure". Empty when no row carries a claim.
+func ClaimSummary(rows []Row) string {
+	var analyzer, against string
+	var judged, held int
+	var short []string
+	for i, r := range rows {
+		if r.Claim == "" {
+			if against == "" && i > 0 && rows[i-1].Claim != "" {
+				against = r.Analyzer
+			}
+			continue
+		}
+		analyzer = r.Analyzer
+		if r.Claim == NotApplicable {
+			continue
+		}
+		judged++
+		if r.Claim == ClaimHolds {
+			held++
+		} else {
+			short = append(short, r.Scenario)
+		}
+	}
+	if judged == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%s: the claim (dominates %s, or reaches the plan's attainment where %s misses it, at most %.1fx the plan's GPU-hours) holds on %d of %d scenarios",
+		analyzer, orOther(against), orOther(against), PlanBound, held, judged)
+	if len(short) > 0 {
+		s += "; short on " + strings.Join(short, ", ")
+	}
+	return s
+}
+
+func orOther(name string) string {
+	if name == "" {
+		return "the other analyzer"
+	}
+	return name
 }
 
 // Markdown writes the rows as a GitHub table.
@@ -64,7 +115,7 @@ func Markdown(w io.Writer, rows []Row) error {
 	for i := range sep {
 		sep[i] = "---:"
 	}
-	sep[0], sep[1], sep[len(sep)-1] = "---", "---", "---"
+	sep[0], sep[1], sep[len(sep)-2], sep[len(sep)-1] = "---", "---", "---", "---"
 	line(sep)
 	for _, r := range rows {
 		line(cells(r))

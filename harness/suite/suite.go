@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/saturn-autoscaler/saturn/harness/record"
@@ -40,6 +41,10 @@ type Row struct {
 	// has at least the other's attainment for at most its GPU-hours, Tie when
 	// each does, Neither when none does, NotApplicable when a run failed.
 	Dominates string `json:"dominates"`
+	// Claim is set on the first analyzer's row (see Claim): "holds", "short: ..." with
+	// what falls short, or NotApplicable when a run failed or has no plan. Empty on the
+	// second analyzer's row.
+	Claim string `json:"claim,omitempty"`
 	// TimeToPlanSeconds is record.Summary's (-1: never; meaningful only with a
 	// plan). Not part of the JSON.
 	TimeToPlanSeconds float64 `json:"-"`
@@ -98,6 +103,48 @@ func Dominance(a, b Row) string {
 	return Neither
 }
 
+// PlanBound is the most GPU-hours, as a multiple of the plan's, at which an analyzer's
+// run counts as economical: the plan replays a clairvoyant schedule, so no analyzer
+// reaches it, and within this factor of it the analyzer leaves little to gain.
+const PlanBound = 1.3
+
+// ClaimHolds is Row.Claim when the claim holds.
+const ClaimHolds = "holds"
+
+// claimEpsilon absorbs rounding in the attainment comparisons.
+const claimEpsilon = 1e-9
+
+// Claim judges analyzer a's run against b's and the plan: the claim holds when a
+// dominates b (at least b's attainment for at most its GPU-hours) or, where b misses
+// the attainment the plan reaches, a reaches it; and a spends at most PlanBound times
+// the plan's GPU-hours. Otherwise it says what falls short: "short: 1.40x plan",
+// "short: 91.34% < plan 99.19%" (b missed the plan's attainment and so did a), or
+// "short: does not dominate wva-v1" (b reached the plan's attainment and a did not
+// dominate it). NotApplicable without a plan.
+func Claim(a, b Row) string {
+	if a.PlanGPUHours <= 0 {
+		return NotApplicable
+	}
+	var short []string
+	dominates := a.Attainment+claimEpsilon >= b.Attainment && a.GPUHours <= b.GPUHours
+	bMisses := b.Attainment+claimEpsilon < a.PlanAttainment
+	if !dominates {
+		switch {
+		case !bMisses:
+			short = append(short, "does not dominate "+b.Analyzer)
+		case a.Attainment+claimEpsilon < a.PlanAttainment:
+			short = append(short, fmt.Sprintf("%s < plan %s", pct(a.Attainment), pct(a.PlanAttainment)))
+		}
+	}
+	if x := a.GPUHours / a.PlanGPUHours; x > PlanBound {
+		short = append([]string{fmt.Sprintf("%.2fx plan", x)}, short...)
+	}
+	if len(short) == 0 {
+		return ClaimHolds
+	}
+	return "short: " + strings.Join(short, ", ")
+}
+
 // Run runs every entry under analyzer a then b, on workers goroutines (at
 // least one), and returns two rows per entry in the entries' order (a's row
 // first) whatever the order the runs finish in. A run that fails leaves its
@@ -140,10 +187,11 @@ func Run(ctx context.Context, entries []Entry, a, b string, workers int, run Run
 	var errs []error
 	for i := 0; i < len(results); i += 2 {
 		ra, rb := results[i], results[i+1]
-		verdict := NotApplicable
+		verdict, claim := NotApplicable, NotApplicable
 		if ra.err == nil && rb.err == nil {
-			verdict = Dominance(ra.row, rb.row)
+			verdict, claim = Dominance(ra.row, rb.row), Claim(ra.row, rb.row)
 		}
+		ra.row.Claim = claim
 		for _, r := range []result{ra, rb} {
 			if r.err != nil {
 				errs = append(errs, r.err)

@@ -129,6 +129,42 @@ func TestDominance(t *testing.T) {
 	}
 }
 
+func TestClaim(t *testing.T) {
+	// The plan spends 2 GPU-hours and reaches 99%.
+	row := func(analyzer string, attainment, gpuHours float64) Row {
+		return Row{Analyzer: analyzer, Attainment: attainment, GPUHours: gpuHours, PlanGPUHours: 2, PlanAttainment: 0.99}
+	}
+	for _, tc := range []struct {
+		name string
+		a, b Row
+		want string
+	}{
+		{"dominates within the bound", row("capacity", 0.97, 2.5), row("wva-v1", 0.95, 2.6), ClaimHolds},
+		{"ties within the bound", row("capacity", 0.97, 2.5), row("wva-v1", 0.97, 2.5), ClaimHolds},
+		{"dominates past the bound", row("capacity", 0.97, 2.8), row("wva-v1", 0.95, 3), "short: 1.40x plan"},
+		{"b misses the plan, a reaches it for more", row("capacity", 0.99, 2.4), row("wva-v1", 0.9, 1.5), ClaimHolds},
+		{"b misses the plan, so does a", row("capacity", 0.95, 2.4), row("wva-v1", 0.9, 1.5), "short: 95.00% < plan 99.00%"},
+		{"b reaches the plan for less", row("capacity", 0.995, 2.4), row("wva-v1", 0.99, 2.2), "short: does not dominate wva-v1"},
+		{"everything short", row("capacity", 0.95, 3), row("wva-v1", 0.9, 2), "short: 1.50x plan, 95.00% < plan 99.00%"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Claim(tc.a, tc.b))
+		})
+	}
+	assert.Equal(t, NotApplicable, Claim(Row{Analyzer: "capacity", Attainment: 1, GPUHours: 1}, Row{Analyzer: "wva-v1"}), "no plan")
+}
+
+func TestClaimSummary(t *testing.T) {
+	rows := []Row{
+		{Scenario: "a", Analyzer: "capacity", Claim: ClaimHolds}, {Scenario: "a", Analyzer: "wva-v1"},
+		{Scenario: "b", Analyzer: "capacity", Claim: "short: 1.40x plan"}, {Scenario: "b", Analyzer: "wva-v1"},
+		{Scenario: "c", Analyzer: "capacity", Claim: NotApplicable}, {Scenario: "c", Analyzer: "wva-v1"},
+		{Scenario: "d", Analyzer: "capacity", Claim: ClaimHolds}, {Scenario: "d", Analyzer: "wva-v1"},
+	}
+	assert.Equal(t, "capacity: the claim (dominates wva-v1, or reaches the plan's attainment where wva-v1 misses it, at most 1.3x the plan's GPU-hours) holds on 2 of 3 scenarios; short on b", ClaimSummary(rows))
+	assert.Empty(t, ClaimSummary(rows[1:2]), "no claims, no summary")
+}
+
 func summary(attainment, gpuHours float64, floor *record.Floor, plan *record.Plan) record.Summary {
 	return record.Summary{
 		Requests: record.RequestSummary{SLOAttainment: attainment},
@@ -164,22 +200,22 @@ func sampleRows() []Row {
 	return []Row{
 		{Scenario: "spike", Analyzer: "capacity", Attainment: 0.9876, GPUHours: 4.5, FloorGPUHours: 1.5,
 			PlanGPUHours: 3, PlanAttainment: 0.999, P99TTFTSeconds: 2.25, Flaps: 1, AssertionsPassed: 8,
-			AssertionsTotal: 8, Dominates: "capacity", TimeToPlanSeconds: 75},
+			AssertionsTotal: 8, Dominates: "capacity", Claim: "short: 1.50x plan", TimeToPlanSeconds: 75},
 		{Scenario: "spike", Analyzer: "wva-v1", Attainment: 0.9, GPUHours: 6, FloorGPUHours: 1.5,
 			PlanGPUHours: 3, PlanAttainment: 0.999, P99TTFTSeconds: 0.25, Flaps: 0, AssertionsPassed: 7,
 			AssertionsTotal: 8, Dominates: "capacity", TimeToPlanSeconds: -1},
-		{Scenario: "bare", Analyzer: "capacity", Attainment: 1, GPUHours: 1, Dominates: NotApplicable},
+		{Scenario: "bare", Analyzer: "capacity", Attainment: 1, GPUHours: 1, Dominates: NotApplicable, Claim: NotApplicable},
 	}
 }
 
 func TestMarkdown(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Markdown(&b, sampleRows()))
-	assert.Equal(t, `| scenario | analyzer | SLO attainment | p99 TTFT | GPU-h | x floor | x plan (plan attainment) | time to plan | flaps | assertions | dominates |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-| spike | capacity | 98.76% | 2.25s | 4.500 | 3.00x | 1.50x (99.90%) | 1m15s | 1 | 8/8 | capacity |
-| spike | wva-v1 | 90.00% | 250ms | 6.000 | 4.00x | 2.00x (99.90%) | never | 0 | 7/8 | capacity |
-| bare | capacity | 100.00% | 0ms | 1.000 | n/a | n/a | n/a | 0 | 0/0 | n/a |
+	assert.Equal(t, `| scenario | analyzer | SLO attainment | p99 TTFT | GPU-h | x floor | x plan (plan attainment) | time to plan | flaps | assertions | dominates | claim |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
+| spike | capacity | 98.76% | 2.25s | 4.500 | 3.00x | 1.50x (99.90%) | 1m15s | 1 | 8/8 | capacity | short: 1.50x plan |
+| spike | wva-v1 | 90.00% | 250ms | 6.000 | 4.00x | 2.00x (99.90%) | never | 0 | 7/8 | capacity |  |
+| bare | capacity | 100.00% | 0ms | 1.000 | n/a | n/a | n/a | 0 | 0/0 | n/a | n/a |
 `, b.String())
 }
 
@@ -187,11 +223,13 @@ func TestText(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Write(&b, "text", sampleRows()))
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	require.Len(t, lines, 4)
-	assert.Regexp(t, `^scenario +analyzer +SLO attainment +p99 TTFT +GPU-h +x floor +x plan \(plan attainment\) +time to plan +flaps +assertions +dominates`, lines[0])
+	require.Len(t, lines, 5)
+	assert.Regexp(t, `^scenario +analyzer +SLO attainment +p99 TTFT +GPU-h +x floor +x plan \(plan attainment\) +time to plan +flaps +assertions +dominates +claim`, lines[0])
+	assert.Regexp(t, `^spike +capacity +98\.76% .* +capacity +short: 1\.50x plan +$`, lines[1])
 	assert.Regexp(t, `^spike +wva-v1 +90\.00% +250ms +6\.000 +4\.00x +2\.00x \(99\.90%\) +never +0 +7/8 +capacity`, lines[2])
+	assert.Equal(t, "capacity: the claim (dominates wva-v1, or reaches the plan's attainment where wva-v1 misses it, at most 1.3x the plan's GPU-hours) holds on 0 of 1 scenarios; short on spike", lines[4])
 	col := strings.Index(lines[0], "GPU-h")
-	for _, l := range lines[1:] {
+	for _, l := range lines[1:4] {
 		assert.Equal(t, col, strings.Index(l, strings.Fields(l)[4]), "columns aligned: %q", l)
 	}
 }
@@ -208,7 +246,7 @@ func TestJSON(t *testing.T) {
 		keys = append(keys, k)
 	}
 	assert.ElementsMatch(t, []string{"scenario", "analyzer", "attainment", "gpuHours", "floorGPUHours", "planGPUHours",
-		"planAttainment", "p99TTFTSeconds", "flaps", "assertionsPassed", "assertionsTotal", "dominates"}, keys)
+		"planAttainment", "p99TTFTSeconds", "flaps", "assertionsPassed", "assertionsTotal", "dominates", "claim"}, keys)
 	assert.Equal(t, 0.9876, doc["rows"][0]["attainment"], "a fraction, not a percentage")
 	assert.Equal(t, 0.0, doc["rows"][2]["planGPUHours"], "0 without a plan")
 
@@ -247,9 +285,10 @@ func TestRunOrderAndFailures(t *testing.T) {
 		assert.Contains(t, err.Error(), "scenario c under B: boom")
 		var got []string
 		for _, r := range rows {
-			got = append(got, r.Scenario+"/"+r.Analyzer+"/"+r.Dominates)
+			got = append(got, r.Scenario+"/"+r.Analyzer+"/"+r.Dominates+"/"+r.Claim)
 		}
-		assert.Equal(t, []string{"a/A/A", "a/B/A", "b/A/A", "b/B/A", "c/A/n/a", "d/A/A", "d/B/A", "e/A/A", "e/B/A"}, got, "workers %d", workers)
+		// The runs have no plan: the claim is not applicable, and it sits on A's row.
+		assert.Equal(t, []string{"a/A/A/n/a", "a/B/A/", "b/A/A/n/a", "b/B/A/", "c/A/n/a/n/a", "d/A/A/n/a", "d/B/A/", "e/A/A/n/a", "e/B/A/"}, got, "workers %d", workers)
 	}
 	for _, e := range entries {
 		assert.Equal(t, "own", e.Scenario.Spec.Autoscaler.Analyzer, "the entries' scenarios are not modified")
