@@ -23,7 +23,9 @@ type CompareOptions struct {
 	// Against (see suite.go).
 	Suite   string
 	Against string
-	Limits  LimitOptions
+	// Seeds runs every scenario of Suite once per seed (with --suite only).
+	Seeds  []uint
+	Limits LimitOptions
 }
 
 // AddFlags registers the options.
@@ -33,6 +35,7 @@ func (o *CompareOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Analyzer, "analyzer", "", "with one FILE: compare its analyzer against this one (capacity or wva-v1); with --suite: analyzer A (default "+defaultAnalyzer()+")")
 	cmd.Flags().StringVar(&o.Suite, "suite", "", "run every scenario (*.yaml) of this folder under --analyzer and --against and print one table")
 	cmd.Flags().StringVar(&o.Against, "against", "", "with --suite: analyzer B (default "+scenario.AnalyzerWVAv1+")")
+	cmd.Flags().UintSliceVar(&o.Seeds, "seeds", nil, "with --suite: run every scenario once per seed (e.g. 11,22,33), each replacing its spec.seed; the table has a row per seed and the claim is counted over the runs")
 	o.Limits.AddFlags(cmd)
 }
 
@@ -43,6 +46,9 @@ func (o *CompareOptions) Validate(args []string) error {
 	}
 	if o.Against != "" {
 		return invalid("--against %q: only with --suite DIR (with one FILE, --analyzer names run B's analyzer)", o.Against)
+	}
+	if len(o.Seeds) > 0 {
+		return invalid("--seeds: only with --suite DIR (one scenario runs with another seed by `saturn run FILE --seed N`)")
 	}
 	if len(args) == 0 {
 		return invalid("compare needs two scenario files, one file and --analyzer, or --suite DIR")

@@ -51,8 +51,24 @@ func (o *CompareOptions) validateSuite(args []string) error {
 	if o.Analyzer == o.Against {
 		return invalid("--against %s: same as --analyzer; name two different analyzers", o.Against)
 	}
+	if len(o.Seeds) > maxSuiteSeeds {
+		return invalid("--seeds: %d seeds, at most %d (each runs every scenario under two analyzers)", len(o.Seeds), maxSuiteSeeds)
+	}
+	seen := map[uint]bool{}
+	for _, s := range o.Seeds {
+		switch {
+		case s == 0:
+			return invalid("--seeds: 0 is not a seed (leave --seeds out to run each scenario with its own spec.seed)")
+		case seen[s]:
+			return invalid("--seeds: %d is listed twice", s)
+		}
+		seen[s] = true
+	}
 	return o.Limits.Validate()
 }
+
+// maxSuiteSeeds bounds --seeds.
+const maxSuiteSeeds = 32
 
 // runSuite runs every scenario of o.Suite under o.Analyzer and o.Against and
 // prints one table. It fails, after running every scenario it could load,
@@ -64,7 +80,16 @@ func runSuite(ctx context.Context, o *CompareOptions, stdout, stderr io.Writer) 
 		return err
 	}
 	workers := runtime.GOMAXPROCS(0)
-	fmt.Fprintf(stderr, "running %d scenarios under %s and %s on %d workers\n", len(entries), o.Analyzer, o.Against, workers)
+	if len(o.Seeds) > 0 {
+		seeds := make([]uint64, len(o.Seeds))
+		for i, s := range o.Seeds {
+			seeds[i] = uint64(s)
+		}
+		fmt.Fprintf(stderr, "running %d scenarios x %d seeds under %s and %s on %d workers\n", len(entries), len(seeds), o.Analyzer, o.Against, workers)
+		entries = suite.WithSeeds(entries, seeds)
+	} else {
+		fmt.Fprintf(stderr, "running %d scenarios under %s and %s on %d workers\n", len(entries), o.Analyzer, o.Against, workers)
+	}
 	var mu sync.Mutex
 	run := func(ctx context.Context, sc *scenario.Scenario) (record.Summary, error) {
 		start := time.Now()
@@ -75,7 +100,7 @@ func runSuite(ctx context.Context, o *CompareOptions, stdout, stderr io.Writer) 
 			fmt.Fprintf(stderr, "%s under %s: failed\n", sc.Metadata.Name, sc.Spec.Autoscaler.Analyzer)
 			return record.Summary{}, err
 		}
-		fmt.Fprintf(stderr, "%s under %s: %s\n", sc.Metadata.Name, sc.Spec.Autoscaler.Analyzer, time.Since(start).Round(100*time.Millisecond))
+		fmt.Fprintf(stderr, "%s (seed %d) under %s: %s\n", sc.Metadata.Name, sc.Spec.Seed, sc.Spec.Autoscaler.Analyzer, time.Since(start).Round(100*time.Millisecond))
 		return out.sum, nil
 	}
 	rows, runErr := suite.Run(ctx, entries, o.Analyzer, o.Against, workers, run)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,43 @@ func TestCompareSuiteText(t *testing.T) {
 	out, _, err = run(t, "compare", "--suite", dir, "--format", "markdown")
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(out, "| scenario | analyzer |"), out)
+}
+
+// --seeds runs every scenario once per seed: a row per seed and analyzer, labelled with
+// the seed, and the claim counted over the runs.
+func TestCompareSuiteSeeds(t *testing.T) {
+	dir := shortSuite(t)
+	out, errOut, err := run(t, "compare", "--suite", dir, "--seeds", "3,5", "--format", "json")
+	require.NoError(t, err, out)
+	assert.Contains(t, errOut, "running 2 scenarios x 2 seeds under capacity and wva-v1")
+	var doc struct{ Rows []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
+	var got []string
+	for _, r := range doc.Rows {
+		got = append(got, fmt.Sprintf("%s/%v/%s", r["scenario"], r["seed"], r["analyzer"]))
+	}
+	assert.Equal(t, []string{"a-quick/3/capacity", "a-quick/3/wva-v1", "a-quick/5/capacity", "a-quick/5/wva-v1",
+		"b-quick/3/capacity", "b-quick/3/wva-v1", "b-quick/5/capacity", "b-quick/5/wva-v1"}, got)
+	assert.NotEqual(t, doc.Rows[0]["attainment"], doc.Rows[2]["attainment"], "another seed, other traffic")
+	assert.Equal(t, doc.Rows[0]["gpuHours"], doc.Rows[4]["gpuHours"], "the same scenario and seed give the same run")
+
+	out, _, err = run(t, "compare", "--suite", dir, "--seeds", "3,5")
+	require.NoError(t, err)
+	assert.Contains(t, out, "a-quick (seed 3)")
+	assert.Regexp(t, `holds on \d of 4 runs`, out)
+
+	for _, tc := range []struct{ args, want string }{
+		{"--seeds 0", "--seeds: 0 is not a seed"},
+		{"--seeds 3,3", "--seeds: 3 is listed twice"},
+	} {
+		_, _, err := run(t, append([]string{"compare", "--suite", dir}, strings.Fields(tc.args)...)...)
+		require.Error(t, err, tc.args)
+		assert.Equal(t, ExitInvalid, ExitCode(err))
+		assert.Contains(t, err.Error(), tc.want)
+	}
+	_, _, err = run(t, "compare", filepath.Join(dir, "a-quick.yaml"), "--analyzer", "wva-v1", "--seeds", "3")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--seeds: only with --suite DIR")
 }
 
 // TestCompareSuiteRunsTheRest checks that a scenario that does not load is

@@ -30,8 +30,12 @@ var header = []string{"scenario", "analyzer", "SLO attainment", "p99 TTFT", "GPU
 
 // cells formats a row for people.
 func cells(r Row) []string {
+	name := r.Scenario
+	if r.Seed != 0 {
+		name = fmt.Sprintf("%s (seed %d)", r.Scenario, r.Seed)
+	}
 	return []string{
-		r.Scenario,
+		name,
 		r.Analyzer,
 		pct(r.Attainment),
 		seconds(r.P99TTFTSeconds),
@@ -64,12 +68,16 @@ func Text(w io.Writer, rows []Row) error {
 }
 
 // ClaimSummary counts the scenarios on which the first analyzer's claim holds and
-// names the others, e.g. "capacity against wva-v1: the claim holds on 6 of 9 scenarios;
-// short on spike, trace-azure". Empty when no row carries a claim.
+// names the others, e.g. "capacity: the claim (...) holds on 6 of 9 scenarios; short on
+// spike, trace-azure". When the suite ran several seeds it counts runs and says, per
+// scenario short on some, on how many seeds: "holds on 30 of 45 runs; short on spike
+// (5 of 5 seeds)". Empty when no row carries a claim.
 func ClaimSummary(rows []Row) string {
 	var analyzer, against string
 	var judged, held int
-	var short []string
+	seeded := false
+	var order []string
+	short, runs := map[string]int{}, map[string]int{}
 	for i, r := range rows {
 		if r.Claim == "" {
 			if against == "" && i > 0 && rows[i-1].Claim != "" {
@@ -82,19 +90,38 @@ func ClaimSummary(rows []Row) string {
 			continue
 		}
 		judged++
+		seeded = seeded || r.Seed != 0
+		if runs[r.Scenario] == 0 {
+			order = append(order, r.Scenario)
+		}
+		runs[r.Scenario]++
 		if r.Claim == ClaimHolds {
 			held++
 		} else {
-			short = append(short, r.Scenario)
+			short[r.Scenario]++
 		}
 	}
 	if judged == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("%s: the claim (dominates %s, or reaches the plan's attainment where %s misses it, at most %.1fx the plan's GPU-hours) holds on %d of %d scenarios",
-		analyzer, orOther(against), orOther(against), PlanBound, held, judged)
-	if len(short) > 0 {
-		s += "; short on " + strings.Join(short, ", ")
+	unit := "scenarios"
+	if seeded {
+		unit = "runs"
+	}
+	s := fmt.Sprintf("%s: the claim (dominates %s, or reaches the plan's attainment where %s misses it, at most %.1fx the plan's GPU-hours) holds on %d of %d %s",
+		analyzer, orOther(against), orOther(against), PlanBound, held, judged, unit)
+	var names []string
+	for _, name := range order {
+		switch {
+		case short[name] == 0:
+		case seeded:
+			names = append(names, fmt.Sprintf("%s (%d of %d seeds)", name, short[name], runs[name]))
+		default:
+			names = append(names, name)
+		}
+	}
+	if len(names) > 0 {
+		s += "; short on " + strings.Join(names, ", ")
 	}
 	return s
 }

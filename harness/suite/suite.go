@@ -16,6 +16,27 @@ import (
 type Entry struct {
 	Name     string
 	Scenario *scenario.Scenario
+	// Seed, when non-zero, is the seed the entry runs with (its scenario's spec.seed
+	// already set to it); it labels the entry's rows.
+	Seed uint64
+}
+
+// WithSeeds returns every entry once per seed, in the entries' order and then the seeds':
+// each a copy of the entry whose scenario runs with that seed (spec.seed set on a copy of
+// the scenario; the entries' scenarios are not modified). No seeds: the entries as they are.
+func WithSeeds(entries []Entry, seeds []uint64) []Entry {
+	if len(seeds) == 0 {
+		return entries
+	}
+	out := make([]Entry, 0, len(entries)*len(seeds))
+	for _, e := range entries {
+		for _, seed := range seeds {
+			sc := *e.Scenario
+			sc.Spec.Seed = seed
+			out = append(out, Entry{Name: e.Name, Scenario: &sc, Seed: seed})
+		}
+	}
+	return out
 }
 
 // RunFunc runs one scenario and returns its summary with assertions applied.
@@ -24,6 +45,8 @@ type RunFunc func(ctx context.Context, sc *scenario.Scenario) (record.Summary, e
 // Row is one scenario under one analyzer. The JSON keys are stable.
 type Row struct {
 	Scenario string `json:"scenario"`
+	// Seed is the seed the run used when the suite ran several (Entry.Seed); 0 otherwise.
+	Seed     uint64 `json:"seed,omitempty"`
 	Analyzer string `json:"analyzer"`
 	// Attainment is the share of requests that met the SLO, in [0, 1].
 	Attainment float64 `json:"attainment"`
@@ -170,10 +193,11 @@ func Run(ctx context.Context, entries []Entry, a, b string, workers int, run Run
 				sc.Spec.Autoscaler.Analyzer = analyzer
 				sum, err := run(ctx, &sc)
 				if err != nil {
-					results[i].err = fmt.Errorf("scenario %s under %s: %w", e.Name, analyzer, err)
+					results[i].err = fmt.Errorf("scenario %s under %s: %w", e.label(), analyzer, err)
 					continue
 				}
 				results[i].row = RowOf(e.Name, analyzer, &sum)
+				results[i].row.Seed = e.Seed
 			}
 		}()
 	}
@@ -202,4 +226,12 @@ func Run(ctx context.Context, entries []Entry, a, b string, workers int, run Run
 		}
 	}
 	return rows, errors.Join(errs...)
+}
+
+// label names the entry in errors: its name, and its seed when it has one.
+func (e Entry) label() string {
+	if e.Seed != 0 {
+		return fmt.Sprintf("%s (seed %d)", e.Name, e.Seed)
+	}
+	return e.Name
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -163,6 +164,39 @@ func TestClaimSummary(t *testing.T) {
 	}
 	assert.Equal(t, "capacity: the claim (dominates wva-v1, or reaches the plan's attainment where wva-v1 misses it, at most 1.3x the plan's GPU-hours) holds on 2 of 3 scenarios; short on b", ClaimSummary(rows))
 	assert.Empty(t, ClaimSummary(rows[1:2]), "no claims, no summary")
+}
+
+func TestClaimSummaryOverSeeds(t *testing.T) {
+	rows := []Row{
+		{Scenario: "a", Seed: 1, Analyzer: "capacity", Claim: ClaimHolds}, {Scenario: "a", Seed: 1, Analyzer: "wva-v1"},
+		{Scenario: "a", Seed: 2, Analyzer: "capacity", Claim: "short: 1.40x plan"}, {Scenario: "a", Seed: 2, Analyzer: "wva-v1"},
+		{Scenario: "b", Seed: 1, Analyzer: "capacity", Claim: "short: 1.50x plan"}, {Scenario: "b", Seed: 1, Analyzer: "wva-v1"},
+		{Scenario: "b", Seed: 2, Analyzer: "capacity", Claim: "short: 1.60x plan"}, {Scenario: "b", Seed: 2, Analyzer: "wva-v1"},
+		{Scenario: "c", Seed: 1, Analyzer: "capacity", Claim: ClaimHolds}, {Scenario: "c", Seed: 1, Analyzer: "wva-v1"},
+	}
+	assert.Equal(t, "capacity: the claim (dominates wva-v1, or reaches the plan's attainment where wva-v1 misses it, at most 1.3x the plan's GPU-hours) holds on 2 of 5 runs; short on a (1 of 2 seeds), b (2 of 2 seeds)", ClaimSummary(rows))
+	var b bytes.Buffer
+	require.NoError(t, Markdown(&b, rows[:2]))
+	assert.Contains(t, b.String(), "| a (seed 1) | capacity |", "the seed labels the row")
+}
+
+// WithSeeds runs every entry once per seed on a copy of its scenario.
+func TestWithSeeds(t *testing.T) {
+	a := &scenario.Scenario{Metadata: scenario.Metadata{Name: "a"}}
+	a.Spec.Seed = 7
+	b := &scenario.Scenario{Metadata: scenario.Metadata{Name: "b"}}
+	entries := []Entry{{Name: "a", Scenario: a}, {Name: "b", Scenario: b}}
+	assert.Equal(t, entries, WithSeeds(entries, nil), "no seeds: the entries as they are")
+
+	got := WithSeeds(entries, []uint64{11, 22})
+	require.Len(t, got, 4)
+	var labels []string
+	for _, e := range got {
+		labels = append(labels, fmt.Sprintf("%s/%d/%d", e.Name, e.Seed, e.Scenario.Spec.Seed))
+	}
+	assert.Equal(t, []string{"a/11/11", "a/22/22", "b/11/11", "b/22/22"}, labels)
+	assert.Equal(t, uint64(7), a.Spec.Seed, "the entries' scenarios are not modified")
+	assert.NotSame(t, got[0].Scenario, got[1].Scenario)
 }
 
 func summary(attainment, gpuHours float64, floor *record.Floor, plan *record.Plan) record.Summary {
