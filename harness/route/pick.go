@@ -16,6 +16,13 @@ const (
 	KVQueueScorer = "kv-queue-scorer"
 )
 
+// RequestTotalMetric is llm-d's endpoint-picker request counter (the Gateway API
+// Inference Extension's), labelled with model_name (as requested) and target_model_name
+// (as served): every request the router receives for a model it serves, counted as it
+// arrives. Both routers export it, so that the arrival rate reads off the gateway as it
+// does in an llm-d deployment.
+const RequestTotalMetric = "inference_objective_request_total"
+
 // Policies lists the policies Picker knows.
 var Policies = []string{RoundRobin, LeastQueue, KVQueueScorer}
 

@@ -6,7 +6,10 @@
 // picker's weighted queue/KV-cache/prefix scorers fed by scraping each pod's
 // /metrics), and holds requests in a flow-control queue while no pod is
 // ready, exporting its size as llm_d_epp_flow_control_queue_size: the signal
-// the controller scales a model up from zero replicas on.
+// the controller scales a model up from zero replicas on. Like the endpoint
+// picker it counts the requests it receives per served model,
+// inference_objective_request_total{model_name,target_model_name}: the arrival
+// rate as a gateway sees it (the twin exports the same counter).
 //
 // It must not change what passes through it: bodies and streams are relayed
 // as the pod sends them. It buffers a request body (bounded) only so that a

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/saturn-autoscaler/saturn/controller/collector"
+	"github.com/saturn-autoscaler/saturn/harness/route"
 )
 
 // QueueSizeMetric is llm-d's endpoint-picker flow-control queue gauge; the
@@ -12,6 +13,7 @@ import (
 const QueueSizeMetric = collector.EPPQueueMetric
 
 type metrics struct {
+	arrivals  *prometheus.CounterVec
 	queueSize *prometheus.GaugeVec
 	queueWait prometheus.Histogram
 	requests  *prometheus.CounterVec
@@ -21,6 +23,10 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
+		arrivals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: route.RequestTotalMetric,
+			Help: "Requests received for a served model, counted as they arrive (the llm-d endpoint picker's counter).",
+		}, []string{"model_name", "target_model_name"}),
 		queueSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: QueueSizeMetric,
 			Help: "Requests held by the router's flow control while no ready pod can take them.",
@@ -43,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Ready pods the router places requests on.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.queueSize, m.queueWait, m.requests, m.retries, m.endpoints} {
+	for _, c := range []prometheus.Collector{m.arrivals, m.queueSize, m.queueWait, m.requests, m.retries, m.endpoints} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

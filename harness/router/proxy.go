@@ -103,6 +103,7 @@ func (r *Router) serveProxy(w http.ResponseWriter, req *http.Request) {
 		}
 		model = info.Model
 	}
+	r.metrics.arrivals.WithLabelValues(model, model).Inc()
 	ctx := req.Context()
 	for try := 1; ; try++ {
 		ep, err := r.acquire(ctx, model, info.Prefix)

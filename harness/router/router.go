@@ -59,8 +59,10 @@ func New(o Options, reg prometheus.Registerer, log *slog.Logger, clk clock.WithT
 	}
 	r.proxy = r.newProxy(upstreamTransport())
 	for _, model := range o.Models {
-		// An explicit 0 from the start: "nothing waits" rather than "no signal".
+		// An explicit 0 from the start: "nothing waits" rather than "no signal", and a
+		// counter whose first increase a rate() sees.
 		m.queueSize.WithLabelValues(model, model).Set(0)
+		m.arrivals.WithLabelValues(model, model)
 	}
 	if len(o.Endpoints) > 0 {
 		r.SetEndpoints(o.Endpoints)

@@ -225,6 +225,26 @@ func TestHealthWaitsForTheFirstEndpointRead(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
+// The router counts the requests it receives for a served model as llm-d's endpoint
+// picker does, from 0 before the first: a request for a model it does not serve is not
+// counted.
+func TestMetricsPageCountsArrivals(t *testing.T) {
+	r, srv, _ := testRouter(t, nil)
+	r.SetEndpoints([]string{newBackend(t, "a").addr()})
+	series := route.RequestTotalMetric + `{model_name="` + testModel + `",target_model_name="` + testModel + `"} `
+	_, page := get(t, srv.URL+"/metrics")
+	assert.Contains(t, page, series+"0")
+	for range 3 {
+		code, body := post(t, srv.URL, completion(testModel))
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	code, _ := post(t, srv.URL, completion("gpt-9"))
+	require.Equal(t, http.StatusNotFound, code)
+	_, page = get(t, srv.URL+"/metrics")
+	assert.Contains(t, page, series+"3")
+	assert.NotContains(t, page, route.RequestTotalMetric+`{model_name="gpt-9"`)
+}
+
 func TestMetricsPageNamesTheQueueGauge(t *testing.T) {
 	r, srv, _ := testRouter(t, nil)
 	r.SetEndpoints(nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/harness/promstore"
 	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/route"
 	"github.com/saturn-autoscaler/saturn/simulator/vllmmetrics"
 )
 
@@ -35,6 +36,9 @@ const (
 	// famEPPQueue is llm-d's endpoint-picker flow-control queue gauge, the
 	// collector's default scale-from-zero signal.
 	famEPPQueue = collector.EPPQueueMetric
+	// famEPPRequests is the endpoint picker's request counter: every request the
+	// twin's router received.
+	famEPPRequests = route.RequestTotalMetric
 )
 
 // scrapeJob is the job label of the replicas' scrape target.
@@ -56,9 +60,10 @@ type replicaSeries struct {
 // metricNames holds, per variant, the label sets of the scraped families as
 // a vllmmetrics registry exposes them.
 type metricNames struct {
-	byVariant [][]famLabels
-	retired   []*replica
-	eppQueue  *promstore.Series
+	byVariant   [][]famLabels
+	retired     []*replica
+	eppQueue    *promstore.Series
+	eppRequests *promstore.Series
 }
 
 type famLabels struct {
@@ -278,6 +283,12 @@ func (t *twin) scrape() {
 				"job", "epp", "instance", "epp:9090", "pod", "epp-0"))
 		}
 		add(t.metrics.eppQueue, float64(len(t.queue)))
+		if t.metrics.eppRequests == nil {
+			t.metrics.eppRequests = promstore.NewSeries(labels.FromStrings(
+				model.MetricNameLabel, famEPPRequests, "namespace", t.namespace, "model_name", t.spec.Model.Name,
+				"target_model_name", t.spec.Model.Name, "job", "epp", "instance", "epp:9090", "pod", "epp-0"))
+		}
+		add(t.metrics.eppRequests, float64(len(t.rec.Requests)))
 	}
 	if t.script != nil {
 		return

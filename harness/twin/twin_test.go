@@ -5,10 +5,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/route"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
-	"github.com/stretchr/testify/require"
 )
 
 // scenariosDir is the repository's scenario library.
@@ -36,4 +40,30 @@ func TestQuickstartSmoke(t *testing.T) {
 	t.Logf("%+v", sum)
 	require.NotEmpty(t, rec.Requests)
 	require.Zero(t, sum.Requests.Lost)
+}
+
+// The twin's endpoint picker counts every request it receives, as llm-d's does: on the
+// quickstart's 40 req/s plateau the counter's one-minute rate is the arrivals the records
+// show over that minute.
+func TestTwinCountsArrivalsAtTheGateway(t *testing.T) {
+	sc := loadScenario(t, "quickstart")
+	tw, err := newTwin(sc, Options{NoYardstick: true})
+	require.NoError(t, err)
+	defer tw.close()
+	require.NoError(t, tw.loop(context.Background()))
+
+	const from, to = 8 * time.Minute, 9 * time.Minute
+	arrived := 0
+	for _, r := range tw.rec.Requests {
+		if r.Arrival > from && r.Arrival <= to {
+			arrived++
+		}
+	}
+	q := `sum by (namespace, target_model_name) (rate(` + route.RequestTotalMetric + `{model_name="` + sc.Spec.Model.Name + `"}[1m]))`
+	v, err := tw.store.Query(context.Background(), q, at(to))
+	require.NoError(t, err)
+	require.Len(t, v, 1)
+	assert.Equal(t, sc.Spec.Model.Name, string(v[0].Metric["target_model_name"]))
+	assert.Equal(t, tw.namespace, string(v[0].Metric["namespace"]))
+	assert.InEpsilon(t, float64(arrived)/60, float64(v[0].Value), 0.05, "%d arrived in the minute", arrived)
 }
