@@ -113,7 +113,7 @@ func ParseSaturation(data map[string]string) (SaturationSettings, error) {
 			errs = append(errs, entryError(SaturationConfigMapName, DefaultKey, err))
 		} else {
 			merged := out.Default
-			merged.merge(e)
+			merged.Merge(e)
 			out.Default = merged
 		}
 	}
@@ -152,7 +152,9 @@ func (s SaturationSettings) match(namespace, modelID string) (SaturationEntry, s
 	return matchOverride(s.Overrides, namespace, modelID, func(e SaturationEntry) (string, string) { return e.Namespace, e.ModelID })
 }
 
-func (e *SaturationEntry) merge(o SaturationEntry) {
+// Merge lays o over e: every threshold, window and setting o sets replaces e's, the
+// others stay (how an override applies to the default entry).
+func (e *SaturationEntry) Merge(o SaturationEntry) {
 	if o.KvCacheThreshold != nil {
 		e.KvCacheThreshold = o.KvCacheThreshold
 	}

@@ -153,30 +153,23 @@ func RouterWeights(r scenario.Router) route.Weights {
 func ControllerConfig(sp *scenario.Spec) config.Config {
 	a, slo := &sp.Autoscaler, sp.SLO
 	cfg := config.Default()
-	d := &cfg.Saturation.Default
-	if slo != nil && slo.ITL > 0 {
-		d.SLOITL = &config.Duration{Duration: slo.ITL}
-	}
 	th := a.Thresholds
-	if th.KVCacheThreshold != nil {
-		d.KvCacheThreshold = th.KVCacheThreshold
+	o := config.SaturationEntry{
+		KvCacheThreshold: th.KVCacheThreshold, QueueLengthThreshold: th.QueueLengthThreshold,
+		KvSpareTrigger: th.KVSpareTrigger, QueueSpareTrigger: th.QueueSpareTrigger,
+		Analyzer: a.Analyzer,
 	}
-	if th.QueueLengthThreshold != nil {
-		d.QueueLengthThreshold = th.QueueLengthThreshold
+	if slo != nil && slo.ITL > 0 {
+		o.SLOITL = &config.Duration{Duration: slo.ITL}
 	}
-	if th.KVSpareTrigger != nil {
-		d.KvSpareTrigger = th.KVSpareTrigger
-	}
-	if th.QueueSpareTrigger != nil {
-		d.QueueSpareTrigger = th.QueueSpareTrigger
-	}
-	d.Analyzer = a.Analyzer
 	if w := a.Stabilization.ScaleUp; w != nil {
-		d.ScaleUpStabilizationWindow = &config.Duration{Duration: *w}
+		o.ScaleUpStabilizationWindow = &config.Duration{Duration: *w}
 	}
 	if w := a.Stabilization.ScaleDown; w != nil {
-		d.ScaleDownStabilizationWindow = &config.Duration{Duration: *w}
+		o.ScaleDownStabilizationWindow = &config.Duration{Duration: *w}
 	}
+	// The scenario's settings apply to the default entry as an override would.
+	cfg.Saturation.Default.Merge(o)
 	cfg.ScaleToZero = config.DefaultScaleToZeroSettings(a.ScaleToZero.Enabled)
 	if a.ScaleToZero.RetentionPeriod > 0 {
 		cfg.ScaleToZero.Default.RetentionPeriod = &config.Duration{Duration: a.ScaleToZero.RetentionPeriod}

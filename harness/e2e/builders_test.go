@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -25,6 +23,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/router"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
+	"github.com/saturn-autoscaler/saturn/test/helmtest"
 )
 
 const twoVariants = `apiVersion: saturn.dev/v1alpha1
@@ -185,24 +184,9 @@ func TestChartValues(t *testing.T) {
 // (SATURN_HELM, set by `make test`).
 func helmTemplate(t *testing.T, chart string, values map[string]any) string {
 	t.Helper()
-	helm := os.Getenv("SATURN_HELM")
-	if helm == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
-		}
-		t.Skip("SATURN_HELM is not set (make test sets it to bin/helm); skipping the helm template check")
-	}
+	helm := helmtest.Binary(t, "the chart check renders the harness's values with the helm binary")
 	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	data, err := yaml.Marshal(values)
-	require.NoError(t, err)
-	vf := filepath.Join(t.TempDir(), "values.yaml")
-	require.NoError(t, os.WriteFile(vf, data, 0o600))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, helm, "template", "r", filepath.Join(root, "charts", chart), "--namespace", "llm-d", "--values", vf).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return string(out)
+	return helmtest.Template(t, helm, filepath.Join(filepath.Dir(file), "..", "..", "charts", chart), "llm-d", values)
 }
 
 // TestChartRendersVariantValues renders charts/saturn and charts/saturn-sim with the

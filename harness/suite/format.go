@@ -78,12 +78,9 @@ func ClaimSummary(rows []Row) string {
 	seeded := false
 	var order []string
 	short, runs := map[string]int{}, map[string]int{}
-	for i, r := range rows {
+	for _, r := range rows {
 		if r.Claim == "" {
-			if against == "" && i > 0 && rows[i-1].Claim != "" {
-				against = r.Analyzer
-			}
-			continue
+			continue // the second analyzer's row
 		}
 		analyzer = r.Analyzer
 		if r.Claim == NotApplicable {
@@ -103,6 +100,12 @@ func ClaimSummary(rows []Row) string {
 	}
 	if judged == 0 {
 		return ""
+	}
+	for _, r := range rows {
+		if r.Analyzer != analyzer {
+			against = r.Analyzer
+			break
+		}
 	}
 	unit := "scenarios"
 	if seeded {

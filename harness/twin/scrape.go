@@ -278,16 +278,15 @@ func (t *twin) scrape() {
 		}
 		t.metrics.retired = t.metrics.retired[:0]
 		if t.metrics.eppQueue == nil {
-			t.metrics.eppQueue = promstore.NewSeries(labels.FromStrings(
-				model.MetricNameLabel, famEPPQueue, "namespace", t.namespace, collector.DefaultScaleFromZeroModelLabel, t.spec.Model.Name,
-				"job", "epp", "instance", "epp:9090", "pod", "epp-0"))
+			// The endpoint picker's series, labelled as llm-d's are.
+			epp := func(name string) *promstore.Series {
+				return promstore.NewSeries(labels.FromStrings(
+					model.MetricNameLabel, name, "namespace", t.namespace, "model_name", t.spec.Model.Name,
+					"target_model_name", t.spec.Model.Name, "job", "epp", "instance", "epp:9090", "pod", "epp-0"))
+			}
+			t.metrics.eppQueue, t.metrics.eppRequests = epp(famEPPQueue), epp(famEPPRequests)
 		}
 		add(t.metrics.eppQueue, float64(len(t.queue)))
-		if t.metrics.eppRequests == nil {
-			t.metrics.eppRequests = promstore.NewSeries(labels.FromStrings(
-				model.MetricNameLabel, famEPPRequests, "namespace", t.namespace, "model_name", t.spec.Model.Name,
-				"target_model_name", t.spec.Model.Name, "job", "epp", "instance", "epp:9090", "pod", "epp-0"))
-		}
 		add(t.metrics.eppRequests, float64(len(t.rec.Requests)))
 	}
 	if t.script != nil {

@@ -1,10 +1,6 @@
 package parity
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -30,6 +26,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/router"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 	simapp "github.com/saturn-autoscaler/saturn/simulator/app"
+	"github.com/saturn-autoscaler/saturn/test/helmtest"
 )
 
 func repoRoot(t *testing.T) string {
@@ -40,14 +37,7 @@ func repoRoot(t *testing.T) string {
 
 func helmBinary(t *testing.T) string {
 	t.Helper()
-	helm := os.Getenv("SATURN_HELM")
-	if helm == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SATURN_HELM is not set: run the tests through `make test`")
-		}
-		t.Skip("SATURN_HELM is not set: the parity check renders the charts with the helm binary; `make test` and .ci/run set SATURN_HELM=bin/helm, so it runs there")
-	}
-	return helm
+	return helmtest.Binary(t, "the parity check renders the charts with the helm binary")
 }
 
 // scenarioFiles lists every scenario of the library, the held-out set and the Kind suite.
@@ -74,19 +64,9 @@ type rendered struct {
 
 func helmTemplate(t *testing.T, helm, chart string, values map[string]any) rendered {
 	t.Helper()
-	data, err := yaml.Marshal(values)
-	require.NoError(t, err)
-	vf := filepath.Join(t.TempDir(), "values.yaml")
-	require.NoError(t, os.WriteFile(vf, data, 0o600))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, helm, "template", "r", chart, "--namespace", "llm-d", "--values", vf)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, stderr.String())
+	out := helmtest.Template(t, helm, chart, "llm-d", values)
 	r := rendered{configMaps: map[string]map[string]string{}}
-	for _, doc := range strings.Split(string(out), "\n---") {
+	for _, doc := range strings.Split(out, "\n---") {
 		var meta struct {
 			Kind string `json:"kind"`
 		}
