@@ -56,15 +56,15 @@ func TestCapacityTuningKeys(t *testing.T) {
 		Default().For("ns", "m").Capacity, "built-in defaults")
 	s, err := ParseSaturation(map[string]string{
 		"default": "concurrencyTarget: 0.3\n",
-		"big":     "model_id: big\nscaleDownMaxFraction: 0.25\nsaturationConcurrency: 128\nsloITL: 80ms\n",
+		"big":     "model_id: big\nscaleDownMaxFraction: 0.25\nsaturationConcurrency: 128\nsloITL: 80ms\nsloTTFT: 2s\n",
 	})
 	require.NoError(t, err)
 	cfg := Config{Saturation: s}
-	assert.Equal(t, CapacityTuning{ConcurrencyTarget: 0.3, ScaleDownMaxFraction: 0.25, SaturationConcurrency: 128, SLOITL: 80 * time.Millisecond}, cfg.For("ns", "big").Capacity,
-		"the override sets three fields and inherits concurrencyTarget from default")
+	assert.Equal(t, CapacityTuning{ConcurrencyTarget: 0.3, ScaleDownMaxFraction: 0.25, SaturationConcurrency: 128, SLOITL: 80 * time.Millisecond, SLOTTFT: 2 * time.Second}, cfg.For("ns", "big").Capacity,
+		"the override sets four fields and inherits concurrencyTarget from default")
 	assert.Equal(t, CapacityTuning{ConcurrencyTarget: 0.3, ScaleDownMaxFraction: DefaultScaleDownMaxFraction}, cfg.For("ns", "other").Capacity)
 	assert.Equal(t, CapacityTuning{ConcurrencyTarget: DefaultConcurrencyTarget, ScaleDownMaxFraction: DefaultScaleDownMaxFraction},
-		CapacityTuning{ConcurrencyTarget: 7, ScaleDownMaxFraction: -1, SaturationConcurrency: -5}.WithDefaults(), "invalid values fall back")
+		CapacityTuning{ConcurrencyTarget: 7, ScaleDownMaxFraction: -1, SaturationConcurrency: -5, SLOTTFT: -time.Second}.WithDefaults(), "invalid values fall back")
 }
 
 func TestParseSaturationErrors(t *testing.T) {
@@ -124,6 +124,11 @@ func TestParseSaturationErrors(t *testing.T) {
 			name:    "sloITL out of range",
 			data:    map[string]string{"x": "model_id: m\nsloITL: 11s\n", "y": "model_id: other\nsloITL: -5ms\n"},
 			wantErr: []string{`sloITL 11s: want an inter-token latency between 0s (no objective) and 10s, e.g. "100ms"`, "sloITL -5ms"},
+		},
+		{
+			name:    "sloTTFT out of range",
+			data:    map[string]string{"x": "model_id: m\nsloTTFT: 11m\n", "y": "model_id: other\nsloTTFT: -1s\n"},
+			wantErr: []string{`sloTTFT 11m0s: want a time to first token between 0s (no objective) and 10m0s, e.g. "2s"`, "sloTTFT -1s"},
 		},
 		{
 			name:    "negative saturationConcurrency",

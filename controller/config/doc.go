@@ -10,9 +10,12 @@
 //     (share of the observed saturation concurrency a replica is sized for, default 0.15),
 //     scaleDownMaxFraction (largest share of the replicas one decision removes, default
 //     0.5), saturationConcurrency (running requests per replica at which a replica
-//     saturates, used until saturn observes it; default 0 = learn it) and sloITL (the
+//     saturates, used until saturn observes it; default 0 = learn it), sloITL (the
 //     inter-token latency objective replicas are sized for once their ITL line is
-//     fitted, e.g. "100ms"; default 0 = none).
+//     fitted, e.g. "100ms"; default 0 = none) and sloTTFT (the time-to-first-token
+//     objective: how close to its saturated rate a replica runs is the utilisation at
+//     which a queue with its batch slots keeps 99% of the waits under 80% of it, e.g.
+//     "2s"; default 0 = 90% of the saturated rate).
 //   - wva-model-scale-to-zero-config: key "default" (or WVA's older "__defaults__") holds
 //     enable_scale_to_zero and retention_period; other keys are per-model overrides with
 //     model_id and optional namespace.

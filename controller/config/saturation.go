@@ -30,6 +30,9 @@ type SaturationEntry struct {
 	SaturationConcurrency *float64 `json:"saturationConcurrency,omitempty"`
 	// SLOITL is the inter-token latency objective replicas are sized for (see CapacityTuning).
 	SLOITL *Duration `json:"sloITL,omitempty"`
+	// SLOTTFT is the time-to-first-token objective that sets how close to its saturated
+	// rate a replica runs (see CapacityTuning).
+	SLOTTFT *Duration `json:"sloTTFT,omitempty"`
 
 	// WVA v0.5.1 keys saturn accepts without acting on them (each is reported when set in
 	// a way saturn does not honour; see notices).
@@ -188,6 +191,9 @@ func (e *SaturationEntry) Merge(o SaturationEntry) {
 	if o.SLOITL != nil {
 		e.SLOITL = o.SLOITL
 	}
+	if o.SLOTTFT != nil {
+		e.SLOTTFT = o.SLOTTFT
+	}
 }
 
 func (e SaturationEntry) applyTo(mc *ModelConfig) {
@@ -212,6 +218,9 @@ func (e SaturationEntry) applyTo(mc *ModelConfig) {
 	}
 	if e.SLOITL != nil {
 		mc.Capacity.SLOITL = e.SLOITL.Duration
+	}
+	if e.SLOTTFT != nil {
+		mc.Capacity.SLOTTFT = e.SLOTTFT.Duration
 	}
 }
 
@@ -273,6 +282,9 @@ func (e SaturationEntry) validate(isDefault bool, base Thresholds) error {
 	}
 	if d := e.SLOITL; d != nil && (d.Duration < 0 || d.Duration > MaxSLOITL) {
 		errs = append(errs, fmt.Errorf("sloITL %v: want an inter-token latency between 0s (no objective) and %v, e.g. \"100ms\"", d.Duration, MaxSLOITL))
+	}
+	if d := e.SLOTTFT; d != nil && (d.Duration < 0 || d.Duration > MaxSLOTTFT) {
+		errs = append(errs, fmt.Errorf("sloTTFT %v: want a time to first token between 0s (no objective) and %v, e.g. \"2s\"", d.Duration, MaxSLOTTFT))
 	}
 	for name, d := range map[string]*Duration{
 		"scaleUpStabilizationWindow":   e.ScaleUpStabilizationWindow,

@@ -88,14 +88,22 @@ type CapacityTuning struct {
 	SaturationConcurrency float64
 	// SLOITL > 0 is the inter-token latency objective: once a variant's ITL line is fitted,
 	// each replica is sized for the running requests at which its ITL reaches 80% of it,
-	// up to those that serve 90% of the request rate at its saturation concurrency, in
+	// up to those that serve 90% of the request rate at its saturation concurrency (the
+	// share SLOTTFT sets when given), in
 	// place of ConcurrencyTarget (0 = no objective: ConcurrencyTarget and the KV limit
 	// alone size the replicas).
 	SLOITL time.Duration
+	// SLOTTFT > 0 is the time-to-first-token objective: with SLOITL, the share of the
+	// saturated request rate a replica is sized for is the utilisation at which a queue
+	// with its batch slots keeps 99% of the waits under 80% of it (0 = a fixed 90%).
+	SLOTTFT time.Duration
 }
 
 // MaxSLOITL bounds sloITL: no interactive objective is looser.
 const MaxSLOITL = 10 * time.Second
+
+// MaxSLOTTFT bounds sloTTFT.
+const MaxSLOTTFT = 10 * time.Minute
 
 // WithDefaults fills unset (zero or invalid) fields with the defaults.
 func (c CapacityTuning) WithDefaults() CapacityTuning {
@@ -110,6 +118,9 @@ func (c CapacityTuning) WithDefaults() CapacityTuning {
 	}
 	if c.SLOITL < 0 || c.SLOITL > MaxSLOITL {
 		c.SLOITL = 0
+	}
+	if c.SLOTTFT < 0 || c.SLOTTFT > MaxSLOTTFT {
+		c.SLOTTFT = 0
 	}
 	return c
 }

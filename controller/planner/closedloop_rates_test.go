@@ -86,9 +86,11 @@ func TestClosedLoopWithRatesSizesByTheObjective(t *testing.T) {
 	assert.Equal(t, 40, xs[len(xs)-1])
 }
 
-// cfgWith must carry sloITL into the model's capacity tuning.
+// cfgWith must carry sloITL and sloTTFT into the model's capacity tuning.
 func TestSLOITLReachesTheAnalyzer(t *testing.T) {
-	cfg := cfgWith(map[string]string{"default": "sloITL: 100ms\n"}, nil)
+	cfg := cfgWith(map[string]string{"default": "sloITL: 100ms\nsloTTFT: 2s\n"}, nil)
 	assert.Equal(t, 100*time.Millisecond, cfg.For("ns", "m").Capacity.SLOITL)
+	assert.Equal(t, 2*time.Second, cfg.For("ns", "m").Capacity.SLOTTFT)
 	assert.Zero(t, config.Default().For("ns", "m").Capacity.SLOITL, "no objective by default")
+	assert.Zero(t, config.Default().For("ns", "m").Capacity.SLOTTFT, "no objective by default")
 }

@@ -160,7 +160,7 @@ func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concur
 		m.source[i] = "the highest healthy concurrency seen, saturation never observed"
 	}
 	if tune.SLOITL > 0 {
-		m.sizeByLatency(in, tune.SLOITL)
+		m.sizeByLatency(in, tune.SLOITL, tune.SLOTTFT)
 		m.priorCapacity(in)
 	}
 	return m
@@ -182,16 +182,18 @@ const itlCeiling = 0.8
 // concave in its running requests: 80% of vLLM's 256 already serves ~96% of the
 // saturated rate, where random arrivals build a queue; the utilisation target is set on
 // the rate, as queueing theory and the autoscalers that size by it do (ρ of 0.85-0.9).
+// With a TTFT objective the share is the queue model's instead (utilisationFor).
 const throughputCeiling = 0.9
 
 // sizeByLatency sizes each variant with a fitted ITL line by the ITL objective: a replica
 // may run requests until its ITL reaches itlTargetShare of the objective (past that it is
 // slower than the objective for everyone before any queue forms), up to the running
-// requests that serve throughputCeiling of the rate at its saturation concurrency (vLLM's
+// requests that serve throughputCeiling of the rate at its saturation concurrency, or the
+// utilisation a queue with that many slots allows within the TTFT objective (vLLM's
 // default batch limit while none is known; itlCeiling of it for a line without a base). A variant
 // without a line keeps the conservative target: the concurrency an overloaded replica
 // shows says little of the load it serves.
-func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration) {
+func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Duration) {
 	for i, v := range in.Variants {
 		x, ok := v.Latency.runningAt(objective)
 		switch {
@@ -205,7 +207,11 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration)
 		if sat <= 0 {
 			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
 		}
-		ceiling, byThroughput := v.Latency.runningAtThroughputShare(throughputCeiling, sat)
+		share, shareFrom := throughputCeiling, ""
+		if rho, ok := utilisationFor(sat, v.Latency.throughputAt(sat, in.Load.MeanOutputTokens), ttft); ok {
+			share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
+		}
+		ceiling, byThroughput := v.Latency.runningAtThroughputShare(share, sat)
 		if !byThroughput {
 			ceiling = itlCeiling * sat
 		}
@@ -215,7 +221,7 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective time.Duration)
 		case x < ceiling:
 			m.source[i] = fmt.Sprintf("%.0f%% of sloITL %v at %.1f running by the fitted %v", itlTargetShare*100, objective, x, v.Latency)
 		case byThroughput:
-			m.source[i] = fmt.Sprintf("%.0f%% of the throughput at "+src+" by the fitted %v, below %.0f%% of sloITL %v", throughputCeiling*100, sat, v.Latency, itlTargetShare*100, objective)
+			m.source[i] = fmt.Sprintf("%.0f%% of the throughput at "+src+"%s by the fitted %v, below %.0f%% of sloITL %v", share*100, sat, shareFrom, v.Latency, itlTargetShare*100, objective)
 		default:
 			m.source[i] = fmt.Sprintf("%.0f%% of "+src+", below %.0f%% of sloITL %v by the fitted %v", itlCeiling*100, sat, itlTargetShare*100, objective, v.Latency)
 		}

@@ -162,6 +162,9 @@ func ControllerConfig(sp *scenario.Spec) config.Config {
 	if slo != nil && slo.ITL > 0 {
 		o.SLOITL = &config.Duration{Duration: slo.ITL}
 	}
+	if slo != nil && slo.TTFT > 0 {
+		o.SLOTTFT = &config.Duration{Duration: slo.TTFT}
+	}
 	if w := a.Stabilization.ScaleUp; w != nil {
 		o.ScaleUpStabilizationWindow = &config.Duration{Duration: *w}
 	}

@@ -81,6 +81,8 @@ func TestForResolvesTheScenarioOnce(t *testing.T) {
 	assert.Equal(t, 20*time.Second, m.ScaleDownStabilizationWindow)
 	require.NotNil(t, c.Config.Saturation.Default.SLOITL)
 	assert.Equal(t, 80*time.Millisecond, c.Config.Saturation.Default.SLOITL.Duration, "the SLO's ITL sizes the replicas")
+	require.NotNil(t, c.Config.Saturation.Default.SLOTTFT)
+	assert.Equal(t, 3*time.Second, c.Config.Saturation.Default.SLOTTFT.Duration, "the SLO's TTFT sets the replicas' utilisation")
 
 	require.Len(t, bp.Variants, 2)
 	h, l := bp.Variants[0], bp.Variants[1]

@@ -162,6 +162,7 @@ func TestChartValues(t *testing.T) {
 	require.NotNil(t, sc.Spec.SLO, "the scenario's SLO is defaulted")
 	require.Positive(t, sc.Spec.SLO.ITL)
 	assert.Equal(t, sc.Spec.SLO.ITL.String(), def["sloITL"], "the scenario's ITL objective sizes the replicas, as in the twin")
+	assert.Equal(t, sc.Spec.SLO.TTFT.String(), def["sloTTFT"], "the scenario's TTFT objective sets the replicas' utilisation, as in the twin")
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerWVAv1
 	assert.Equal(t, scenario.AnalyzerWVAv1, controllerValues(t, e, sc)["wva"].(map[string]any)["capacityScaling"].(map[string]any)["default"].(map[string]any)["analyzer"])
 	sc.Spec.Autoscaler.Analyzer = scenario.AnalyzerCapacity
