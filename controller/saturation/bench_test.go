@@ -1,8 +1,10 @@
 package saturation
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // BenchmarkAnalyze runs each analyzer on a 3-variant model with 8 pods per variant.
@@ -26,6 +28,22 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/model")
+		})
+	}
+}
+
+// BenchmarkUtilisationFor is the queue model's cost per variant and cycle with a TTFT
+// objective: vLLM's default 256 slots, and the 1024 the model counts at most.
+func BenchmarkUtilisationFor(b *testing.B) {
+	for _, slots := range []float64{256, 1024} {
+		b.Run(fmt.Sprintf("slots=%.0f", slots), func(b *testing.B) {
+			for b.Loop() {
+				// A rate at which the budget binds, so that the search runs in full.
+				if rho, ok := utilisationFor(slots, slots/16, 2*time.Second); !ok || rho <= minUtilisation {
+					b.Fatalf("utilisation %v, %v", rho, ok)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/variant")
 		})
 	}
 }

@@ -38,8 +38,9 @@ func TestUtilisationKeepsTheWaitsUnderTheBudget(t *testing.T) {
 	assert.Greater(t, rho, minUtilisation)
 	assert.Less(t, rho, maxUtilisation)
 	budget := time.Duration(ttftTargetShare * float64(2*time.Second))
-	assert.InDelta(t, ttftMissShare, waitBeyond(256, rho, 16, budget), 1e-6)
-	assert.Greater(t, waitBeyond(256, rho+0.01, 16, budget), ttftMissShare)
+	assert.LessOrEqual(t, waitBeyond(256, rho, 16, budget), ttftMissShare)
+	assert.InDelta(t, ttftMissShare, waitBeyond(256, rho, 16, budget), 1e-4)
+	assert.Greater(t, waitBeyond(256, rho+0.001, 16, budget), ttftMissShare)
 
 	// Fewer slots, or a tighter objective, need more room.
 	few, _ := utilisationFor(32, 16, 2*time.Second)
