@@ -198,6 +198,7 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 		x, ok := v.Latency.runningAt(objective)
 		switch {
 		case !v.Latency.Known:
+			m.source[i] += fmt.Sprintf("; not sized by sloITL %v yet: %v", objective, v.Latency)
 			continue
 		case !ok:
 			m.source[i] += fmt.Sprintf("; sloITL %v not reachable (%v), not sizing by it", objective, v.Latency)

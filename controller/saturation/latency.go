@@ -36,9 +36,10 @@ type LatencyModel struct {
 	Known bool
 	// Base (seconds) and PerRequest (seconds per running request) define the line.
 	Base, PerRequest float64
-	// Samples is the number of samples fitted; MaxRunning the highest running among them.
-	Samples    int
-	MaxRunning float64
+	// Samples is the number of samples fitted; MinRunning and MaxRunning the lowest and
+	// highest running among them.
+	Samples                int
+	MinRunning, MaxRunning float64
 }
 
 const (
@@ -70,7 +71,10 @@ func FitLatency(samples []LatencySample) LatencyModel {
 		sy += s.ITL
 		lo, hi = math.Min(lo, s.Running), math.Max(hi, s.Running)
 	}
-	m := LatencyModel{Samples: int(n), MaxRunning: hi}
+	m := LatencyModel{Samples: int(n), MinRunning: lo, MaxRunning: hi}
+	if n == 0 {
+		m.MinRunning = 0
+	}
 	if n < minLatencySamples {
 		return m
 	}
@@ -159,7 +163,11 @@ func (m LatencyModel) throughputAt(c, out float64) float64 {
 
 func (m LatencyModel) String() string {
 	if !m.Known {
-		return fmt.Sprintf("ITL model unknown (%d samples)", m.Samples)
+		if m.Samples == 0 {
+			return fmt.Sprintf("ITL model unknown (no sample; %d pod means with a spread of %.0f running needed)", minLatencySamples, minLatencySpread)
+		}
+		return fmt.Sprintf("ITL model unknown (%d samples at %.1f-%.1f running; %d with a spread of %.0f running, and %.0f%% of their mean, needed)",
+			m.Samples, m.MinRunning, m.MaxRunning, minLatencySamples, minLatencySpread, minLatencySpreadShare*100)
 	}
 	if m.Flat() {
 		return fmt.Sprintf("ITL flat at %.1fms (%d samples up to %.0f running)", m.Base*1000, m.Samples, m.MaxRunning)

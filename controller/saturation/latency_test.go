@@ -49,6 +49,10 @@ func TestFitLatencyRefusesWhatDeterminesNoLine(t *testing.T) {
 		_, ok := m.runningAt(100 * time.Millisecond)
 		assert.False(t, ok, name)
 	}
+	// The reason says what is missing.
+	assert.Equal(t, "ITL model unknown (7 samples at 20.0-20.0 running; 6 with a spread of 4 running, and 25% of their mean, needed)",
+		FitLatency(line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20)).String())
+	assert.Equal(t, "ITL model unknown (no sample; 6 pod means with a spread of 4 running needed)", FitLatency(nil).String())
 }
 
 // An ITL that does not grow over the observed load (an H100 at a few requests, its growth

@@ -89,3 +89,14 @@ func TestCapacityUtilisationFromTheTTFTObjective(t *testing.T) {
 	assert.Equal(t, map[string]int{"h100": 3}, targets(fixed), "106 / 36.5 = 2.90: %s", fixed.Reason)
 	assert.Equal(t, map[string]int{"h100": 4}, targets(tight), "106 / 35.2 = 3.01: %s", tight.Reason)
 }
+
+// Until its ITL line is fitted a variant is sized without the objective, and the reason
+// says so and why (an operator reading a Kind run's decisions sees which samples are
+// missing).
+func TestCapacitySaysWhyTheITLObjectiveDoesNotSizeYet(t *testing.T) {
+	in := rampPool()
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	in.Variants[0].Latency = FitLatency([]LatencySample{{Running: 3, ITL: 0.007}, {Running: 4, ITL: 0.007}})
+	r := Capacity{}.Analyze(in)
+	assert.Contains(t, r.Reason, "; not sized by sloITL 100ms yet: ITL model unknown (2 samples at 3.0-4.0 running; 6 with a spread of 4 running, and 25% of their mean, needed)")
+}
