@@ -89,9 +89,8 @@ type CapacityTuning struct {
 	// SLOITL > 0 is the inter-token latency objective: once a variant's ITL line is fitted,
 	// each replica is sized for the running requests at which its ITL reaches 80% of it,
 	// up to those that serve 90% of the request rate at its saturation concurrency (the
-	// share SLOTTFT sets when given), in
-	// place of ConcurrencyTarget (0 = no objective: ConcurrencyTarget and the KV limit
-	// alone size the replicas).
+	// share SLOTTFT sets when given), in place of ConcurrencyTarget (0 = no objective:
+	// ConcurrencyTarget and the KV limit alone size the replicas).
 	SLOITL time.Duration
 	// SLOTTFT > 0 is the time-to-first-token objective: with SLOITL, the share of the
 	// saturated request rate a replica is sized for is the utilisation at which a queue
