@@ -42,6 +42,20 @@ type Input struct {
 	Variants    []saturation.VariantState
 	ClusterNote string
 	Decisions   []planner.Decision
+	// Controller holds the running controller's last decision per VariantAutoscaling
+	// (its status), which a fresh planner cannot reproduce: the controller remembers the
+	// stabilization windows' recommendations, the ITL lines it fitted and the start-up
+	// times it saw.
+	Controller []ControllerDecision
+}
+
+// ControllerDecision is a VariantAutoscaling's status.desiredOptimizedAlloc.
+type ControllerDecision struct {
+	Variant  string
+	Replicas int
+	Analyzer string
+	Reason   string
+	At       time.Time
 }
 
 // Gather queries Prometheus (q) and, when r is not nil, the cluster.
@@ -95,7 +109,7 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 				}
 			}
 		}
-		in.Variants, in.ClusterNote = variants(ctx, r, req)
+		in.Variants, in.Controller, in.ClusterNote = variants(ctx, r, req)
 		if flavour, err := v1alpha1.CRDFlavour(ctx, r); err == nil {
 			in.ClusterNote += "; VariantAutoscaling CRD: " + flavour
 		} else {
@@ -111,12 +125,13 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 	return in, nil
 }
 
-func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.VariantState, string) {
+func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.VariantState, []ControllerDecision, string) {
 	var list v1alpha1.VariantAutoscalingList
 	if err := r.List(ctx, &list, client.InNamespace(req.Namespace)); err != nil {
-		return nil, fmt.Sprintf("listing VariantAutoscalings in %s: %v", req.Namespace, err)
+		return nil, nil, fmt.Sprintf("listing VariantAutoscalings in %s: %v", req.Namespace, err)
 	}
 	var out []saturation.VariantState
+	var decided []ControllerDecision
 	var notes []string
 	for i := range list.Items {
 		va := &list.Items[i]
@@ -138,8 +153,9 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 		if va.Spec.MaxReplicas != nil {
 			st.Max = int(*va.Spec.MaxReplicas)
 		}
-		if !va.Status.DesiredOptimizedAlloc.LastRunTime.IsZero() {
-			st.Desired = int(va.Status.DesiredOptimizedAlloc.NumReplicas)
+		if a := va.Status.DesiredOptimizedAlloc; !a.LastRunTime.IsZero() {
+			st.Desired = int(a.NumReplicas)
+			decided = append(decided, ControllerDecision{Variant: va.Name, Replicas: int(a.NumReplicas), Analyzer: a.Analyzer, Reason: a.Reason, At: a.LastRunTime.Time})
 		}
 		var d appsv1.Deployment
 		if err := r.Get(ctx, client.ObjectKey{Namespace: va.Namespace, Name: va.Spec.ScaleTargetRef.Name}, &d); err != nil {
@@ -174,7 +190,7 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 	for _, n := range notes {
 		note += "; " + n
 	}
-	return out, note
+	return out, decided, note
 }
 
 func isReady(p *corev1.Pod) bool {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/collector"
 )
@@ -70,7 +71,17 @@ func Write(w io.Writer, in Input) error {
 		fmt.Fprintf(&b, "    why: %s\n", d.Reason)
 	}
 	if len(in.Decisions) > 0 {
-		b.WriteString("  (computed now by a fresh planner: a running controller may still hold a scale-down inside its stabilization window)\n")
+		b.WriteString("  (computed now by a fresh planner, which remembers nothing: a running controller may still hold a scale-down inside its stabilization window, and sizes by the ITL lines it has fitted where a fresh planner has none)\n")
+	}
+	if len(in.Controller) > 0 {
+		b.WriteString("\nThe running controller's last decision (VariantAutoscaling status)\n")
+		for _, d := range in.Controller {
+			fmt.Fprintf(&b, "  %s: %d replicas [%s] at %s (%s ago)\n", d.Variant, d.Replicas, d.Analyzer,
+				d.At.UTC().Format(time.RFC3339), in.Now.Sub(d.At).Round(time.Second))
+			if d.Reason != "" {
+				fmt.Fprintf(&b, "    why: %s\n", d.Reason)
+			}
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -41,6 +41,10 @@ func TestWrite(t *testing.T) {
 			Variant: "qwen-l40s", Accelerator: "L40S", Current: 2, Desired: 2, Analyzer: planner.AnalyzerHold,
 			MetricsAvailable: false, MetricsReason: "MetricsStale", MetricsMessage: "pod qwen-2: stale sample", Reason: "holding 2 replicas",
 		}},
+		Controller: []ControllerDecision{{
+			Variant: "qwen-l40s", Replicas: 3, Analyzer: "capacity", At: now.Add(-20 * time.Second),
+			Reason: "scale up 2 -> 3: ... by the fitted ITL 7.1ms + 0.109ms per running request",
+		}},
 	}
 	var b strings.Builder
 	require.NoError(t, Write(&b, in))
@@ -53,6 +57,10 @@ func TestWrite(t *testing.T) {
 		"qwen-l40s (L40S): 2 -> 2 replicas [no-change, hold]",
 		"metrics unavailable (MetricsStale): pod qwen-2: stale sample",
 		"mean prompt tokens: 512",
+		"a fresh planner has none",
+		"The running controller's last decision (VariantAutoscaling status)",
+		"qwen-l40s: 3 replicas [capacity] at 2026-01-02T03:03:45Z (20s ago)",
+		"why: scale up 2 -> 3: ... by the fitted ITL 7.1ms",
 	} {
 		assert.Contains(t, out, want)
 	}

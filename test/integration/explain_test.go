@@ -9,8 +9,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 	"github.com/saturn-autoscaler/saturn/controller/app"
 )
 
@@ -38,7 +40,13 @@ func kubeconfigFor(t *testing.T, u envtest.User) string {
 // API server and a real Prometheus over TLS.
 func TestExplainCommand(t *testing.T) {
 	f := newFixture(t, "explain", 0.93, 9)
-	createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
+	va := createVA(t, f.ns, "qwen-l40s", "qwen-l40s", model, "L40S")
+	// The running controller's last decision, as the reconciler writes it.
+	va.Status.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{
+		LastRunTime: metav1.Now(), Accelerator: "L40S", NumReplicas: 3, Analyzer: "capacity",
+		Reason: "scale up 2 -> 3 by the fitted ITL line",
+	}
+	require.NoError(t, env.client.Status().Update(context.Background(), va))
 	var out, errOut bytes.Buffer
 	err := app.Run(context.Background(), []string{"explain",
 		"--kubeconfig", writeKubeconfig(t, "saturn-explain"),
@@ -55,6 +63,9 @@ func TestExplainCommand(t *testing.T) {
 		"qwen-l40s (L40S): 2 -> ",
 		"scale-up",
 		"why: ",
+		"The running controller's last decision (VariantAutoscaling status)",
+		"qwen-l40s: 3 replicas [capacity] at ",
+		"why: scale up 2 -> 3 by the fitted ITL line",
 	} {
 		assert.Contains(t, s, want)
 	}
