@@ -30,12 +30,8 @@ var header = []string{"scenario", "analyzer", "SLO attainment", "p99 TTFT", "GPU
 
 // cells formats a row for people.
 func cells(r Row) []string {
-	name := r.Scenario
-	if r.Seed != 0 {
-		name = fmt.Sprintf("%s (seed %d)", r.Scenario, r.Seed)
-	}
 	return []string{
-		name,
+		seededName(r.Scenario, r.Seed),
 		r.Analyzer,
 		pct(r.Attainment),
 		seconds(r.P99TTFTSeconds),

@@ -113,8 +113,7 @@ func RowOf(name, analyzer string, sum *record.Summary) Row {
 // attainment for at most its GPU-hours: a's or b's, Tie when both hold both
 // ways, Neither when each is better on one figure.
 func Dominance(a, b Row) string {
-	ab := a.Attainment >= b.Attainment && a.GPUHours <= b.GPUHours
-	ba := b.Attainment >= a.Attainment && b.GPUHours <= a.GPUHours
+	ab, ba := covers(a, b), covers(b, a)
 	switch {
 	case ab && ba:
 		return Tie
@@ -125,6 +124,9 @@ func Dominance(a, b Row) string {
 	}
 	return Neither
 }
+
+// covers tells whether run a reaches at least b's attainment for at most its GPU-hours.
+func covers(a, b Row) bool { return a.Attainment >= b.Attainment && a.GPUHours <= b.GPUHours }
 
 // PlanBound is the most GPU-hours, as a multiple of the plan's, at which an analyzer's
 // run counts as economical: the plan replays a clairvoyant schedule, so no analyzer
@@ -149,9 +151,8 @@ func Claim(a, b Row) string {
 		return NotApplicable
 	}
 	var short []string
-	dominates := a.Attainment+claimEpsilon >= b.Attainment && a.GPUHours <= b.GPUHours
 	bMisses := b.Attainment+claimEpsilon < a.PlanAttainment
-	if !dominates {
+	if !covers(a, b) {
 		switch {
 		case !bMisses:
 			short = append(short, "does not dominate "+b.Analyzer)
@@ -229,9 +230,13 @@ func Run(ctx context.Context, entries []Entry, a, b string, workers int, run Run
 }
 
 // label names the entry in errors: its name, and its seed when it has one.
-func (e Entry) label() string {
-	if e.Seed != 0 {
-		return fmt.Sprintf("%s (seed %d)", e.Name, e.Seed)
+func (e Entry) label() string { return seededName(e.Name, e.Seed) }
+
+// seededName is a scenario's name, followed by its seed when the suite ran several
+// ("spike (seed 11)"), as errors and the table's rows name a run.
+func seededName(name string, seed uint64) string {
+	if seed != 0 {
+		return fmt.Sprintf("%s (seed %d)", name, seed)
 	}
-	return e.Name
+	return name
 }
