@@ -2,6 +2,7 @@ package explain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -120,7 +121,12 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 	}
 	in.ModelConfig = cfg.For(req.Namespace, req.Model)
 	if len(in.Variants) > 0 {
-		in.Decisions = planner.NewPlanner(planner.Options{}).Decide(req.Now, in.Snapshot, in.Variants, cfg)
+		p := planner.NewPlanner(planner.Options{})
+		// As a controller seeing the model for the first time: the ITL lines come from the
+		// pods' recent history. Its failure leaves the lines unknown, as the reason says.
+		_, herr := p.ReadHistory(ctx, q, &in.Snapshot, in.Variants, collector.Options{})
+		in.CollectErr = errors.Join(in.CollectErr, herr)
+		in.Decisions = p.Decide(req.Now, in.Snapshot, in.Variants, cfg)
 	}
 	return in, nil
 }

@@ -71,7 +71,7 @@ func Write(w io.Writer, in Input) error {
 		fmt.Fprintf(&b, "    why: %s\n", d.Reason)
 	}
 	if len(in.Decisions) > 0 {
-		b.WriteString("  (computed now by a fresh planner, which remembers nothing: a running controller may still hold a scale-down inside its stabilization window, and sizes by the ITL lines it has fitted where a fresh planner has none)\n")
+		b.WriteString("  (computed now by a fresh planner, which remembers nothing but the ITL lines it fits on the last 30 minutes of Prometheus' history: a running controller may still hold a scale-down inside its stabilization window, and has learned its variants' saturation and load trend over its cycles)\n")
 	}
 	if len(in.Controller) > 0 {
 		b.WriteString("\nThe running controller's last decision (VariantAutoscaling status)\n")

@@ -57,7 +57,7 @@ func TestWrite(t *testing.T) {
 		"qwen-l40s (L40S): 2 -> 2 replicas [no-change, hold]",
 		"metrics unavailable (MetricsStale): pod qwen-2: stale sample",
 		"mean prompt tokens: 512",
-		"a fresh planner has none",
+		"the ITL lines it fits on the last 30 minutes",
 		"The running controller's last decision (VariantAutoscaling status)",
 		"qwen-l40s: 3 replicas [capacity] at 2026-01-02T03:03:45Z (20s ago)",
 		"why: scale up 2 -> 3: ... by the fitted ITL 7.1ms",

@@ -96,3 +96,61 @@ func TestCycleOnPrometheusEngine(t *testing.T) {
 	assert.Equal(t, 3, ds[0].Desired, ds[0].Reason)
 	assert.Equal(t, 1, ds[1].Desired, ds[1].Reason)
 }
+
+// A restarted controller on the real engine: the pod's last half hour (running 4 -> 24,
+// ITL 12 -> 16 ms) fits the ITL line on the first cycle; the history is read once.
+func TestReadHistoryOnPrometheusEngine(t *testing.T) {
+	l := `{namespace="prod",model_name="meta/llama",pod="llama-h100-77c4-a",engine="0"}`
+	var b strings.Builder
+	b.WriteString("load 15s\n")
+	// 121 samples, 0..1800s: running steps up by 4 every 6 minutes (24 scrapes), the
+	// ITL by 0.8 ms (100 tokens per scrape).
+	var running, itlSum []string
+	sum := 0.0
+	for i := range 121 {
+		r := 4 + 4*float64(i/24)
+		running = append(running, strconv.FormatFloat(r, 'f', -1, 64))
+		itlSum = append(itlSum, strconv.FormatFloat(sum, 'f', -1, 64))
+		sum += 100 * (0.0112 + 0.0002*r)
+	}
+	b.WriteString("  vllm:kv_cache_usage_perc" + l + " 0.3x120\n")
+	b.WriteString("  vllm:num_requests_waiting" + l + " 0x120\n")
+	b.WriteString("  vllm:num_requests_running" + l + " " + strings.Join(running, " ") + "\n")
+	b.WriteString("  vllm:inter_token_latency_seconds_sum" + l + " " + strings.Join(itlSum, " ") + "\n")
+	b.WriteString("  vllm:inter_token_latency_seconds_count" + l + " 0+100x120\n")
+	b.WriteString(`  vllm:cache_config_info{namespace="prod",pod="llama-h100-77c4-a",engine="0",num_gpu_blocks="2500",block_size="16"} 1x120` + "\n")
+	b.WriteString("  vllm:request_prompt_tokens_sum" + l + " 0+8000x120\n")
+	b.WriteString("  vllm:request_prompt_tokens_count" + l + " 0+10x120\n")
+	e := promEngine{
+		engine: promql.NewEngine(promql.EngineOpts{MaxSamples: 1e6, Timeout: 10 * time.Second, LookbackDelta: 5 * time.Minute}),
+		store:  promqltest.LoadedStorage(t, b.String()),
+	}
+	now := time.Unix(1800, 0).UTC()
+	states := []saturation.VariantState{{Name: "llama-h100", Namespace: "prod", ModelID: "meta/llama", TargetName: "llama-h100", Cost: 20, Current: 1, Ready: 1}}
+	cfg := cfgWith(map[string]string{"default": "sloITL: 50ms\n"}, nil)
+	targets := []collector.Target{{Namespace: "prod", ModelID: "meta/llama"}}
+	p := NewPlanner(Options{})
+
+	snap, err := collector.Collect(context.Background(), e, now, targets, collector.Options{})
+	require.NoError(t, err)
+	failed := snap
+	failed.Failed = map[string]error{collector.QueryITL: assert.AnError}
+	n, err := p.ReadHistory(context.Background(), e, &failed, states, collector.Options{})
+	require.NoError(t, err)
+	assert.Zero(t, n, "the cycle's ITL query failed: no history read")
+
+	n, err = p.ReadHistory(context.Background(), e, &snap, states, collector.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 2*collector.HistoryPoints, n)
+	d := p.Decide(now, snap, states, cfg)[0]
+	// 14 history points (the one at 0s has no window) and this cycle's; a window that
+	// straddles a step averages its two loads (the newest: 20, 20, 20, 24 running).
+	assert.Contains(t, d.Reason, "by the fitted ITL 11.2ms + 0.199ms per running request (15 samples up to 21 running)")
+
+	snap, err = collector.Collect(context.Background(), e, now.Add(30*time.Second), targets, collector.Options{})
+	require.NoError(t, err)
+	n, err = p.ReadHistory(context.Background(), e, &snap, states, collector.Options{})
+	require.NoError(t, err)
+	assert.Zero(t, n, "read once")
+	assert.Nil(t, snap.History)
+}

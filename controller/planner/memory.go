@@ -1,9 +1,16 @@
 package planner
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
+	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
@@ -115,9 +122,108 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	in.Latency = m.observeLatency(now, in.Replicas)
 }
 
+// LatencyLookback is how far back the latency model's samples go, and so how much history
+// a planner seeing a variant for the first time asks for (see Unseeded).
+const LatencyLookback = 30 * time.Minute
+
+// Unseeded returns the models of states with a variant whose latency samples have not been
+// seeded from Prometheus' history yet (first sight: a start, a restart, a new
+// VariantAutoscaling), sorted. The caller reads their history (collector.CollectHistory
+// over LatencyLookback) into the snapshot's History; Decide seeds each such variant from
+// its model's entry there, once. A model without an entry (its history could not be read)
+// is asked for again next cycle.
+func (p *Planner) Unseeded(states []saturation.VariantState) []collector.Target {
+	seen := map[collector.Target]bool{}
+	var out []collector.Target
+	for _, v := range states {
+		t := collector.Target{Namespace: v.Namespace, ModelID: v.ModelID}
+		if m := p.variants[variantKey{v.Namespace, v.Name}]; (m != nil && m.seeded) || seen[t] {
+			continue
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].ModelID < out[j].ModelID
+	})
+	return out
+}
+
+// ReadHistory reads into snap.History the latency history of the models Unseeded names,
+// when the cycle's own latency queries answered (a Prometheus that failed them would fail
+// the history too; the models are asked for again next cycle). It returns the queries
+// issued and the history's error (the models it could not read stay unseeded).
+func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *collector.Snapshot, states []saturation.VariantState, opts collector.Options) (int, error) {
+	need := p.Unseeded(states)
+	_, itlFailed := snap.Failed[collector.QueryITL]
+	_, runningFailed := snap.Failed[collector.QueryMeanRunning]
+	if len(need) == 0 || itlFailed || runningFailed {
+		return 0, nil
+	}
+	h, err := collector.CollectHistory(ctx, q, snap.Time, need, LatencyLookback, opts)
+	if snap.History == nil {
+		snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{}
+	}
+	maps.Copy(snap.History, h.Models)
+	if err != nil {
+		err = fmt.Errorf("reading the latency history of %d models: %w", len(need), err)
+	}
+	return h.Queries, err
+}
+
+// seedLatency adds to the variant's latency samples the history points of its own pods,
+// once: the pods named for its scale target ("<target>-<hash>-<suffix>", gone ones too),
+// else those it lists. A history without the model leaves the variant unseeded.
+func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, history map[collector.ModelKey]map[string][]collector.LatencyPoint) {
+	pods, ok := history[collector.ModelKey{Namespace: v.Namespace, ModelID: v.ModelID}]
+	if m.seeded || !ok {
+		return
+	}
+	m.seeded = true
+	names := make([]string, 0, len(pods))
+	for pod := range pods {
+		if ownPod(v, pod) {
+			names = append(names, pod)
+		}
+	}
+	sort.Strings(names)
+	var seed []saturation.LatencySample
+	for _, pod := range names {
+		for _, pt := range pods[pod] {
+			if pt.At.Before(now) && now.Sub(pt.At) <= latencyWindow && usableLatency(pt.ITL, pt.Running) {
+				seed = append(seed, saturation.LatencySample{At: pt.At, Running: pt.Running, ITL: pt.ITL})
+			}
+		}
+	}
+	m.latency = append(seed, m.latency...)
+}
+
+// ownPod tells whether a pod of the model belongs to the variant: one of its listed pods,
+// or one named for its scale target as a Deployment's (two more segments) or a
+// StatefulSet's (one) pods are, so that "llama-canary-..." is not taken for "llama"'s.
+func ownPod(v saturation.VariantState, pod string) bool {
+	if slices.Contains(v.Pods, pod) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(pod, v.TargetName+"-")
+	if v.TargetName == "" || !ok {
+		return false
+	}
+	n := strings.Count(rest, "-") + 1
+	return n <= 2 && !slices.Contains(strings.Split(rest, "-"), "")
+}
+
+// usableLatency tells whether a pod mean says something about the ITL line.
+func usableLatency(itl, running float64) bool {
+	return finite(itl) && finite(running) && itl > 0 && running >= minLatencyRunning
+}
+
 const (
 	// latencyWindow is how far back the latency model's samples go.
-	latencyWindow = 30 * time.Minute
+	latencyWindow = LatencyLookback
 	// maxLatencySamples bounds the samples kept per variant (the oldest go first).
 	maxLatencySamples = 512
 	// minLatencyRunning: a pod running fewer requests on average says little about the
@@ -135,7 +241,7 @@ func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMet
 		}
 	}
 	for _, r := range rs {
-		if finite(r.MeanITL) && finite(r.MeanRunning) && r.MeanITL > 0 && r.MeanRunning >= minLatencyRunning {
+		if usableLatency(r.MeanITL, r.MeanRunning) {
 			keep = append(keep, saturation.LatencySample{At: now, Running: r.MeanRunning, ITL: r.MeanITL})
 		}
 	}

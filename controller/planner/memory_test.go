@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
@@ -67,4 +68,59 @@ func TestNoSaturationLearnedWhenKVBound(t *testing.T) {
 	}
 	assert.Zero(t, d.Inputs["saturationConcurrency"], d.Reason)
 	assert.Contains(t, d.Reason, "saturation not observed yet")
+}
+
+// A planner seeing a variant for the first time (a start, a restart) seeds its ITL line
+// from its pods' history, gone pods of its Deployment included, and only once; a pod of
+// another Deployment whose name extends the target's is not the variant's.
+func TestLatencySeededFromHistory(t *testing.T) {
+	cfg := cfgWith(map[string]string{"default": "sloITL: 50ms\n"}, nil)
+	st := []saturation.VariantState{state("a", 10, 1, 1)}
+	snapAt := func(now time.Time) collector.Snapshot {
+		s := newSnap(now).pods("ns", "m", "a", podLoad{0.3, 0}).running("ns", "m", 10).build()
+		pm := s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-0"]
+		pm.MeanRunning, pm.MeanITL = 10, 0.012
+		return s
+	}
+	var hist []collector.LatencyPoint
+	for i, r := range []float64{2, 5, 8, 11, 14, 17, 20} {
+		hist = append(hist, collector.LatencyPoint{At: t0.Add(-time.Duration(14-2*i) * time.Minute), Running: r, ITL: 0.010 + 0.0002*r})
+	}
+	history := map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {
+		"a-old-x1q2z": hist,
+		// Another Deployment ("a-canary") and a point older than the lookback: left out.
+		"a-canary-abc-0": {{At: t0.Add(-3 * time.Minute), Running: 3, ITL: 0.2}, {At: t0.Add(-5 * time.Minute), Running: 30, ITL: 0.001}},
+		"a-abc-0":        {{At: t0.Add(-45 * time.Minute), Running: 40, ITL: 0.5}},
+	}}
+
+	p := NewPlanner(Options{})
+	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, p.Unseeded(st))
+	snap := snapAt(t0)
+	snap.History = history
+	d := p.Decide(t0, snap, st, cfg)[0]
+	assert.Contains(t, d.Reason, "by the fitted ITL 10.0ms + 0.200ms per running request (8 samples up to 20 running)", "seven history points and this cycle's")
+	assert.Empty(t, p.Unseeded(st), "seeded once")
+
+	// Without the history the same first cycle knows no line.
+	fresh := NewPlanner(Options{})
+	d = fresh.Decide(t0, snapAt(t0), st, cfg)[0]
+	assert.NotContains(t, d.Reason, "fitted ITL")
+	assert.Contains(t, d.Reason, "saturation not observed yet", "no line, no saturation: sized by the concurrency target")
+	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, fresh.Unseeded(st), "no history read: asked again")
+	// An empty history (a model with no past) seeds nothing and is not asked for again.
+	snap = snapAt(t0.Add(30 * time.Second))
+	snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {}}
+	fresh.Decide(snap.Time, snap, st, cfg)
+	assert.Empty(t, fresh.Unseeded(st))
+}
+
+func TestOwnPod(t *testing.T) {
+	v := saturation.VariantState{TargetName: "llama", Pods: []string{"listed"}}
+	for pod, want := range map[string]bool{
+		"llama-7c9f8-x2z4q": true, "llama-0": true, "listed": true,
+		"llama-canary-7c9f8-x2z4q": false, "llama": false, "llama-": false, "llama--x": false, "other-7c9f8-x2z4q": false,
+	} {
+		assert.Equal(t, want, ownPod(v, pod), pod)
+	}
+	assert.False(t, ownPod(saturation.VariantState{}, "-abc-def"), "no target name, no listed pods")
 }

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/metrics"
 )
@@ -160,7 +161,9 @@ func TestReconcileCoalescesAndSchedulesTheNextCycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, DefaultRetryInterval, res.RequeueAfter, "metrics are missing: retry before the 30s interval")
 	first := h.q.count()
-	require.Positive(t, first)
+	cycle := len(collector.Queries([]collector.Target{{Namespace: "ns", ModelID: "m"}}, collector.Options{}))
+	require.Positive(t, cycle)
+	assert.Equal(t, cycle+2*collector.HistoryPoints, first, "the first cycle also reads the model's latency history")
 
 	// A trigger 500ms later is deferred to MinGap, without querying.
 	h.clk.Step(500 * time.Millisecond)
@@ -172,7 +175,7 @@ func TestReconcileCoalescesAndSchedulesTheNextCycle(t *testing.T) {
 	h.clk.Step(DefaultMinGap)
 	_, err = h.c.Reconcile(ctx, reconcile.Request{})
 	require.NoError(t, err)
-	assert.Equal(t, 2*first, h.q.count())
+	assert.Equal(t, first+cycle, h.q.count(), "the history is read once")
 
 	// Without variants nothing is held: the full interval applies.
 	empty := newHarness(t)

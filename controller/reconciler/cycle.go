@@ -95,6 +95,13 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 		// The snapshot records the failure; the planner holds the affected models.
 		log.Error(err, "collecting metrics", "queries", snap.Queries)
 	}
+	// A model first seen (a start, a restart, a new VariantAutoscaling) reads its pods'
+	// recent latency from Prometheus: the ITL line is known from the first cycle.
+	hq, herr := c.Planner.ReadHistory(ctx, c.Querier, &snap, states, c.opts.Collector)
+	res.Queries += hq
+	if herr != nil {
+		log.Error(herr, "reading the latency history; asked again next cycle")
+	}
 	decisions := c.Planner.Decide(now, snap, states, cfg)
 	res.Decisions = decisions
 

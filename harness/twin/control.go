@@ -102,6 +102,10 @@ func (c *controller) cycle() {
 			states[i].Desired = v.decision
 		}
 	}
+	// As the controller: a model first seen reads its pods' recent latency history.
+	if _, herr := c.planner.ReadHistory(context.Background(), t.store, &snap, states, c.collect); herr != nil && err == nil {
+		err = herr
+	}
 	decisions := c.planner.Decide(now, snap, states, c.cfg)
 	for i, d := range decisions {
 		v := t.variants[i]

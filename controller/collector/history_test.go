@@ -1,0 +1,107 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHistoryInstants(t *testing.T) {
+	now := time.Unix(3600, 0).UTC()
+	at := HistoryInstants(now, 30*time.Minute, Options{})
+	require.Len(t, at, HistoryPoints, "30 minutes at one point per 2 minutes")
+	assert.Equal(t, now.Add(-30*time.Minute), at[0], "oldest first")
+	assert.Equal(t, now.Add(-2*time.Minute), at[len(at)-1], "the newest one step before now")
+
+	// A short lookback: the instants stay one rate window apart (the windows do not overlap).
+	at = HistoryInstants(now, 5*time.Minute, Options{RateWindow: 2 * time.Minute})
+	assert.Equal(t, []time.Time{now.Add(-4 * time.Minute), now.Add(-2 * time.Minute)}, at)
+	assert.Empty(t, HistoryInstants(now, 0, Options{}))
+	assert.Empty(t, HistoryInstants(now, 30*time.Second, Options{}), "shorter than one rate window")
+}
+
+// The history on the real PromQL engine: a pod whose load rose over 20 minutes (running 2
+// -> 12, ITL 10 -> 20 ms) reads back as points whose running and ITL rise together; a
+// pod of another model and a pod that reported no ITL are left out.
+func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
+	pod := func(p, m string) []string { return []string{"namespace", "prod", "model_name", m, "pod", p} }
+	// 15 s scrapes over 0..1800s (121 samples). llama-1: running 2 for 10 minutes, then
+	// 12; its ITL 10 ms (100 gaps of 10 ms per scrape), then 20 ms.
+	load := "load 15s\n" +
+		series("vllm:num_requests_running", "2x40 12x80", pod("llama-1", "meta/llama")...) +
+		series("vllm:inter_token_latency_seconds_sum", "0+1x40 40+2x80", pod("llama-1", "meta/llama")...) +
+		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("llama-1", "meta/llama")...) +
+		// llama-2 started at 1500s; no ITL histogram (nothing generated yet).
+		series("vllm:num_requests_running", "_x100 0x20", pod("llama-2", "meta/llama")...) +
+		series("vllm:num_requests_running", "5x120", pod("other-1", "other")...) +
+		series("vllm:inter_token_latency_seconds_sum", "0+1x120", pod("other-1", "other")...) +
+		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("other-1", "other")...)
+	e := newEngineQuerier(t, load)
+	now := time.Unix(1800, 0).UTC()
+	h, err := CollectHistory(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, 30*time.Minute, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 2*HistoryPoints, h.Queries)
+	require.Contains(t, h.Models, ModelKey{"prod", "meta/llama"})
+	assert.NotContains(t, h.Models, ModelKey{"prod", "other"}, "only the targets asked for")
+	pods := h.Models[ModelKey{"prod", "meta/llama"}]
+	require.Len(t, pods, 1, "llama-2 reported no ITL: %v", pods)
+	pts := pods["llama-1"]
+	// Instants 0s (no window behind it), 120s, ..., 1680s: the first has no rate.
+	require.Len(t, pts, HistoryPoints-1)
+	assert.Equal(t, time.Unix(120, 0).UTC(), pts[0].At)
+	assert.InDelta(t, 2, pts[0].Running, 1e-9)
+	assert.InDelta(t, 0.010, pts[0].ITL, 1e-9)
+	last := pts[len(pts)-1]
+	assert.Equal(t, now.Add(-2*time.Minute), last.At)
+	assert.InDelta(t, 12, last.Running, 1e-9)
+	assert.InDelta(t, 0.020, last.ITL, 1e-9)
+}
+
+type failingAt struct {
+	inner Querier
+	fail  func(ts time.Time) bool
+}
+
+func (f failingAt) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	if f.fail(ts) {
+		return nil, errors.New("503 service unavailable")
+	}
+	return f.inner.Query(ctx, q, ts)
+}
+
+// A failed instant is dropped and reported by name and time; the others still count. With
+// every instant failed the model's history is unknown (absent), not empty.
+func TestCollectHistoryFailures(t *testing.T) {
+	load := "load 15s\n" +
+		series("vllm:num_requests_running", "4x120", "namespace", "prod", "model_name", "m", "pod", "p-1") +
+		series("vllm:inter_token_latency_seconds_sum", "0+1x120", "namespace", "prod", "model_name", "m", "pod", "p-1") +
+		series("vllm:inter_token_latency_seconds_count", "0+100x120", "namespace", "prod", "model_name", "m", "pod", "p-1")
+	e := newEngineQuerier(t, load)
+	now := time.Unix(1800, 0).UTC()
+	bad := now.Add(-10 * time.Minute)
+	q := failingAt{e, func(ts time.Time) bool { return ts.Equal(bad) }}
+	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "query itl at 1970-01-01T00:20:00Z")
+	assert.Len(t, h.Models[ModelKey{"prod", "m"}]["p-1"], HistoryPoints-2, "the failed instant and the first (no window) are missing")
+
+	h, err = CollectHistory(context.Background(), failingAt{e, func(time.Time) bool { return true }}, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	require.Error(t, err)
+	assert.Empty(t, h.Models, "nothing read: unknown")
+	assert.Equal(t, HistoryPoints, strings.Count(err.Error(), "503"), "one error per instant (the second query is not tried)")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h, err = CollectHistory(ctx, e, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, h.Models)
+
+	_, err = CollectHistory(context.Background(), e, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{RateWindow: -time.Second})
+	assert.ErrorContains(t, err, "RateWindow")
+}
