@@ -17,7 +17,7 @@ import (
 // exactly what the cycles would have seen.
 
 // HistoryPoints is the most past instants a history reads (two queries each).
-const HistoryPoints = 15
+const HistoryPoints = 30
 
 // LatencyPoint is one pod's mean running requests and mean ITL (seconds) over the rate
 // window ending At.

@@ -15,9 +15,9 @@ import (
 func TestHistoryInstants(t *testing.T) {
 	now := time.Unix(3600, 0).UTC()
 	at := HistoryInstants(now, 30*time.Minute, Options{})
-	require.Len(t, at, HistoryPoints, "30 minutes at one point per 2 minutes")
+	require.Len(t, at, HistoryPoints, "30 minutes at one point per minute (the rate window)")
 	assert.Equal(t, now.Add(-30*time.Minute), at[0], "oldest first")
-	assert.Equal(t, now.Add(-2*time.Minute), at[len(at)-1], "the newest one step before now")
+	assert.Equal(t, now.Add(-time.Minute), at[len(at)-1], "the newest one step before now")
 
 	// A short lookback: the instants stay one rate window apart (the windows do not overlap).
 	at = HistoryInstants(now, 5*time.Minute, Options{RateWindow: 2 * time.Minute})
@@ -52,13 +52,13 @@ func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 	pods := h.Models[ModelKey{"prod", "meta/llama"}]
 	require.Len(t, pods, 1, "llama-2 reported no ITL: %v", pods)
 	pts := pods["llama-1"]
-	// Instants 0s (no window behind it), 120s, ..., 1680s: the first has no rate.
+	// Instants 0s (no window behind it), 60s, ..., 1740s: the first has no rate.
 	require.Len(t, pts, HistoryPoints-1)
-	assert.Equal(t, time.Unix(120, 0).UTC(), pts[0].At)
+	assert.Equal(t, time.Unix(60, 0).UTC(), pts[0].At)
 	assert.InDelta(t, 2, pts[0].Running, 1e-9)
 	assert.InDelta(t, 0.010, pts[0].ITL, 1e-9)
 	last := pts[len(pts)-1]
-	assert.Equal(t, now.Add(-2*time.Minute), last.At)
+	assert.Equal(t, now.Add(-time.Minute), last.At)
 	assert.InDelta(t, 12, last.Running, 1e-9)
 	assert.InDelta(t, 0.020, last.ITL, 1e-9)
 }

@@ -49,7 +49,7 @@ func Supports(sc *scenario.Scenario) error {
 		}{
 			{"prometheusOutage", f.PrometheusOutage != nil}, {"scrapeDelay", f.ScrapeDelay != nil},
 			{"killReplica", f.KillReplica != nil}, {"slowStart", f.SlowStart != nil},
-			{"unresponsiveReplica", f.UnresponsiveReplica != nil},
+			{"unresponsiveReplica", f.UnresponsiveReplica != nil}, {"controllerRestart", f.ControllerRestart != nil},
 		} {
 			if k.set {
 				refuse(fmt.Sprintf("spec.faults[%d].%s", i, k.name), "the Kind driver injects no faults yet")

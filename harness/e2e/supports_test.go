@@ -20,7 +20,8 @@ func TestSupportsRefusesWhatKindCannotHonour(t *testing.T) {
 	sc.Spec.Autoscaler.Actuation.HPA.Tolerance = &tol
 	sc.Spec.Autoscaler.Actuation.HPA.SyncPeriod = 5 * time.Second
 	sc.Spec.Autoscaler.Actuation.HPA.Behavior.ScaleDown.Tolerance = &tol
-	sc.Spec.Faults = []scenario.Fault{{PrometheusOutage: &scenario.PrometheusOutage{Start: time.Minute, Duration: time.Minute}}}
+	sc.Spec.Faults = []scenario.Fault{{PrometheusOutage: &scenario.PrometheusOutage{Start: time.Minute, Duration: time.Minute}},
+		{ControllerRestart: &scenario.ControllerRestart{At: time.Minute}}}
 	err := Supports(sc)
 	require.Error(t, err)
 	for _, field := range []string{
@@ -30,6 +31,7 @@ func TestSupportsRefusesWhatKindCannotHonour(t *testing.T) {
 		"spec.autoscaler.actuation.hpa.tolerance: 0.05",
 		"spec.autoscaler.actuation.hpa.behavior.scaleDown.tolerance: needs the HPAConfigurableTolerance feature gate",
 		"spec.faults[0].prometheusOutage: the Kind driver injects no faults yet",
+		"spec.faults[1].controllerRestart: the Kind driver injects no faults yet",
 		"run this scenario in the twin (saturn run)",
 	} {
 		assert.Contains(t, err.Error(), field)

@@ -14,7 +14,24 @@ type Fault struct {
 	SlowStart *SlowStart `yaml:"slowStart"`
 	// UnresponsiveReplica makes a replica stop answering and stop being scraped for a while.
 	UnresponsiveReplica *UnresponsiveReplica `yaml:"unresponsiveReplica"`
+	// ControllerRestart restarts the autoscaler: it runs no cycle for a while and comes
+	// back with no memory.
+	ControllerRestart *ControllerRestart `yaml:"controllerRestart"`
 }
+
+// ControllerRestart: the autoscaler's pod is replaced at At. For Downtime (default
+// DefaultRestartDowntime) no cycle runs and the scale targets keep what they were last
+// told; then a new controller starts with no memory of its predecessor's cycles: only
+// what the cluster and Prometheus hold (the VariantAutoscalings' status, the metrics'
+// history).
+type ControllerRestart struct {
+	At       time.Duration `yaml:"at"`
+	Downtime time.Duration `yaml:"downtime"`
+}
+
+// DefaultRestartDowntime is a controller pod's replacement: a new pod started and the
+// leader lease taken over.
+const DefaultRestartDowntime = 30 * time.Second
 
 // PrometheusOutage: queries fail in [start, start+duration).
 type PrometheusOutage struct {

@@ -318,6 +318,9 @@ func defaultFault(f *Fault, runDuration time.Duration) {
 	if d := f.ScrapeDelay; d != nil && d.Duration == 0 && runDuration > d.Start {
 		d.Duration = runDuration - d.Start
 	}
+	if r := f.ControllerRestart; r != nil && r.Downtime == 0 {
+		r.Downtime = DefaultRestartDowntime
+	}
 	if s := f.SlowStart; s != nil && s.Duration == 0 && runDuration > s.Start {
 		s.Duration = runDuration - s.Start
 	}

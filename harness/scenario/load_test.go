@@ -184,8 +184,9 @@ func TestFullScenarioFields(t *testing.T) {
 	assert.Equal(t, "scale down h100 within 10m0s in day", sp.Assertions[2].Name)
 	assert.Equal(t, 100.0, *sp.Traffic.Spikes[1].Rate)
 	assert.Equal(t, 20*time.Minute, *sp.Traffic.Diurnal.PeakAt)
-	require.Len(t, sp.Faults, 5)
+	require.Len(t, sp.Faults, 6)
 	assert.Equal(t, 2*time.Minute, sp.Faults[4].UnresponsiveReplica.Duration)
+	assert.Equal(t, DefaultRestartDowntime, sp.Faults[5].ControllerRestart.Downtime, "downtime defaults to a pod replacement")
 	assert.Equal(t, "test", s.Metadata.Labels["tier"])
 }
 

@@ -68,8 +68,13 @@ func (v validator) faults() {
 			v.variantRef(p+".unresponsiveReplica.variant", u.Variant, true)
 			v.positive(p+".unresponsiveReplica.duration", u.Duration)
 		}
+		if r := f.ControllerRestart; r != nil {
+			n++
+			v.withinRun(p+".controllerRestart.at", r.At)
+			v.positive(p+".controllerRestart.downtime", r.Downtime)
+		}
 		if n != 1 {
-			v.field(p, "set exactly one of prometheusOutage, scrapeDelay, killReplica, slowStart, unresponsiveReplica (got %d)", n)
+			v.field(p, "set exactly one of prometheusOutage, scrapeDelay, killReplica, slowStart, unresponsiveReplica, controllerRestart (got %d)", n)
 		}
 	}
 }

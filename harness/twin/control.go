@@ -26,6 +26,20 @@ type controller struct {
 	actuators     []hpa.Actuator
 	actuatePeriod time.Duration
 	collect       collector.Options // as the controller binary derives them from its interval
+	// down: the controller is restarting (a controllerRestart fault): no cycle runs.
+	down bool
+}
+
+// stop takes the controller down: its cycles stop; the scale targets keep what they were
+// last told (the HPA finds no fresh metric and holds, direct actuation has no writer).
+func (c *controller) stop() { c.down = true }
+
+// start brings up a new controller with no memory of the old one's cycles: a fresh
+// planner. The VariantAutoscalings' status (the last decisions) and Prometheus' history
+// outlive it, as in a cluster.
+func (c *controller) start() {
+	c.down = false
+	c.planner = planner.NewPlanner(planner.Options{})
 }
 
 func newController(t *twin) (*controller, error) {
@@ -72,6 +86,9 @@ func newActuator(v blueprint.Variant) (hpa.Actuator, time.Duration, error) {
 
 // cycle is one controller reconcile of every VariantAutoscaling.
 func (c *controller) cycle() {
+	if c.down {
+		return
+	}
 	t := c.t
 	now := at(t.now)
 	snap, err := collector.Collect(context.Background(), t.store, now, c.targets, c.collect)
@@ -141,14 +158,15 @@ func (c *controller) actuate() {
 // apply feeds variant i's latest decision (the wva_desired_replicas metric)
 // to its actuator and scales the Deployment when it says so. With an HPA the
 // metric goes through Prometheus (Prometheus Adapter): it is missing while
-// Prometheus is down.
+// Prometheus is down, and while the controller restarts (its series goes stale
+// when its pod stops answering scrapes).
 func (c *controller) apply(i int) {
 	t := c.t
 	v := t.variants[i]
 	ready, _, _ := v.counts()
 	in := hpa.Input{
 		Current: int32(v.desired), Ready: int32(ready),
-		Metric: float64(v.decision), MetricOK: v.decided && (c.actuatePeriod == 0 || !t.store.Down()),
+		Metric: float64(v.decision), MetricOK: v.decided && (c.actuatePeriod == 0 || (!t.store.Down() && !c.down)),
 	}
 	res := c.actuators[i].Sync(now(t), in)
 	if res.Rescale && int(res.Desired) != v.desired {

@@ -47,6 +47,9 @@ func (f *faultState) init(t *twin) error {
 			}
 			t.timers.push(fl.UnresponsiveReplica.At, timerFault, i, faultStart)
 			t.timers.push(fl.UnresponsiveReplica.At+fl.UnresponsiveReplica.Duration, timerFault, i, faultEnd)
+		case fl.ControllerRestart != nil:
+			t.timers.push(fl.ControllerRestart.At, timerFault, i, faultStart)
+			t.timers.push(fl.ControllerRestart.At+fl.ControllerRestart.Downtime, timerFault, i, faultEnd)
 		case fl.SlowStart != nil:
 			if t.variantByName(fl.SlowStart.Variant) == nil {
 				return fmt.Errorf("%w: spec.faults[%d].slowStart.variant %q: no such variant", ErrInvalidScenario, i, fl.SlowStart.Variant)
@@ -84,6 +87,12 @@ func (f *faultState) fire(t *twin, i, action int) {
 			t.stop(r, record.ReplicaFailed)
 		}
 		t.reconcile(v)
+	case fl.ControllerRestart != nil:
+		if action == faultStart {
+			t.ctrl.stop()
+		} else {
+			t.ctrl.start()
+		}
 	case fl.UnresponsiveReplica != nil:
 		v := t.variantByName(fl.UnresponsiveReplica.Variant)
 		if action == faultStart {

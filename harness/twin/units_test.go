@@ -195,3 +195,48 @@ func TestPodNamesLookLikeDeploymentPods(t *testing.T) {
 	assert.Equal(t, rsHash("llama-h100"), rsHash("llama-h100"))
 	assert.NotEqual(t, rsHash("a"), rsHash("b"))
 }
+
+// A controller restart: no cycle runs while it is down, and the new controller knows the
+// ITL line its predecessor fitted from its first cycle on (it reads Prometheus' history),
+// where it would otherwise need minutes of new samples.
+func TestControllerRestartKeepsTheITLLine(t *testing.T) {
+	src := `apiVersion: saturn.dev/v1alpha1
+kind: Scenario
+metadata: {name: restart}
+spec:
+  seed: 5
+  model: {name: meta-llama/Llama-3.1-8B-Instruct}
+  variants:
+    - {name: h100, accelerator: H100, minReplicas: 1, initialReplicas: 1, maxReplicas: 6, startup: {scheduling: 5s, weightsLoading: 20s}}
+  autoscaler: {analyzer: capacity, interval: 15s, actuation: {mode: direct}}
+  prometheus: {scrapeInterval: 5s}
+  slo: {ttft: 2s, itl: 50ms}
+  traffic:
+    phases:
+      - {name: low, duration: 2m, rate: 2}
+      - {name: high, duration: 5m, rate: 25}
+    classes:
+      - {name: chat, share: 1, prompt: 256, output: 256}
+  faults:
+    - controllerRestart: {at: 5m, downtime: 45s}
+`
+	sc, err := scenario.LoadBytes("restart.yaml", []byte(src))
+	require.NoError(t, err)
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
+	require.NoError(t, err)
+	var before, after *record.Decision
+	for i, d := range rec.Decisions {
+		assert.False(t, d.Time > 5*time.Minute && d.Time < 5*time.Minute+45*time.Second, "a decision at %v while the controller is down", d.Time)
+		if d.Time <= 5*time.Minute {
+			before = &rec.Decisions[i]
+		} else if after == nil {
+			after = &rec.Decisions[i]
+		}
+	}
+	require.NotNil(t, before)
+	require.NotNil(t, after)
+	assert.Contains(t, before.Reason, "by the fitted ITL")
+	// Its two pods give the new controller two samples of its own, six are needed for a
+	// line: the others come from the history.
+	assert.Contains(t, after.Reason, "by the fitted ITL", "the first cycle after the restart")
+}
