@@ -14,10 +14,10 @@ import (
 // line) is known from the first cycle instead of being re-learned over minutes of
 // traffic. Both queries are the cycle's own (QueryITL, QueryMeanRunning), evaluated at
 // the past instants: Prometheus' range API is not needed, and what the history holds is
-// exactly what the cycles would have seen.
+// exactly what the cycles would have seen: one instant per cycle interval.
 
-// HistoryPoints is the most past instants a history reads (two queries each).
-const HistoryPoints = 30
+// MaxHistoryPoints is the most past instants a history reads (two queries each).
+const MaxHistoryPoints = 60
 
 // LatencyPoint is one pod's mean running requests and mean ITL (seconds) over the rate
 // window ending At.
@@ -37,14 +37,13 @@ type History struct {
 }
 
 // HistoryInstants returns the past instants a history over lookback reads before now,
-// oldest first: at most HistoryPoints, at least one rate window apart (the windows do not
-// overlap), the newest one step before now.
-func HistoryInstants(now time.Time, lookback time.Duration, opts Options) []time.Time {
-	opts = opts.WithDefaults()
-	if lookback <= 0 {
+// oldest first: one per interval (the cycles' own), farther apart when more than
+// MaxHistoryPoints would fit, the newest one step before now.
+func HistoryInstants(now time.Time, lookback, interval time.Duration) []time.Time {
+	if lookback <= 0 || interval <= 0 {
 		return nil
 	}
-	step := max(opts.RateWindow, lookback/HistoryPoints)
+	step := max(interval, lookback/MaxHistoryPoints)
 	n := int(lookback / step)
 	out := make([]time.Time, 0, n)
 	for k := n; k >= 1; k-- {
@@ -53,11 +52,11 @@ func HistoryInstants(now time.Time, lookback time.Duration, opts Options) []time
 	return out
 }
 
-// CollectHistory reads the latency history of the targets over lookback before now (see
-// HistoryInstants). A failed query drops its instant for every target and is returned,
-// joined; the instants read still count. Only a cancelled context stops it early (the
-// history is then empty).
-func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Target, lookback time.Duration, opts Options) (History, error) {
+// CollectHistory reads the latency history of the targets over lookback before now, at
+// the instants of a controller cycling every interval (see HistoryInstants). A failed
+// query drops its instant for every target and is returned, joined; the instants read
+// still count. Only a cancelled context stops it early (the history is then empty).
+func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Target, lookback, interval time.Duration, opts Options) (History, error) {
 	h := History{Models: map[ModelKey]map[string][]LatencyPoint{}}
 	if err := opts.Validate(); err != nil {
 		return h, fmt.Errorf("collector options: %w", err)
@@ -80,7 +79,7 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 	}
 	var errs []error
 	read := 0
-	for _, at := range HistoryInstants(now, lookback, opts) {
+	for _, at := range HistoryInstants(now, lookback, interval) {
 		if err := ctx.Err(); err != nil {
 			return History{Models: map[ModelKey]map[string][]LatencyPoint{}, Queries: h.Queries}, fmt.Errorf("reading the latency history: %w", err)
 		}

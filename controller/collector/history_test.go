@@ -14,16 +14,20 @@ import (
 
 func TestHistoryInstants(t *testing.T) {
 	now := time.Unix(3600, 0).UTC()
-	at := HistoryInstants(now, 30*time.Minute, Options{})
-	require.Len(t, at, HistoryPoints, "30 minutes at one point per minute (the rate window)")
+	at := HistoryInstants(now, 30*time.Minute, 30*time.Second)
+	require.Len(t, at, MaxHistoryPoints, "30 minutes of 30 s cycles")
 	assert.Equal(t, now.Add(-30*time.Minute), at[0], "oldest first")
-	assert.Equal(t, now.Add(-time.Minute), at[len(at)-1], "the newest one step before now")
+	assert.Equal(t, now.Add(-30*time.Second), at[len(at)-1], "the newest one cycle before now")
 
-	// A short lookback: the instants stay one rate window apart (the windows do not overlap).
-	at = HistoryInstants(now, 5*time.Minute, Options{RateWindow: 2 * time.Minute})
+	// Cycles closer than the lookback allows: at most MaxHistoryPoints, spread over it.
+	at = HistoryInstants(now, 30*time.Minute, 10*time.Second)
+	require.Len(t, at, MaxHistoryPoints)
+	assert.Equal(t, now.Add(-30*time.Second), at[len(at)-1])
+	at = HistoryInstants(now, 5*time.Minute, 2*time.Minute)
 	assert.Equal(t, []time.Time{now.Add(-4 * time.Minute), now.Add(-2 * time.Minute)}, at)
-	assert.Empty(t, HistoryInstants(now, 0, Options{}))
-	assert.Empty(t, HistoryInstants(now, 30*time.Second, Options{}), "shorter than one rate window")
+	assert.Empty(t, HistoryInstants(now, 0, time.Minute))
+	assert.Empty(t, HistoryInstants(now, time.Hour, 0))
+	assert.Empty(t, HistoryInstants(now, 30*time.Second, time.Minute), "shorter than one cycle")
 }
 
 // The history on the real PromQL engine: a pod whose load rose over 20 minutes (running 2
@@ -44,16 +48,16 @@ func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("other-1", "other")...)
 	e := newEngineQuerier(t, load)
 	now := time.Unix(1800, 0).UTC()
-	h, err := CollectHistory(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, 30*time.Minute, Options{})
+	h, err := CollectHistory(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, 30*time.Minute, time.Minute, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 2*HistoryPoints, h.Queries)
+	assert.Equal(t, 2*30, h.Queries, "30 minutes at one point per minute")
 	require.Contains(t, h.Models, ModelKey{"prod", "meta/llama"})
 	assert.NotContains(t, h.Models, ModelKey{"prod", "other"}, "only the targets asked for")
 	pods := h.Models[ModelKey{"prod", "meta/llama"}]
 	require.Len(t, pods, 1, "llama-2 reported no ITL: %v", pods)
 	pts := pods["llama-1"]
 	// Instants 0s (no window behind it), 60s, ..., 1740s: the first has no rate.
-	require.Len(t, pts, HistoryPoints-1)
+	require.Len(t, pts, 30-1)
 	assert.Equal(t, time.Unix(60, 0).UTC(), pts[0].At)
 	assert.InDelta(t, 2, pts[0].Running, 1e-9)
 	assert.InDelta(t, 0.010, pts[0].ITL, 1e-9)
@@ -86,22 +90,22 @@ func TestCollectHistoryFailures(t *testing.T) {
 	now := time.Unix(1800, 0).UTC()
 	bad := now.Add(-10 * time.Minute)
 	q := failingAt{e, func(ts time.Time) bool { return ts.Equal(bad) }}
-	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "query itl at 1970-01-01T00:20:00Z")
-	assert.Len(t, h.Models[ModelKey{"prod", "m"}]["p-1"], HistoryPoints-2, "the failed instant and the first (no window) are missing")
+	assert.Len(t, h.Models[ModelKey{"prod", "m"}]["p-1"], 30-2, "the failed instant and the first (no window) are missing")
 
-	h, err = CollectHistory(context.Background(), failingAt{e, func(time.Time) bool { return true }}, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	h, err = CollectHistory(context.Background(), failingAt{e, func(time.Time) bool { return true }}, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.Error(t, err)
 	assert.Empty(t, h.Models, "nothing read: unknown")
-	assert.Equal(t, HistoryPoints, strings.Count(err.Error(), "503"), "one error per instant (the second query is not tried)")
+	assert.Equal(t, 30, strings.Count(err.Error(), "503"), "one error per instant (the second query is not tried)")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	h, err = CollectHistory(ctx, e, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{})
+	h, err = CollectHistory(ctx, e, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, h.Models)
 
-	_, err = CollectHistory(context.Background(), e, now, []Target{{"prod", "m"}}, 30*time.Minute, Options{RateWindow: -time.Second})
+	_, err = CollectHistory(context.Background(), e, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{RateWindow: -time.Second})
 	assert.ErrorContains(t, err, "RateWindow")
 }

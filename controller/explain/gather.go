@@ -59,6 +59,10 @@ type ControllerDecision struct {
 	At       time.Time
 }
 
+// historyInterval is the cycle interval explain's fresh planner reads the latency history
+// at: the controller's default --interval.
+const historyInterval = 30 * time.Second
+
 // Gather queries Prometheus (q) and, when r is not nil, the cluster.
 func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Request) (Input, error) {
 	if req.Namespace == "" || req.Model == "" {
@@ -124,7 +128,7 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 		p := planner.NewPlanner(planner.Options{})
 		// As a controller seeing the model for the first time: the ITL lines come from the
 		// pods' recent history. Its failure leaves the lines unknown, as the reason says.
-		_, herr := p.ReadHistory(ctx, q, &in.Snapshot, in.Variants, collector.Options{})
+		_, herr := p.ReadHistory(ctx, q, &in.Snapshot, in.Variants, historyInterval, collector.Options{})
 		in.CollectErr = errors.Join(in.CollectErr, herr)
 		in.Decisions = p.Decide(req.Now, in.Snapshot, in.Variants, cfg)
 	}

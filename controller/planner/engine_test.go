@@ -135,13 +135,13 @@ func TestReadHistoryOnPrometheusEngine(t *testing.T) {
 	require.NoError(t, err)
 	failed := snap
 	failed.Failed = map[string]error{collector.QueryITL: assert.AnError}
-	n, err := p.ReadHistory(context.Background(), e, &failed, states, collector.Options{})
+	n, err := p.ReadHistory(context.Background(), e, &failed, states, time.Minute, collector.Options{})
 	require.NoError(t, err)
 	assert.Zero(t, n, "the cycle's ITL query failed: no history read")
 
-	n, err = p.ReadHistory(context.Background(), e, &snap, states, collector.Options{})
+	n, err = p.ReadHistory(context.Background(), e, &snap, states, time.Minute, collector.Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 2*collector.HistoryPoints, n)
+	assert.Equal(t, 2*30, n, "30 minutes at one point per minute")
 	d := p.Decide(now, snap, states, cfg)[0]
 	// 29 history points (the one at 0s has no window) and this cycle's; a window that
 	// straddles a step averages its two loads (the newest: 20, 20, 20, 24 running).
@@ -149,7 +149,7 @@ func TestReadHistoryOnPrometheusEngine(t *testing.T) {
 
 	snap, err = collector.Collect(context.Background(), e, now.Add(30*time.Second), targets, collector.Options{})
 	require.NoError(t, err)
-	n, err = p.ReadHistory(context.Background(), e, &snap, states, collector.Options{})
+	n, err = p.ReadHistory(context.Background(), e, &snap, states, time.Minute, collector.Options{})
 	require.NoError(t, err)
 	assert.Zero(t, n, "read once")
 	assert.Nil(t, snap.History)

@@ -153,17 +153,18 @@ func (p *Planner) Unseeded(states []saturation.VariantState) []collector.Target 
 }
 
 // ReadHistory reads into snap.History the latency history of the models Unseeded names,
-// when the cycle's own latency queries answered (a Prometheus that failed them would fail
-// the history too; the models are asked for again next cycle). It returns the queries
-// issued and the history's error (the models it could not read stay unseeded).
-func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *collector.Snapshot, states []saturation.VariantState, opts collector.Options) (int, error) {
+// at the instants a controller cycling every interval would have sampled, when the cycle's
+// own latency queries answered (a Prometheus that failed them would fail the history too;
+// the models are asked for again next cycle). It returns the queries issued and the
+// history's error (the models it could not read stay unseeded).
+func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *collector.Snapshot, states []saturation.VariantState, interval time.Duration, opts collector.Options) (int, error) {
 	need := p.Unseeded(states)
 	_, itlFailed := snap.Failed[collector.QueryITL]
 	_, runningFailed := snap.Failed[collector.QueryMeanRunning]
 	if len(need) == 0 || itlFailed || runningFailed {
 		return 0, nil
 	}
-	h, err := collector.CollectHistory(ctx, q, snap.Time, need, LatencyLookback, opts)
+	h, err := collector.CollectHistory(ctx, q, snap.Time, need, LatencyLookback, interval, opts)
 	if snap.History == nil {
 		snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{}
 	}

@@ -97,7 +97,7 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 	}
 	// A model first seen (a start, a restart, a new VariantAutoscaling) reads its pods'
 	// recent latency from Prometheus: the ITL line is known from the first cycle.
-	hq, herr := c.Planner.ReadHistory(ctx, c.Querier, &snap, states, c.opts.Collector)
+	hq, herr := c.Planner.ReadHistory(ctx, c.Querier, &snap, states, c.opts.Interval, c.opts.Collector)
 	res.Queries += hq
 	if herr != nil {
 		log.Error(herr, "reading the latency history; asked again next cycle")

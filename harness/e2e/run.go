@@ -58,14 +58,36 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 		sampler.Run(sctx, 2*time.Second, func(err error) { e.Log.Warn("sampling failed", "err", err) })
 	}()
 	drain := 90 * time.Second
+	job := "saturn-load-" + sc.Metadata.Name
+	// The faults follow the replay's clock: their offsets count from its start line.
+	faults := make(chan error, 1)
+	fctx, stopFaults := context.WithCancel(ctx)
+	defer stopFaults()
+	if actions := e.faultActions(sc, bp); len(actions) > 0 {
+		since := time.Now()
+		go func() {
+			start, err := e.replayStart(fctx, job, since)
+			if err == nil {
+				err = e.runFaults(fctx, clk, start, actions)
+			}
+			faults <- err
+		}()
+	} else {
+		faults <- nil
+	}
 	replay, err := e.RunLoadJob(ctx, LoadJob{
-		Name: "saturn-load-" + sc.Metadata.Name, Scenario: raw, Target: RouterURL(sc, e.Namespace), Drain: drain,
+		Name: job, Scenario: raw, Target: RouterURL(sc, e.Namespace), Drain: drain,
 		Image: e.image(LoadImage),
 	}, sc.Spec.Duration+drain+5*time.Minute)
+	stopFaults()
+	ferr := <-faults
 	stop()
 	<-done
 	if err != nil {
 		return nil, err
+	}
+	if ferr != nil {
+		return nil, fmt.Errorf("scenario %s: injecting its faults: %w", sc.Metadata.Name, ferr)
 	}
 	rec := &record.Record{Meta: Meta(sc, bp, replay.Start)}
 	for i := range replay.Results {

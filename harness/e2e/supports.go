@@ -48,11 +48,10 @@ func Supports(sc *scenario.Scenario) error {
 			set  bool
 		}{
 			{"prometheusOutage", f.PrometheusOutage != nil}, {"scrapeDelay", f.ScrapeDelay != nil},
-			{"killReplica", f.KillReplica != nil}, {"slowStart", f.SlowStart != nil},
-			{"unresponsiveReplica", f.UnresponsiveReplica != nil}, {"controllerRestart", f.ControllerRestart != nil},
+			{"slowStart", f.SlowStart != nil}, {"unresponsiveReplica", f.UnresponsiveReplica != nil},
 		} {
 			if k.set {
-				refuse(fmt.Sprintf("spec.faults[%d].%s", i, k.name), "the Kind driver injects no faults yet")
+				refuse(fmt.Sprintf("spec.faults[%d].%s", i, k.name), "the Kind driver injects only controllerRestart and killReplica")
 			}
 		}
 	}

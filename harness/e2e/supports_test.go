@@ -30,12 +30,12 @@ func TestSupportsRefusesWhatKindCannotHonour(t *testing.T) {
 		"spec.autoscaler.actuation.hpa.syncPeriod: 5s",
 		"spec.autoscaler.actuation.hpa.tolerance: 0.05",
 		"spec.autoscaler.actuation.hpa.behavior.scaleDown.tolerance: needs the HPAConfigurableTolerance feature gate",
-		"spec.faults[0].prometheusOutage: the Kind driver injects no faults yet",
-		"spec.faults[1].controllerRestart: the Kind driver injects no faults yet",
+		"spec.faults[0].prometheusOutage: the Kind driver injects only controllerRestart and killReplica",
 		"run this scenario in the twin (saturn run)",
 	} {
 		assert.Contains(t, err.Error(), field)
 	}
 	assert.NotContains(t, err.Error(), "scaleUp.tolerance")
+	assert.NotContains(t, err.Error(), "spec.faults[1]", "a controller restart is injected on Kind")
 	assert.Equal(t, err.Error(), Supports(sc).Error(), "the same scenario, the same message")
 }

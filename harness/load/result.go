@@ -103,6 +103,20 @@ func EncodeStart(dst []byte, start time.Time) []byte {
 	return append(dst, '\n')
 }
 
+// ParseStart returns the start instant a replay's start line (EncodeStart) announces;
+// false for any other line.
+func ParseStart(line []byte) (time.Time, bool) {
+	b := bytes.TrimSpace(line)
+	if len(b) == 0 || b[0] != '{' || !bytes.Contains(b, []byte(`"t":"`+wireStartType+`"`)) {
+		return time.Time{}, false
+	}
+	var ws wireStart
+	if err := json.Unmarshal(b, &ws); err != nil || ws.Type != wireStartType || ws.UnixNano == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ws.UnixNano), true
+}
+
 // EncodeResult appends r as one JSON line to dst.
 func EncodeResult(dst []byte, r *Result) []byte {
 	w := wireResult{

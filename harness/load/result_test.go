@@ -101,3 +101,15 @@ func TestParseSSELine(t *testing.T) {
 		assert.Equal(t, tt.payload, string(payload), tt.line)
 	}
 }
+
+func TestParseStart(t *testing.T) {
+	at := time.Unix(1700000000, 123456789)
+	got, ok := ParseStart(EncodeStart(nil, at))
+	require.True(t, ok)
+	assert.True(t, at.Equal(got))
+	r := Result{ID: 1, Status: record.StatusOK}
+	for _, line := range []string{"", "replay starting", string(EncodeResult(nil, &r)), `{"t":"saturn.start"`, `{"t":"saturn.start","unix_ns":0}`, `{"t":"other","unix_ns":5} "saturn.start"`} {
+		_, ok := ParseStart([]byte(line))
+		assert.False(t, ok, line)
+	}
+}

@@ -120,7 +120,7 @@ func (c *controller) cycle() {
 		}
 	}
 	// As the controller: a model first seen reads its pods' recent latency history.
-	if _, herr := c.planner.ReadHistory(context.Background(), t.store, &snap, states, c.collect); herr != nil && err == nil {
+	if _, herr := c.planner.ReadHistory(context.Background(), t.store, &snap, states, t.bp.Controller.Interval, c.collect); herr != nil && err == nil {
 		err = herr
 	}
 	decisions := c.planner.Decide(now, snap, states, c.cfg)

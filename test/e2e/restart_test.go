@@ -1,0 +1,48 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/saturn-autoscaler/saturn/harness/record"
+)
+
+// Feature 9: the controller's pod is replaced under load. While it is down no decision is
+// made and the HPA holds the replicas; the new controller's first decision already sizes
+// by the ITL line, which it read from Prometheus' history rather than re-learned.
+func TestControllerRestartUnderLoad(t *testing.T) {
+	f := features.New("controller restart").
+		Assess("the new controller sizes by the ITL line at once", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			o := runScenario(t, "controller-restart")
+			requireAssertionsPass(t, o)
+			sc, _ := loadScenario(t, "controller-restart")
+			require.Len(t, sc.Spec.Faults, 1)
+			r := sc.Spec.Faults[0].ControllerRestart
+			require.NotNil(t, r)
+			var before, after *record.Decision
+			for i, d := range o.Record.Decisions {
+				// The fault is injected within a second or so of its time, and a decision
+				// recorded just before it may be sampled a cycle late.
+				assert.False(t, d.Time > r.At+5*time.Second && d.Time < r.At+r.Downtime, "a decision at %v while the controller is down: %s", d.Time, d.Reason)
+				if d.Time <= r.At {
+					before = &o.Record.Decisions[i]
+				} else if d.Time >= r.At+r.Downtime && after == nil {
+					after = &o.Record.Decisions[i]
+				}
+			}
+			require.NotNil(t, before, "decisions before the restart")
+			require.NotNil(t, after, "decisions after the restart")
+			assert.Contains(t, before.Reason, "by the fitted ITL")
+			assert.Contains(t, after.Reason, "by the fitted ITL", "the new controller's first decision (at %v)", after.Time)
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
