@@ -119,7 +119,12 @@ func runController(ctx context.Context, o *RunOptions, stderr io.Writer) error {
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        o.leaderElectionID(),
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
-		Logger:                  log,
+		// Hand the Lease back on shutdown: the next leader (a rolling update's new pod, a
+		// standby) takes over at its next retry instead of after the lease expires, so a
+		// restart pauses autoscaling for seconds. Safe: the process exits once Start
+		// returns (cmd/saturn-controller).
+		LeaderElectionReleaseOnCancel: true,
+		Logger:                        log,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the controller manager: %w", err)

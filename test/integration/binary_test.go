@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
@@ -49,15 +51,16 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// process runs a binary until the test ends, logging to a file shown on failure.
-func process(t *testing.T, name string, args ...string) {
+// process runs a binary until the test ends (or stop), logging to a file shown on failure.
+func process(t *testing.T, name string, args ...string) (stop func()) {
 	t.Helper()
-	processEnv(t, nil, name, args...)
+	return processEnv(t, nil, name, args...)
 }
 
 // processEnv runs a binary with extra environment variables until the test ends, logging
-// to a file shown on failure.
-func processEnv(t *testing.T, extra []string, name string, args ...string) {
+// to a file shown on failure. stop sends it SIGTERM and waits for it to exit (10 s, then
+// it is killed); the test's end does the same when stop was not called.
+func processEnv(t *testing.T, extra []string, name string, args ...string) (stop func()) {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), filepath.Base(name)+".log")
 	logFile, err := os.Create(logPath)
@@ -68,20 +71,27 @@ func processEnv(t *testing.T, extra []string, name string, args ...string) {
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		stop()
 		_ = logFile.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logPath)
 			t.Logf("%s log:\n%s", filepath.Base(name), tail(string(b), 60))
 		}
 	})
+	return stop
 }
 
 func tail(s string, n int) string {
@@ -155,7 +165,7 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 	kubeconfig := writeKubeconfig(t, "saturn-controller")
 
 	metricsPort, probePort := freePort(t), freePort(t)
-	process(t, ctrlBin, "run",
+	stopController := process(t, ctrlBin, "run",
 		"--kubeconfig", kubeconfig,
 		"--prometheus-url", prom.URL,
 		"--prometheus-ca-file", prom.CA.CertFile,
@@ -268,6 +278,12 @@ func TestControllerBinaryDirectMode(t *testing.T) {
 	require.NoError(t, env.client.Get(ctx, client.ObjectKey{Namespace: "saturn-system", Name: "saturn-controller.llmd.ai"}, &lease))
 	require.NotNil(t, lease.Spec.HolderIdentity)
 	assert.NotEmpty(t, *lease.Spec.HolderIdentity)
+
+	// On SIGTERM it hands the Lease back: a successor takes over at once, not after the
+	// lease expires (15 s).
+	stopController()
+	require.NoError(t, env.client.Get(ctx, client.ObjectKey{Namespace: "saturn-system", Name: "saturn-controller.llmd.ai"}, &lease))
+	assert.Empty(t, ptr.Deref(lease.Spec.HolderIdentity, ""), "the Lease is released on shutdown")
 }
 
 func containsLine(body, line string) bool {
