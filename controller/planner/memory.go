@@ -175,10 +175,15 @@ func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *co
 	return h.Queries, err
 }
 
-// seedLatency adds to the variant's latency samples the history points of its own pods,
-// once: the pods named for its scale target ("<target>-<hash>-<suffix>", gone ones too),
-// else those it lists. A history without the model leaves the variant unseeded.
-func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, history map[collector.ModelKey]map[string][]collector.LatencyPoint) {
+// seedLatency adds to the variant's latency samples the history points of its current
+// pods, once. Only theirs: a pod gone before this cycle may have served with other engine
+// settings (a rolling update's old pods) or be another deployment's of the same name (a
+// variant deleted and created again), and its line would misjudge the pods that serve now;
+// a controller restarted under load finds its running pods' own past. The pods are those
+// the variant lists, or (a caller listing none) those named for its scale target as a
+// Deployment's ("<target>-<hash>-<suffix>") or a StatefulSet's ("<target>-<ordinal>") are,
+// that report metrics this cycle. A history without the model leaves the variant unseeded.
+func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm *collector.ModelMetrics, history map[collector.ModelKey]map[string][]collector.LatencyPoint) {
 	pods, ok := history[collector.ModelKey{Namespace: v.Namespace, ModelID: v.ModelID}]
 	if m.seeded || !ok {
 		return
@@ -186,7 +191,7 @@ func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, hi
 	m.seeded = true
 	names := make([]string, 0, len(pods))
 	for pod := range pods {
-		if ownPod(v, pod) {
+		if currentPod(v, mm, pod) {
 			names = append(names, pod)
 		}
 	}
@@ -202,12 +207,15 @@ func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, hi
 	m.latency = append(seed, m.latency...)
 }
 
-// ownPod tells whether a pod of the model belongs to the variant: one of its listed pods,
-// or one named for its scale target as a Deployment's (two more segments) or a
-// StatefulSet's (one) pods are, so that "llama-canary-..." is not taken for "llama"'s.
-func ownPod(v saturation.VariantState, pod string) bool {
-	if slices.Contains(v.Pods, pod) {
-		return true
+// currentPod tells whether a pod is one of the variant's now: listed by it, or, when it
+// lists none, named for its scale target (two more segments, or one; so that
+// "llama-canary-..." is not taken for "llama"'s) and reporting metrics this cycle.
+func currentPod(v saturation.VariantState, mm *collector.ModelMetrics, pod string) bool {
+	if v.Pods != nil {
+		return slices.Contains(v.Pods, pod)
+	}
+	if mm == nil || mm.Pods[pod] == nil {
+		return false
 	}
 	rest, ok := strings.CutPrefix(pod, v.TargetName+"-")
 	if v.TargetName == "" || !ok {

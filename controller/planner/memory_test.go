@@ -71,8 +71,9 @@ func TestNoSaturationLearnedWhenKVBound(t *testing.T) {
 }
 
 // A planner seeing a variant for the first time (a start, a restart) seeds its ITL line
-// from its pods' history, gone pods of its Deployment included, and only once; a pod of
-// another Deployment whose name extends the target's is not the variant's.
+// from its current pods' history, only once; a pod gone since (a rolling update's old one,
+// possibly with other engine settings) and a pod of another Deployment whose name extends
+// the target's are not the variant's now.
 func TestLatencySeededFromHistory(t *testing.T) {
 	cfg := cfgWith(map[string]string{"default": "sloITL: 50ms\n"}, nil)
 	st := []saturation.VariantState{state("a", 10, 1, 1)}
@@ -86,11 +87,13 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	for i, r := range []float64{2, 5, 8, 11, 14, 17, 20} {
 		hist = append(hist, collector.LatencyPoint{At: t0.Add(-time.Duration(14-2*i) * time.Minute), Running: r, ITL: 0.010 + 0.0002*r})
 	}
+	wrong := []collector.LatencyPoint{{At: t0.Add(-3 * time.Minute), Running: 3, ITL: 0.2}, {At: t0.Add(-5 * time.Minute), Running: 30, ITL: 0.001}}
 	history := map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {
-		"a-old-x1q2z": hist,
-		// Another Deployment ("a-canary") and a point older than the lookback: left out.
-		"a-canary-abc-0": {{At: t0.Add(-3 * time.Minute), Running: 3, ITL: 0.2}, {At: t0.Add(-5 * time.Minute), Running: 30, ITL: 0.001}},
-		"a-abc-0":        {{At: t0.Add(-45 * time.Minute), Running: 40, ITL: 0.5}},
+		// The variant's pod, and one of its points older than the lookback: left out.
+		"a-abc-0": append(hist, collector.LatencyPoint{At: t0.Add(-45 * time.Minute), Running: 40, ITL: 0.5}),
+		// A pod gone before this cycle and another Deployment's ("a-canary"): left out.
+		"a-old-x1q2z":    wrong,
+		"a-canary-abc-0": wrong,
 	}}
 
 	p := NewPlanner(Options{})
@@ -114,13 +117,21 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	assert.Empty(t, fresh.Unseeded(st))
 }
 
-func TestOwnPod(t *testing.T) {
-	v := saturation.VariantState{TargetName: "llama", Pods: []string{"listed"}}
+func TestCurrentPod(t *testing.T) {
+	mm := &collector.ModelMetrics{Pods: map[string]*collector.PodMetrics{}}
+	for _, pod := range []string{"llama-7c9f8-x2z4q", "llama-0", "llama-canary-7c9f8-x2z4q", "llama", "llama--x", "other-7c9f8-x2z4q"} {
+		mm.Pods[pod] = &collector.PodMetrics{Pod: pod}
+	}
+	byName := saturation.VariantState{TargetName: "llama"}
 	for pod, want := range map[string]bool{
-		"llama-7c9f8-x2z4q": true, "llama-0": true, "listed": true,
+		"llama-7c9f8-x2z4q": true, "llama-0": true, "llama-7c9f8-gone1": false,
 		"llama-canary-7c9f8-x2z4q": false, "llama": false, "llama-": false, "llama--x": false, "other-7c9f8-x2z4q": false,
 	} {
-		assert.Equal(t, want, ownPod(v, pod), pod)
+		assert.Equal(t, want, currentPod(byName, mm, pod), pod)
 	}
-	assert.False(t, ownPod(saturation.VariantState{}, "-abc-def"), "no target name, no listed pods")
+	listed := saturation.VariantState{TargetName: "llama", Pods: []string{"listed"}}
+	assert.True(t, currentPod(listed, mm, "listed"), "listed, even before its first sample")
+	assert.False(t, currentPod(listed, mm, "llama-0"), "a variant that lists its pods names them all")
+	assert.False(t, currentPod(saturation.VariantState{}, mm, "-abc-def"), "no target name, no listed pods")
+	assert.False(t, currentPod(byName, nil, "llama-0"), "no metrics for the model")
 }

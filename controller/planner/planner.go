@@ -245,7 +245,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		m := p.variantMem(now, v)
 		mems[i] = m
 		m.seeReady(now, v.Pods)
-		m.seedLatency(now, v, snap.History)
+		m.seedLatency(now, v, mm, snap.History)
 		// A pod that ran requests over the whole rate window and generated no token is
 		// hung (its engine stopped while its exporter and readiness still answer): it joins
 		// the unresponsive pods. Only once it has been ready for longer than the staleness
