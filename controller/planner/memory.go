@@ -204,6 +204,8 @@ func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm
 			}
 		}
 	}
+	// Oldest first, as the cycles add them: the bound on the samples drops the oldest.
+	sort.SliceStable(seed, func(i, j int) bool { return seed[i].At.Before(seed[j].At) })
 	m.latency = append(seed, m.latency...)
 }
 

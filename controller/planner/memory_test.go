@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -134,4 +135,28 @@ func TestCurrentPod(t *testing.T) {
 	assert.False(t, currentPod(listed, mm, "llama-0"), "a variant that lists its pods names them all")
 	assert.False(t, currentPod(saturation.VariantState{}, mm, "-abc-def"), "no target name, no listed pods")
 	assert.False(t, currentPod(byName, nil, "llama-0"), "no metrics for the model")
+}
+
+// A seed larger than the samples kept loses its oldest points, whichever pods they came
+// from.
+func TestSeedKeepsTheNewestSamples(t *testing.T) {
+	v := state("a", 10, 2, 2)
+	pods := map[string][]collector.LatencyPoint{}
+	for k := range 2 {
+		name := fmt.Sprintf("a-abc-%d", k)
+		for i := range maxLatencySamples {
+			at := t0.Add(-time.Duration(maxLatencySamples-i) * time.Second)
+			pods[name] = append(pods[name], collector.LatencyPoint{At: at, Running: float64(2 + k), ITL: 0.01})
+		}
+	}
+	var m variantMemory
+	m.seedLatency(t0, v, nil, map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: pods})
+	m.observeLatency(t0, nil)
+	require.Len(t, m.latency, maxLatencySamples)
+	assert.Equal(t, t0.Add(-time.Duration(maxLatencySamples/2)*time.Second), m.latency[0].At, "both pods' newest halves")
+	last := map[float64]bool{}
+	for _, s := range m.latency {
+		last[s.Running] = true
+	}
+	assert.Len(t, last, 2, "points of both pods kept")
 }
