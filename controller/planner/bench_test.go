@@ -127,3 +127,50 @@ func TestFleetCycleIsComplete(t *testing.T) {
 	}
 	require.Positive(t, moved, "a realistic fleet has some variants to scale")
 }
+
+// BenchmarkFirstCycle1000VAs is a restarted controller's first cycle for the same fleet:
+// Collect, the latency history of every model (60 past instants of the ITL and mean-running
+// queries, each answered with all 3,000 pods' means), and Decide, whose planner seeds each
+// variant's ITL line from it. Reports CPU ms per first cycle and its queries.
+func BenchmarkFirstCycle1000VAs(b *testing.B) {
+	now := t0
+	states, targets, q := fleet(1000, now)
+	var itl, running model.Vector
+	for i, st := range states {
+		for p, pod := range st.Pods {
+			m := model.Metric{"namespace": model.LabelValue(st.Namespace), "model_name": model.LabelValue(st.ModelID), "pod": model.LabelValue(pod)}
+			r := float64(2 + (i*7+p*5)%30)
+			running = append(running, &model.Sample{Metric: m, Value: model.SampleValue(r)})
+			itl = append(itl, &model.Sample{Metric: m, Value: model.SampleValue(0.007 + 0.0002*r)})
+		}
+	}
+	for _, qu := range collector.Queries(targets, collector.Options{}) {
+		switch qu.Name {
+		case collector.QueryITL:
+			q.byExpr[qu.Expr] = itl
+		case collector.QueryMeanRunning:
+			q.byExpr[qu.Expr] = running
+		}
+	}
+	cfg := config.Default()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	startCPU := cpuTime()
+	for b.Loop() {
+		p := NewPlanner(Options{})
+		snap, err := collector.Collect(ctx, q, now, targets, collector.Options{StaleAfter: 1000 * time.Hour})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.ReadHistory(ctx, q, &snap, states, 30*time.Second, collector.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if ds := p.Decide(now, snap, states, cfg); len(ds) != len(states) {
+			b.Fatalf("got %d decisions", len(ds))
+		}
+	}
+	cpu := cpuTime() - startCPU
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/cycle")
+	b.ReportMetric(float64(q.calls)/float64(b.N), "queries/cycle")
+}
