@@ -79,15 +79,21 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 	}
 	var errs []error
 	read := 0
+	type podAt struct {
+		key ModelKey
+		pod string
+	}
+	// One instant's points, and their index by pod; both reused from one instant to the
+	// next (the same pods come back).
+	index := map[podAt]int{}
+	var points []LatencyPoint
+	var keys []podAt
 	for _, at := range HistoryInstants(now, lookback, interval) {
 		if err := ctx.Err(); err != nil {
 			return History{Models: map[ModelKey]map[string][]LatencyPoint{}, Queries: h.Queries}, fmt.Errorf("reading the latency history: %w", err)
 		}
-		type podAt struct {
-			key ModelKey
-			pod string
-		}
-		points := map[podAt]*LatencyPoint{}
+		clear(index)
+		points, keys = points[:0], keys[:0]
 		failed := false
 		for _, qu := range []Query{itl, running} {
 			h.Queries++
@@ -106,15 +112,17 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 				if !finite(v) || v < 0 {
 					continue
 				}
-				p := points[k]
-				if p == nil {
-					p = &LatencyPoint{At: at, Running: math.NaN(), ITL: math.NaN()}
-					points[k] = p
+				j, ok := index[k]
+				if !ok {
+					j = len(points)
+					index[k] = j
+					points = append(points, LatencyPoint{At: at, Running: math.NaN(), ITL: math.NaN()})
+					keys = append(keys, k)
 				}
 				if qu.Name == QueryITL {
-					p.ITL = v
+					points[j].ITL = v
 				} else {
-					p.Running = v
+					points[j].Running = v
 				}
 			}
 		}
@@ -122,9 +130,9 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 			continue
 		}
 		read++
-		for k, p := range points {
-			if finite(p.ITL) && finite(p.Running) {
-				h.Models[k.key][k.pod] = append(h.Models[k.key][k.pod], *p)
+		for j, p := range points {
+			if k := keys[j]; finite(p.ITL) && finite(p.Running) {
+				h.Models[k.key][k.pod] = append(h.Models[k.key][k.pod], p)
 			}
 		}
 	}

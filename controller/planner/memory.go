@@ -205,7 +205,7 @@ func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm
 		}
 	}
 	// Oldest first, as the cycles add them: the bound on the samples drops the oldest.
-	sort.SliceStable(seed, func(i, j int) bool { return seed[i].At.Before(seed[j].At) })
+	slices.SortFunc(seed, func(a, b saturation.LatencySample) int { return a.At.Compare(b.At) })
 	m.latency = append(seed, m.latency...)
 }
 
