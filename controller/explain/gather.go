@@ -17,6 +17,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/collector"
 	"github.com/saturn-autoscaler/saturn/controller/config"
 	"github.com/saturn-autoscaler/saturn/controller/planner"
+	"github.com/saturn-autoscaler/saturn/controller/reconciler"
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
 
@@ -58,10 +59,6 @@ type ControllerDecision struct {
 	Reason   string
 	At       time.Time
 }
-
-// historyInterval is the cycle interval explain's fresh planner reads the latency history
-// at: the controller's default --interval.
-const historyInterval = 30 * time.Second
 
 // Gather queries Prometheus (q) and, when r is not nil, the cluster.
 func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Request) (Input, error) {
@@ -128,7 +125,7 @@ func Gather(ctx context.Context, q collector.Querier, r client.Reader, req Reque
 		p := planner.NewPlanner(planner.Options{})
 		// As a controller seeing the model for the first time: the ITL lines come from the
 		// pods' recent history. Its failure leaves the lines unknown, as the reason says.
-		_, herr := p.ReadHistory(ctx, q, &in.Snapshot, in.Variants, historyInterval, collector.Options{})
+		_, herr := p.ReadHistory(ctx, q, &in.Snapshot, in.Variants, reconciler.DefaultInterval, collector.Options{})
 		in.CollectErr = errors.Join(in.CollectErr, herr)
 		in.Decisions = p.Decide(req.Now, in.Snapshot, in.Variants, cfg)
 	}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/collector"
@@ -123,16 +122,15 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 }
 
 // LatencyLookback is how far back the latency model's samples go, and so how much history
-// a planner seeing a variant for the first time asks for (see Unseeded).
+// a planner seeing a variant for the first time asks for (see ReadHistory).
 const LatencyLookback = 30 * time.Minute
 
-// Unseeded returns the models of states with a variant whose latency samples have not been
+// unseeded returns the models of states with a variant whose latency samples have not been
 // seeded from Prometheus' history yet (first sight: a start, a restart, a new
-// VariantAutoscaling), sorted. The caller reads their history (collector.CollectHistory
-// over LatencyLookback) into the snapshot's History; Decide seeds each such variant from
-// its model's entry there, once. A model without an entry (its history could not be read)
-// is asked for again next cycle.
-func (p *Planner) Unseeded(states []saturation.VariantState) []collector.Target {
+// VariantAutoscaling), sorted. ReadHistory reads their history into the snapshot's
+// History; Decide seeds each such variant from its model's entry there, once. A model
+// without an entry (its history could not be read) is asked for again next cycle.
+func (p *Planner) unseeded(states []saturation.VariantState) []collector.Target {
 	seen := map[collector.Target]bool{}
 	var out []collector.Target
 	for _, v := range states {
@@ -152,13 +150,13 @@ func (p *Planner) Unseeded(states []saturation.VariantState) []collector.Target 
 	return out
 }
 
-// ReadHistory reads into snap.History the latency history of the models Unseeded names,
+// ReadHistory reads into snap.History the latency history of the models unseeded names,
 // at the instants a controller cycling every interval would have sampled, when the cycle's
 // own latency queries answered (a Prometheus that failed them would fail the history too;
 // the models are asked for again next cycle). It returns the queries issued and the
 // history's error (the models it could not read stay unseeded).
 func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *collector.Snapshot, states []saturation.VariantState, interval time.Duration, opts collector.Options) (int, error) {
-	need := p.Unseeded(states)
+	need := p.unseeded(states)
 	_, itlFailed := snap.Failed[collector.QueryITL]
 	_, runningFailed := snap.Failed[collector.QueryMeanRunning]
 	if len(need) == 0 || itlFailed || runningFailed {
@@ -176,28 +174,19 @@ func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *co
 }
 
 // seedLatency adds to the variant's latency samples the history points of its current
-// pods, once. Only theirs: a pod gone before this cycle may have served with other engine
-// settings (a rolling update's old pods) or be another deployment's of the same name (a
-// variant deleted and created again), and its line would misjudge the pods that serve now;
-// a controller restarted under load finds its running pods' own past. The pods are those
-// the variant lists, or (a caller listing none) those named for its scale target as a
-// Deployment's ("<target>-<hash>-<suffix>") or a StatefulSet's ("<target>-<ordinal>") are,
-// that report metrics this cycle. A history without the model leaves the variant unseeded.
+// pods (variantPods), once. Only theirs: a pod gone before this cycle may have served with
+// other engine settings (a rolling update's old pods) or be another deployment's of the
+// same name (a variant deleted and created again), and its line would misjudge the pods
+// that serve now; a controller restarted under load finds its running pods' own past. A
+// history without the model leaves the variant unseeded.
 func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm *collector.ModelMetrics, history map[collector.ModelKey]map[string][]collector.LatencyPoint) {
 	pods, ok := history[collector.ModelKey{Namespace: v.Namespace, ModelID: v.ModelID}]
 	if m.seeded || !ok {
 		return
 	}
 	m.seeded = true
-	names := make([]string, 0, len(pods))
-	for pod := range pods {
-		if currentPod(v, mm, pod) {
-			names = append(names, pod)
-		}
-	}
-	sort.Strings(names)
 	var seed []saturation.LatencySample
-	for _, pod := range names {
+	for _, pod := range variantPods(v, mm) {
 		for _, pt := range pods[pod] {
 			if pt.At.Before(now) && now.Sub(pt.At) <= latencyWindow && usableLatency(pt.ITL, pt.Running) {
 				seed = append(seed, saturation.LatencySample{At: pt.At, Running: pt.Running, ITL: pt.ITL})
@@ -207,24 +196,6 @@ func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm
 	// Oldest first, as the cycles add them: the bound on the samples drops the oldest.
 	slices.SortFunc(seed, func(a, b saturation.LatencySample) int { return a.At.Compare(b.At) })
 	m.latency = append(seed, m.latency...)
-}
-
-// currentPod tells whether a pod is one of the variant's now: listed by it, or, when it
-// lists none, named for its scale target (two more segments, or one; so that
-// "llama-canary-..." is not taken for "llama"'s) and reporting metrics this cycle.
-func currentPod(v saturation.VariantState, mm *collector.ModelMetrics, pod string) bool {
-	if v.Pods != nil {
-		return slices.Contains(v.Pods, pod)
-	}
-	if mm == nil || mm.Pods[pod] == nil {
-		return false
-	}
-	rest, ok := strings.CutPrefix(pod, v.TargetName+"-")
-	if v.TargetName == "" || !ok {
-		return false
-	}
-	n := strings.Count(rest, "-") + 1
-	return n <= 2 && !slices.Contains(strings.Split(rest, "-"), "")
 }
 
 // usableLatency tells whether a pod mean says something about the ITL line.

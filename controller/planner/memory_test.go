@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,43 +99,43 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	}}
 
 	p := NewPlanner(Options{})
-	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, p.Unseeded(st))
+	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, p.unseeded(st))
 	snap := snapAt(t0)
 	snap.History = history
 	d := p.Decide(t0, snap, st, cfg)[0]
 	assert.Contains(t, d.Reason, "by the fitted ITL 10.0ms + 0.200ms per running request (8 samples up to 20 running)", "seven history points and this cycle's")
-	assert.Empty(t, p.Unseeded(st), "seeded once")
+	assert.Empty(t, p.unseeded(st), "seeded once")
 
 	// Without the history the same first cycle knows no line.
 	fresh := NewPlanner(Options{})
 	d = fresh.Decide(t0, snapAt(t0), st, cfg)[0]
 	assert.NotContains(t, d.Reason, "fitted ITL")
 	assert.Contains(t, d.Reason, "saturation not observed yet", "no line, no saturation: sized by the concurrency target")
-	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, fresh.Unseeded(st), "no history read: asked again")
+	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, fresh.unseeded(st), "no history read: asked again")
 	// An empty history (a model with no past) seeds nothing and is not asked for again.
 	snap = snapAt(t0.Add(30 * time.Second))
 	snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {}}
 	fresh.Decide(snap.Time, snap, st, cfg)
-	assert.Empty(t, fresh.Unseeded(st))
+	assert.Empty(t, fresh.unseeded(st))
 }
 
-func TestCurrentPod(t *testing.T) {
+func TestVariantPods(t *testing.T) {
 	mm := &collector.ModelMetrics{Pods: map[string]*collector.PodMetrics{}}
 	for _, pod := range []string{"llama-7c9f8-x2z4q", "llama-0", "llama-canary-7c9f8-x2z4q", "llama", "llama--x", "other-7c9f8-x2z4q"} {
 		mm.Pods[pod] = &collector.PodMetrics{Pod: pod}
 	}
-	byName := saturation.VariantState{TargetName: "llama"}
+	byName := variantPods(saturation.VariantState{TargetName: "llama"}, mm)
 	for pod, want := range map[string]bool{
 		"llama-7c9f8-x2z4q": true, "llama-0": true, "llama-7c9f8-gone1": false,
 		"llama-canary-7c9f8-x2z4q": false, "llama": false, "llama-": false, "llama--x": false, "other-7c9f8-x2z4q": false,
 	} {
-		assert.Equal(t, want, currentPod(byName, mm, pod), pod)
+		assert.Equal(t, want, slices.Contains(byName, pod), pod)
 	}
-	listed := saturation.VariantState{TargetName: "llama", Pods: []string{"listed"}}
-	assert.True(t, currentPod(listed, mm, "listed"), "listed, even before its first sample")
-	assert.False(t, currentPod(listed, mm, "llama-0"), "a variant that lists its pods names them all")
-	assert.False(t, currentPod(saturation.VariantState{}, mm, "-abc-def"), "no target name, no listed pods")
-	assert.False(t, currentPod(byName, nil, "llama-0"), "no metrics for the model")
+	listed := variantPods(saturation.VariantState{TargetName: "llama", Pods: []string{"listed"}}, mm)
+	assert.Contains(t, listed, "listed", "listed, even before its first sample")
+	assert.NotContains(t, listed, "llama-0", "a variant that lists its pods names them all")
+	assert.Empty(t, variantPods(saturation.VariantState{}, mm), "no target name, no listed pods")
+	assert.Empty(t, variantPods(saturation.VariantState{TargetName: "llama"}, nil), "no metrics for the model")
 }
 
 // A seed larger than the samples kept loses its oldest points, whichever pods they came

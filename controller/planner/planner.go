@@ -51,7 +51,7 @@ type variantMemory struct {
 	// latencyFit is the last known latency model (kept when the samples stop fitting one).
 	latencyFit saturation.LatencyModel
 	// seeded: the latency samples were seeded from Prometheus' history (or there was none
-	// to read); see Planner.Unseeded.
+	// to read); see Planner.unseeded.
 	seeded bool
 	// readySince is when each of the variant's ready pods was first seen ready (pods that
 	// are not ready any more are forgotten).
@@ -470,18 +470,9 @@ func (m *variantMemory) notScrapedYet(now time.Time, unscraped []string, limit t
 // over the whole rate window without generating a token (names; still in the input).
 func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *collector.Snapshot) (in saturation.VariantInput, problems, stale, unscraped, stalled []string) {
 	in = saturation.VariantInput{VariantState: v}
-	pods := v.Pods
-	if pods == nil {
-		prefix := v.TargetName + "-"
-		for name := range mm.Pods {
-			if v.TargetName != "" && strings.HasPrefix(name, prefix) {
-				pods = append(pods, name)
-			}
-		}
-		sort.Strings(pods)
-		if len(pods) < v.Ready {
-			problems = append(problems, fmt.Sprintf("%d ready replicas but only %d pods named %s* report metrics", v.Ready, len(pods), prefix))
-		}
+	pods := variantPods(v, mm)
+	if v.Pods == nil && len(pods) < v.Ready {
+		problems = append(problems, fmt.Sprintf("%d ready replicas but only %d pods named %s-* report metrics", v.Ready, len(pods), v.TargetName))
 	}
 	for _, name := range pods {
 		pm := mm.Pods[name]
@@ -511,6 +502,28 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 		})
 	}
 	return in, problems, stale, unscraped, stalled
+}
+
+// variantPods returns the variant's pods now: those it lists, or, when it lists none (nil),
+// the model's pods reporting metrics that are named for its scale target as a
+// Deployment's ("<target>-<hash>-<suffix>") or a StatefulSet's ("<target>-<ordinal>") are,
+// sorted; "llama-canary-<hash>-<suffix>" is not "llama"'s.
+func variantPods(v saturation.VariantState, mm *collector.ModelMetrics) []string {
+	if v.Pods != nil {
+		return v.Pods
+	}
+	var pods []string
+	if v.TargetName == "" || mm == nil {
+		return pods
+	}
+	for name := range mm.Pods {
+		rest, ok := strings.CutPrefix(name, v.TargetName+"-")
+		if ok && strings.Count(rest, "-") <= 1 && !slices.Contains(strings.Split(rest, "-"), "") {
+			pods = append(pods, name)
+		}
+	}
+	sort.Strings(pods)
+	return pods
 }
 
 // servedModel finds which collected model a pod reports metrics for, if any.

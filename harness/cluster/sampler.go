@@ -43,10 +43,10 @@ type Observation struct {
 	Replicas []corev1.Pod
 }
 
-// replicaState is where a pod stands, as the twin records its replicas: pending until
+// ReplicaState is where a pod stands, as the twin records its replicas: pending until
 // scheduled, starting until ready, draining once deleted; a pod that is gone stopped.
 // A pod holds its accelerator from the moment it is scheduled (starting) until it is gone.
-func replicaState(p *corev1.Pod) record.ReplicaState {
+func ReplicaState(p *corev1.Pod) record.ReplicaState {
 	switch {
 	case p.DeletionTimestamp != nil:
 		return record.ReplicaDraining
@@ -277,7 +277,7 @@ func (s *Sampler) observeReplicas(at time.Duration, variant string, pods []corev
 		p := &pods[i]
 		key := variant + "/" + p.Name
 		seen[key] = true
-		state := replicaState(p)
+		state := ReplicaState(p)
 		if last, ok := s.replicas[key]; ok && last.State == state {
 			continue
 		}

@@ -190,13 +190,13 @@ func TestSamplerRecordsThePodsLifecycle(t *testing.T) {
 }
 
 func TestReplicaStateOfAPod(t *testing.T) {
-	assert.Equal(t, record.ReplicaPending, replicaState(pod("p", "", false)))
-	assert.Equal(t, record.ReplicaStarting, replicaState(pod("p", "n", false)))
-	assert.Equal(t, record.ReplicaReady, replicaState(pod("p", "n", true)))
+	assert.Equal(t, record.ReplicaPending, ReplicaState(pod("p", "", false)))
+	assert.Equal(t, record.ReplicaStarting, ReplicaState(pod("p", "n", false)))
+	assert.Equal(t, record.ReplicaReady, ReplicaState(pod("p", "n", true)))
 	deleting := pod("p", "n", true)
 	deleting.DeletionTimestamp = ptr.To(metav1.Now())
-	assert.Equal(t, record.ReplicaDraining, replicaState(deleting))
+	assert.Equal(t, record.ReplicaDraining, ReplicaState(deleting))
 	failed := pod("p", "n", false)
 	failed.Status.Phase = corev1.PodFailed
-	assert.Equal(t, record.ReplicaFailed, replicaState(failed))
+	assert.Equal(t, record.ReplicaFailed, ReplicaState(failed))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/cluster"
 	"github.com/saturn-autoscaler/saturn/harness/load"
+	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
@@ -113,7 +114,7 @@ func killNewest(ctx context.Context, c client.Client, ns, deployment string, cou
 	if err := c.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
 		return fmt.Errorf("listing the pods of deployment %s/%s: %w", ns, deployment, err)
 	}
-	ready := slices.DeleteFunc(pods.Items, func(p corev1.Pod) bool { return p.DeletionTimestamp != nil || !podReady(&p) })
+	ready := slices.DeleteFunc(pods.Items, func(p corev1.Pod) bool { return cluster.ReplicaState(&p) != record.ReplicaReady })
 	sort.Slice(ready, func(i, j int) bool {
 		if !ready[i].CreationTimestamp.Equal(&ready[j].CreationTimestamp) {
 			return ready[j].CreationTimestamp.Before(&ready[i].CreationTimestamp)
@@ -130,15 +131,6 @@ func killNewest(ctx context.Context, c client.Client, ns, deployment string, cou
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // replayStart follows the log of the load Job's pod created at or after since until its
