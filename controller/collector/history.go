@@ -8,30 +8,54 @@ import (
 	"time"
 )
 
-// The latency history: each pod's mean ITL and mean running requests at past instants,
-// read once when a controller first sees a model (a start, a restart, a new
-// VariantAutoscaling), so that what the planner fits on its pods' recent past (the ITL
-// line) is known from the first cycle instead of being re-learned over minutes of
-// traffic. Both queries are the cycle's own (QueryITL, QueryMeanRunning), evaluated at
-// the past instants: Prometheus' range API is not needed, and what the history holds is
-// exactly what the cycles would have seen: one instant per cycle interval.
+// The history: each pod's figures at past instants, read once when a controller first
+// sees a model (a start, a restart, a new VariantAutoscaling), so that what the planner
+// learns from its pods' recent past (the ITL line, the concurrency at which a replica
+// saturates) is known from the first cycle instead of being re-learned over minutes of
+// traffic. The queries are the cycle's own (QueryITL, QueryMeanRunning, QueryRunning,
+// QueryWaiting, QueryKV), evaluated at the past instants: Prometheus' range API is not
+// needed, and what the history holds is exactly what the cycles would have seen: one
+// instant per cycle interval.
 
-// MaxHistoryPoints is the most past instants a history reads (two queries each).
-const MaxHistoryPoints = 60
+// MaxHistoryPoints is the most past instants a history reads, QueriesPerHistoryPoint
+// queries each.
+const (
+	MaxHistoryPoints       = 60
+	QueriesPerHistoryPoint = len(historyQueries)
+)
 
-// LatencyPoint is one pod's mean running requests and mean ITL (seconds) over the rate
-// window ending At.
-type LatencyPoint struct {
-	At      time.Time
+// historyQueries are the cycle's queries a history evaluates at each instant.
+var historyQueries = [...]string{QueryITL, QueryMeanRunning, QueryRunning, QueryWaiting, QueryKV}
+
+// HistoryPoint is one pod's figures at a past instant, as a cycle then would have read
+// them; NaN where the pod reported none.
+type HistoryPoint struct {
+	At time.Time
+	// MeanRunning and ITL (seconds) are the pod's means over the rate window ending At
+	// (QueryMeanRunning, QueryITL): the latency model's samples.
+	MeanRunning float64
+	ITL         float64
+	// Running is its running requests at At, Waiting and KVUsage the peaks of its waiting
+	// requests and KV cache usage over the KV window ending At (QueryRunning, QueryWaiting,
+	// QueryKV): what the planner learns the saturation concurrency from.
 	Running float64
-	ITL     float64
+	Waiting float64
+	KVUsage float64
 }
 
-// History is the latency history of some models: by model, by pod, oldest first. A model
-// asked for has an entry, possibly empty; a model missing from Models was not read (its
-// queries failed).
+// HasLatency tells whether the point holds a latency sample (a mean ITL and running).
+func (p HistoryPoint) HasLatency() bool { return finite(p.ITL) && finite(p.MeanRunning) }
+
+// HasLoad tells whether the point holds the pod's running, waiting and KV usage.
+func (p HistoryPoint) HasLoad() bool {
+	return finite(p.Running) && finite(p.Waiting) && finite(p.KVUsage)
+}
+
+// History is the history of some models: by model, by pod, oldest first. A model asked
+// for has an entry, possibly empty; a model missing from Models was not read (its queries
+// failed).
 type History struct {
-	Models map[ModelKey]map[string][]LatencyPoint
+	Models map[ModelKey]map[string][]HistoryPoint
 	// Queries is the number of PromQL queries issued.
 	Queries int
 }
@@ -52,30 +76,29 @@ func HistoryInstants(now time.Time, lookback, interval time.Duration) []time.Tim
 	return out
 }
 
-// CollectHistory reads the latency history of the targets over lookback before now, at
-// the instants of a controller cycling every interval (see HistoryInstants). A failed
-// query drops its instant for every target and is returned, joined; the instants read
-// still count. Only a cancelled context stops it early (the history is then empty).
+// CollectHistory reads the history of the targets over lookback before now, at the
+// instants of a controller cycling every interval (see HistoryInstants). A failed query
+// drops its instant for every target and is returned, joined; the instants read still
+// count. Only a cancelled context stops it early (the history is then empty).
 func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Target, lookback, interval time.Duration, opts Options) (History, error) {
-	h := History{Models: map[ModelKey]map[string][]LatencyPoint{}}
+	h := History{Models: map[ModelKey]map[string][]HistoryPoint{}}
 	if err := opts.Validate(); err != nil {
 		return h, fmt.Errorf("collector options: %w", err)
 	}
 	opts = opts.WithDefaults()
-	var itl, running Query
+	byName := map[string]Query{}
 	for _, qu := range Queries(targets, opts) {
-		switch qu.Name {
-		case QueryITL:
-			itl = qu
-		case QueryMeanRunning:
-			running = qu
-		}
+		byName[qu.Name] = qu
 	}
-	if itl.Expr == "" {
+	if len(byName) == 0 {
 		return h, nil
 	}
+	queries := make([]Query, len(historyQueries))
+	for i, name := range historyQueries {
+		queries[i] = byName[name]
+	}
 	for _, t := range targets {
-		h.Models[ModelKey(t)] = map[string][]LatencyPoint{}
+		h.Models[ModelKey(t)] = map[string][]HistoryPoint{}
 	}
 	var errs []error
 	read := 0
@@ -83,19 +106,23 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 		key ModelKey
 		pod string
 	}
-	// One instant's points, and their index by pod; both reused from one instant to the
-	// next (the same pods come back).
-	index := map[podAt]int{}
-	var points []LatencyPoint
+	// Every pod seen gets a series number for the whole history (the same pods come back
+	// at every instant); points holds this instant's point of each, stamped with the
+	// instant's number when seen in it.
+	series := map[podAt]int{}
 	var keys []podAt
-	for _, at := range HistoryInstants(now, lookback, interval) {
+	var points []HistoryPoint
+	var stamp []int
+	var out [][]HistoryPoint
+	nan := math.NaN()
+	instants := HistoryInstants(now, lookback, interval)
+	for n, at := range instants {
 		if err := ctx.Err(); err != nil {
-			return History{Models: map[ModelKey]map[string][]LatencyPoint{}, Queries: h.Queries}, fmt.Errorf("reading the latency history: %w", err)
+			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries}, fmt.Errorf("reading the history: %w", err)
 		}
-		clear(index)
-		points, keys = points[:0], keys[:0]
+		seen := 0
 		failed := false
-		for _, qu := range []Query{itl, running} {
+		for _, qu := range queries {
 			h.Queries++
 			vec, err := q.Query(ctx, qu.Expr, at)
 			if err != nil {
@@ -104,41 +131,73 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 				break
 			}
 			for _, smp := range vec {
-				k := podAt{ModelKey{string(smp.Metric["namespace"]), string(smp.Metric["model_name"])}, string(smp.Metric["pod"])}
-				if _, asked := h.Models[k.key]; !asked || k.pod == "" {
-					continue
-				}
 				v := float64(smp.Value)
 				if !finite(v) || v < 0 {
 					continue
 				}
-				j, ok := index[k]
+				k := podAt{ModelKey{string(smp.Metric["namespace"]), string(smp.Metric["model_name"])}, string(smp.Metric["pod"])}
+				j, ok := series[k]
 				if !ok {
-					j = len(points)
-					index[k] = j
-					points = append(points, LatencyPoint{At: at, Running: math.NaN(), ITL: math.NaN()})
+					if _, asked := h.Models[k.key]; !asked || k.pod == "" {
+						continue
+					}
+					j = len(keys)
+					series[k] = j
 					keys = append(keys, k)
+					points = append(points, HistoryPoint{})
+					stamp = append(stamp, -1)
+					out = append(out, nil)
 				}
-				if qu.Name == QueryITL {
-					points[j].ITL = v
-				} else {
-					points[j].Running = v
+				pt := &points[j]
+				if stamp[j] != n {
+					stamp[j] = n
+					*pt = HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
+					seen++
+				}
+				switch qu.Name {
+				case QueryITL:
+					pt.ITL = v
+				case QueryMeanRunning:
+					pt.MeanRunning = v
+				case QueryRunning:
+					pt.Running = v
+				case QueryWaiting:
+					pt.Waiting = v
+				case QueryKV:
+					pt.KVUsage = v
 				}
 			}
 		}
 		if failed {
+			for j := range stamp {
+				if stamp[j] == n {
+					stamp[j] = -1
+				}
+			}
 			continue
 		}
 		read++
-		for j, p := range points {
-			if k := keys[j]; finite(p.ITL) && finite(p.Running) {
-				h.Models[k.key][k.pod] = append(h.Models[k.key][k.pod], p)
+		for j := 0; seen > 0 && j < len(points); j++ {
+			if p := points[j]; stamp[j] == n {
+				seen--
+				if p.HasLatency() || p.HasLoad() {
+					if out[j] == nil {
+						// A pod seen once is usually seen at every instant after it.
+						out[j] = make([]HistoryPoint, 0, len(instants)-n)
+					}
+					out[j] = append(out[j], p)
+				}
 			}
+		}
+	}
+	for j, k := range keys {
+		if out[j] != nil {
+			h.Models[k.key][k.pod] = out[j]
 		}
 	}
 	if read == 0 && len(errs) > 0 {
 		// Not one instant was read: the history is unknown, not empty.
-		h.Models = map[ModelKey]map[string][]LatencyPoint{}
+		h.Models = map[ModelKey]map[string][]HistoryPoint{}
 	}
 	return h, errors.Join(errs...)
 }

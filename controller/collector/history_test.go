@@ -31,8 +31,10 @@ func TestHistoryInstants(t *testing.T) {
 }
 
 // The history on the real PromQL engine: a pod whose load rose over 20 minutes (running 2
-// -> 12, ITL 10 -> 20 ms) reads back as points whose running and ITL rise together; a
-// pod of another model and a pod that reported no ITL are left out.
+// -> 12, ITL 10 -> 20 ms, a queue of 3 and KV 60% at the end) reads back as points whose
+// running and ITL rise together; a pod that has not generated yet but reports its load
+// has points without latency; a pod of another model and a pod that reported neither are
+// left out.
 func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 	pod := func(p, m string) []string { return []string{"namespace", "prod", "model_name", m, "pod", p} }
 	// 15 s scrapes over 0..1800s (121 samples). llama-1: running 2 for 10 minutes, then
@@ -41,8 +43,14 @@ func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 		series("vllm:num_requests_running", "2x40 12x80", pod("llama-1", "meta/llama")...) +
 		series("vllm:inter_token_latency_seconds_sum", "0+1x40 40+2x80", pod("llama-1", "meta/llama")...) +
 		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("llama-1", "meta/llama")...) +
-		// llama-2 started at 1500s; no ITL histogram (nothing generated yet).
+		series("vllm:num_requests_waiting", "0x80 3x40", pod("llama-1", "meta/llama")...) +
+		series("vllm:kv_cache_usage_perc", "0.1x80 0.6x40", pod("llama-1", "meta/llama")...) +
+		// llama-2 started at 1500s; no ITL histogram (nothing generated yet), no KV either.
 		series("vllm:num_requests_running", "_x100 0x20", pod("llama-2", "meta/llama")...) +
+		// llama-3 started at 1620s: its load, no ITL yet.
+		series("vllm:num_requests_running", "_x108 4x12", pod("llama-3", "meta/llama")...) +
+		series("vllm:num_requests_waiting", "_x108 0x12", pod("llama-3", "meta/llama")...) +
+		series("vllm:kv_cache_usage_perc", "_x108 0.2x12", pod("llama-3", "meta/llama")...) +
 		series("vllm:num_requests_running", "5x120", pod("other-1", "other")...) +
 		series("vllm:inter_token_latency_seconds_sum", "0+1x120", pod("other-1", "other")...) +
 		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("other-1", "other")...)
@@ -50,21 +58,34 @@ func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 	now := time.Unix(1800, 0).UTC()
 	h, err := CollectHistory(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, 30*time.Minute, time.Minute, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 2*30, h.Queries, "30 minutes at one point per minute")
+	assert.Equal(t, QueriesPerHistoryPoint*30, h.Queries, "30 minutes at one point per minute")
 	require.Contains(t, h.Models, ModelKey{"prod", "meta/llama"})
 	assert.NotContains(t, h.Models, ModelKey{"prod", "other"}, "only the targets asked for")
 	pods := h.Models[ModelKey{"prod", "meta/llama"}]
-	require.Len(t, pods, 1, "llama-2 reported no ITL: %v", pods)
+	require.Len(t, pods, 2, "llama-2 reported neither its latency nor its load: %v", pods)
 	pts := pods["llama-1"]
-	// Instants 0s (no window behind it), 60s, ..., 1740s: the first has no rate.
-	require.Len(t, pts, 30-1)
-	assert.Equal(t, time.Unix(60, 0).UTC(), pts[0].At)
-	assert.InDelta(t, 2, pts[0].Running, 1e-9)
-	assert.InDelta(t, 0.010, pts[0].ITL, 1e-9)
+	// Instants 0s (no window behind it, no latency; its load), 60s, ..., 1740s.
+	require.Len(t, pts, 30)
+	assert.False(t, pts[0].HasLatency())
+	assert.True(t, pts[0].HasLoad())
+	assert.Equal(t, time.Unix(60, 0).UTC(), pts[1].At)
+	assert.InDelta(t, 2, pts[1].MeanRunning, 1e-9)
+	assert.InDelta(t, 0.010, pts[1].ITL, 1e-9)
+	assert.InDelta(t, 2, pts[1].Running, 1e-9)
+	assert.InDelta(t, 0, pts[1].Waiting, 1e-9)
+	assert.InDelta(t, 0.1, pts[1].KVUsage, 1e-9)
 	last := pts[len(pts)-1]
 	assert.Equal(t, now.Add(-time.Minute), last.At)
-	assert.InDelta(t, 12, last.Running, 1e-9)
+	assert.InDelta(t, 12, last.MeanRunning, 1e-9)
 	assert.InDelta(t, 0.020, last.ITL, 1e-9)
+	assert.InDelta(t, 12, last.Running, 1e-9)
+	assert.InDelta(t, 3, last.Waiting, 1e-9)
+	assert.InDelta(t, 0.6, last.KVUsage, 1e-9)
+	young := pods["llama-3"]
+	require.Len(t, young, 3, "1620s, 1680s, 1740s")
+	assert.False(t, young[0].HasLatency())
+	assert.True(t, young[2].HasLoad())
+	assert.InDelta(t, 4, young[2].Running, 1e-9)
 }
 
 type failingAt struct {
@@ -93,7 +114,7 @@ func TestCollectHistoryFailures(t *testing.T) {
 	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "query itl at 1970-01-01T00:20:00Z")
-	assert.Len(t, h.Models[ModelKey{"prod", "m"}]["p-1"], 30-2, "the failed instant and the first (no window) are missing")
+	assert.Len(t, h.Models[ModelKey{"prod", "m"}]["p-1"], 30-2, "the failed instant and the first (no rate window, no waiting or KV series) are missing")
 
 	h, err = CollectHistory(context.Background(), failingAt{e, func(time.Time) bool { return true }}, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.Error(t, err)

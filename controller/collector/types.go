@@ -45,9 +45,9 @@ type Snapshot struct {
 	ActivityWindow time.Duration
 	// RateWindow is the window of the rates and of the in-flight growth.
 	RateWindow time.Duration
-	// History is the latency history of the models read with CollectHistory for this
+	// History is the history of the models read with CollectHistory for this
 	// cycle (History.Models); nil when none was read.
-	History map[ModelKey]map[string][]LatencyPoint
+	History map[ModelKey]map[string][]HistoryPoint
 }
 
 // ModelMetrics is one model's metrics.

@@ -129,9 +129,10 @@ func TestFleetCycleIsComplete(t *testing.T) {
 }
 
 // BenchmarkFirstCycle1000VAs is a restarted controller's first cycle for the same fleet:
-// Collect, the latency history of every model (60 past instants of the ITL and mean-running
-// queries, each answered with all 3,000 pods' means), and Decide, whose planner seeds each
-// variant's ITL line from it. Reports CPU ms per first cycle and its queries.
+// Collect, the history of every model (60 past instants of the ITL, mean-running, running,
+// waiting and KV queries, each answered for all 3,000 pods), and Decide, whose planner
+// seeds each variant's ITL line and replays its pods' load from it. Reports CPU ms per
+// first cycle and its queries.
 func BenchmarkFirstCycle1000VAs(b *testing.B) {
 	now := t0
 	states, targets, q := fleet(1000, now)

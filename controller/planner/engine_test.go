@@ -141,7 +141,7 @@ func TestReadHistoryOnPrometheusEngine(t *testing.T) {
 
 	n, err = p.ReadHistory(context.Background(), e, &snap, states, time.Minute, collector.Options{})
 	require.NoError(t, err)
-	assert.Equal(t, 2*30, n, "30 minutes at one point per minute")
+	assert.Equal(t, collector.QueriesPerHistoryPoint*30, n, "30 minutes at one point per minute")
 	d := p.Decide(now, snap, states, cfg)[0]
 	// 29 history points (the one at 0s has no window) and this cycle's; a window that
 	// straddles a step averages its two loads (the newest: 20, 20, 20, 24 running).
@@ -153,4 +153,53 @@ func TestReadHistoryOnPrometheusEngine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "read once")
 	assert.Nil(t, snap.History)
+}
+
+// A controller restarted after its replicas queued at their batch limit (--max-num-seqs 8:
+// 8 running, 5 waiting, KV to spare) knows that limit from its first cycle, whether the
+// queue lasts until now or ended minutes ago: the history replays what the cycles before
+// it learned (the queue still there also counts as sustained at once). A fresh planner
+// without the history knows no limit.
+func TestReadHistoryTeachesSaturation(t *testing.T) {
+	for _, c := range []struct {
+		name, waiting, running string
+	}{
+		{"queueing now", "0x80 5x40", "3x80 8x40"},
+		{"queued ten minutes ago", "0x40 5x40 0x40", "3x40 8x40 6x40"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := `{namespace="prod",model_name="meta/llama",pod="llama-h100-77c4-a",engine="0"}`
+			load := "load 15s\n" +
+				"  vllm:kv_cache_usage_perc" + l + " 0.3x120\n" +
+				"  vllm:num_requests_waiting" + l + " " + c.waiting + "\n" +
+				"  vllm:num_requests_running" + l + " " + c.running + "\n" +
+				"  vllm:inter_token_latency_seconds_sum" + l + " 0+1.2x120\n" +
+				"  vllm:inter_token_latency_seconds_count" + l + " 0+100x120\n" +
+				`  vllm:cache_config_info{namespace="prod",pod="llama-h100-77c4-a",engine="0",num_gpu_blocks="2500",block_size="16"} 1x120` + "\n" +
+				"  vllm:request_prompt_tokens_sum" + l + " 0+8000x120\n" +
+				"  vllm:request_prompt_tokens_count" + l + " 0+10x120\n"
+			e := promEngine{
+				engine: promql.NewEngine(promql.EngineOpts{MaxSamples: 1e6, Timeout: 10 * time.Second, LookbackDelta: 5 * time.Minute}),
+				store:  promqltest.LoadedStorage(t, load),
+			}
+			now := time.Unix(1800, 0).UTC()
+			states := []saturation.VariantState{{Name: "llama-h100", Namespace: "prod", ModelID: "meta/llama", TargetName: "llama-h100", Cost: 20, Current: 1, Ready: 1}}
+			cfg := cfgWith(nil, nil)
+			targets := []collector.Target{{Namespace: "prod", ModelID: "meta/llama"}}
+			snap, err := collector.Collect(context.Background(), e, now, targets, collector.Options{})
+			require.NoError(t, err)
+
+			fresh := NewPlanner(Options{})
+			d := fresh.Decide(now, snap, states, cfg)[0]
+			assert.Zero(t, d.Inputs["saturationConcurrency"], d.Reason)
+
+			p := NewPlanner(Options{})
+			_, err = p.ReadHistory(context.Background(), e, &snap, states, 30*time.Second, collector.Options{})
+			require.NoError(t, err)
+			d = p.Decide(now, snap, states, cfg)[0]
+			assert.InDelta(t, 8, d.Inputs["saturationConcurrency"], 1e-9, d.Reason)
+			assert.Contains(t, d.Reason, "at 8 running")
+			assert.Greater(t, d.Desired, 1, "sized by the learned limit: %s", d.Reason)
+		})
+	}
 }

@@ -50,8 +50,16 @@ const saturationRunningShare = 0.9
 // (sizingCycles) and returns a copy of the input whose sustained waiting spans
 // learningCycles, for learn.
 func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64) saturation.VariantInput {
-	learning := *in
-	learning.Replicas = append([]saturation.ReplicaMetrics(nil), in.Replicas...)
+	var learning saturation.VariantInput
+	p.sustainInto(now, in, queueLengthThreshold, &learning)
+	return learning
+}
+
+// sustainInto is sustain writing the copy into learning, reusing its replicas' array.
+func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput) {
+	buf := learning.Replicas[:0]
+	*learning = *in
+	learning.Replicas = append(buf, in.Replicas...)
 	for j := range in.Replicas {
 		r := &in.Replicas[j]
 		k := podKey{in.Namespace, r.Pod}
@@ -69,7 +77,8 @@ func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengt
 		}
 		keep = append(keep, peak{now, r.Waiting})
 		if len(keep) > learningCycles {
-			keep = keep[len(keep)-learningCycles:]
+			// In place: the array keeps its room for the next cycle's peak.
+			keep = keep[:copy(keep, keep[len(keep)-learningCycles:])]
 		}
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
@@ -83,7 +92,6 @@ func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengt
 			learning.Replicas[j].SustainedWaiting = lowest(keep, learningCycles)
 		}
 	}
-	return learning
 }
 
 // burstQueueFactor: a pod whose 1-minute waiting peak reaches this multiple of
@@ -105,6 +113,15 @@ func lowest(peaks []peak, n int) float64 {
 // memory and hands them to the analyzer in in.
 func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning saturation.VariantInput, t config.Thresholds) {
 	m := p.variantMem(now, in.VariantState)
+	m.learnConcurrency(*in, learning, t)
+	in.SaturationConcurrency = m.saturation
+	in.HealthyConcurrency = m.healthy
+	in.Latency = m.observeLatency(now, in.Replicas)
+}
+
+// learnConcurrency folds one cycle's observations into the variant's most running
+// requests on a replica, its saturation concurrency and its healthy concurrency.
+func (m *variantMemory) learnConcurrency(in, learning saturation.VariantInput, t config.Thresholds) {
 	for _, r := range in.Replicas {
 		if r.Running > m.maxRunning && !math.IsInf(r.Running, 0) {
 			m.maxRunning = r.Running
@@ -113,20 +130,18 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	if s, ok := saturation.ObservedSaturation(learning, t, saturationRunningShare*m.maxRunning); ok && s > m.saturation {
 		m.saturation = s
 	}
-	if h, ok := saturation.ObservedHealthy(*in, t); ok && h > m.healthy {
+	if h, ok := saturation.ObservedHealthy(in, t); ok && h > m.healthy {
 		m.healthy = h
 	}
-	in.SaturationConcurrency = m.saturation
-	in.HealthyConcurrency = m.healthy
-	in.Latency = m.observeLatency(now, in.Replicas)
 }
 
 // LatencyLookback is how far back the latency model's samples go, and so how much history
-// a planner seeing a variant for the first time asks for (see ReadHistory).
+// a planner seeing a variant for the first time asks for (see ReadHistory) and learns its
+// saturation from (see seed).
 const LatencyLookback = 30 * time.Minute
 
-// unseeded returns the models of states with a variant whose latency samples have not been
-// seeded from Prometheus' history yet (first sight: a start, a restart, a new
+// unseeded returns the models of states with a variant whose memory has not been seeded
+// from Prometheus' history yet (first sight: a start, a restart, a new
 // VariantAutoscaling), sorted. ReadHistory reads their history into the snapshot's
 // History; Decide seeds each such variant from its model's entry there, once. A model
 // without an entry (its history could not be read) is asked for again next cycle.
@@ -150,7 +165,7 @@ func (p *Planner) unseeded(states []saturation.VariantState) []collector.Target 
 	return out
 }
 
-// ReadHistory reads into snap.History the latency history of the models unseeded names,
+// ReadHistory reads into snap.History the history of the models unseeded names,
 // at the instants a controller cycling every interval would have sampled, when the cycle's
 // own latency queries answered (a Prometheus that failed them would fail the history too;
 // the models are asked for again next cycle). It returns the queries issued and the
@@ -164,38 +179,80 @@ func (p *Planner) ReadHistory(ctx context.Context, q collector.Querier, snap *co
 	}
 	h, err := collector.CollectHistory(ctx, q, snap.Time, need, LatencyLookback, interval, opts)
 	if snap.History == nil {
-		snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{}
+		snap.History = map[collector.ModelKey]map[string][]collector.HistoryPoint{}
 	}
 	maps.Copy(snap.History, h.Models)
 	if err != nil {
-		err = fmt.Errorf("reading the latency history of %d models: %w", len(need), err)
+		err = fmt.Errorf("reading the history of %d models: %w", len(need), err)
 	}
 	return h.Queries, err
 }
 
-// seedLatency adds to the variant's latency samples the history points of its current
-// pods (variantPods), once. Only theirs: a pod gone before this cycle may have served with
-// other engine settings (a rolling update's old pods) or be another deployment's of the
-// same name (a variant deleted and created again), and its line would misjudge the pods
-// that serve now; a controller restarted under load finds its running pods' own past. A
-// history without the model leaves the variant unseeded.
-func (m *variantMemory) seedLatency(now time.Time, v saturation.VariantState, mm *collector.ModelMetrics, history map[collector.ModelKey]map[string][]collector.LatencyPoint) {
+// seed teaches the variant's memory what the history of its current pods (variantPods)
+// holds, once: their latency samples, and what cycles at the history's instants would
+// have learned of their load (the most running on a replica, the saturation and healthy
+// concurrency), replayed through the cycle's own rules (sustain, learnConcurrency). Only
+// their pods': a pod gone before this cycle may have served with other engine settings (a
+// rolling update's old pods, another --max-num-seqs) or be another deployment's of the
+// same name (a variant deleted and created again), and what it showed would misjudge the
+// pods that serve now; a controller restarted under load finds its running pods' own
+// past. A history without the model leaves the variant unseeded.
+func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemory, mm *collector.ModelMetrics, history map[collector.ModelKey]map[string][]collector.HistoryPoint, t config.Thresholds) {
 	pods, ok := history[collector.ModelKey{Namespace: v.Namespace, ModelID: v.ModelID}]
 	if m.seeded || !ok {
 		return
 	}
 	m.seeded = true
-	var seed []saturation.LatencySample
-	for _, pod := range variantPods(v, mm) {
-		for _, pt := range pods[pod] {
-			if pt.At.Before(now) && now.Sub(pt.At) <= latencyWindow && usableLatency(pt.ITL, pt.Running) {
-				seed = append(seed, saturation.LatencySample{At: pt.At, Running: pt.Running, ITL: pt.ITL})
-			}
+	current := variantPods(v, mm)
+	series := make([][]collector.HistoryPoint, len(current))
+	for i, pod := range current {
+		series[i] = pods[pod]
+		if !slices.IsSortedFunc(series[i], func(a, b collector.HistoryPoint) int { return a.At.Compare(b.At) }) {
+			series[i] = slices.Clone(series[i])
+			slices.SortStableFunc(series[i], func(a, b collector.HistoryPoint) int { return a.At.Compare(b.At) })
 		}
 	}
-	// Oldest first, as the cycles add them: the bound on the samples drops the oldest.
-	slices.SortFunc(seed, func(a, b saturation.LatencySample) int { return a.At.Compare(b.At) })
-	m.latency = append(seed, m.latency...)
+	// The pods' points merged instant by instant, oldest first, as the cycles saw them:
+	// the latency samples come out in the order the cycles add them (the bound on the
+	// samples drops the oldest), the loads replay through the cycle's rules.
+	var samples []saturation.LatencySample
+	in := saturation.VariantInput{VariantState: v, Replicas: make([]saturation.ReplicaMetrics, 0, len(current))}
+	var learning saturation.VariantInput
+	next := make([]int, len(current))
+	for {
+		var at time.Time
+		found := false
+		for i, pts := range series {
+			for next[i] < len(pts) && (!pts[next[i]].At.Before(now) || now.Sub(pts[next[i]].At) > LatencyLookback) {
+				next[i]++
+			}
+			if next[i] < len(pts) && (!found || pts[next[i]].At.Before(at)) {
+				at, found = pts[next[i]].At, true
+			}
+		}
+		if !found {
+			break
+		}
+		in.Replicas = in.Replicas[:0]
+		for i, pts := range series {
+			if next[i] >= len(pts) || !pts[next[i]].At.Equal(at) {
+				continue
+			}
+			pt := pts[next[i]]
+			next[i]++
+			if pt.HasLatency() && usableLatency(pt.ITL, pt.MeanRunning) {
+				samples = append(samples, saturation.LatencySample{At: pt.At, Running: pt.MeanRunning, ITL: pt.ITL})
+			}
+			if pt.HasLoad() {
+				in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{Pod: current[i], Running: pt.Running, Waiting: pt.Waiting, KVUsage: pt.KVUsage})
+			}
+		}
+		if len(in.Replicas) > 0 {
+			p.sustainInto(at, &in, t.QueueLengthThreshold, &learning)
+			m.learnConcurrency(in, learning, t)
+		}
+	}
+	m.latency = append(samples, m.latency...)
 }
 
 // usableLatency tells whether a pod mean says something about the ITL line.

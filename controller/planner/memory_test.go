@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -85,14 +86,14 @@ func TestLatencySeededFromHistory(t *testing.T) {
 		pm.MeanRunning, pm.MeanITL = 10, 0.012
 		return s
 	}
-	var hist []collector.LatencyPoint
+	var hist []collector.HistoryPoint
 	for i, r := range []float64{2, 5, 8, 11, 14, 17, 20} {
-		hist = append(hist, collector.LatencyPoint{At: t0.Add(-time.Duration(14-2*i) * time.Minute), Running: r, ITL: 0.010 + 0.0002*r})
+		hist = append(hist, latencyPoint(t0.Add(-time.Duration(14-2*i)*time.Minute), r, 0.010+0.0002*r))
 	}
-	wrong := []collector.LatencyPoint{{At: t0.Add(-3 * time.Minute), Running: 3, ITL: 0.2}, {At: t0.Add(-5 * time.Minute), Running: 30, ITL: 0.001}}
-	history := map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {
+	wrong := []collector.HistoryPoint{latencyPoint(t0.Add(-3*time.Minute), 3, 0.2), latencyPoint(t0.Add(-5*time.Minute), 30, 0.001)}
+	history := map[collector.ModelKey]map[string][]collector.HistoryPoint{{Namespace: "ns", ModelID: "m"}: {
 		// The variant's pod, and one of its points older than the lookback: left out.
-		"a-abc-0": append(hist, collector.LatencyPoint{At: t0.Add(-45 * time.Minute), Running: 40, ITL: 0.5}),
+		"a-abc-0": append(hist, latencyPoint(t0.Add(-45*time.Minute), 40, 0.5)),
 		// A pod gone before this cycle and another Deployment's ("a-canary"): left out.
 		"a-old-x1q2z":    wrong,
 		"a-canary-abc-0": wrong,
@@ -114,7 +115,7 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	assert.Equal(t, []collector.Target{{Namespace: "ns", ModelID: "m"}}, fresh.unseeded(st), "no history read: asked again")
 	// An empty history (a model with no past) seeds nothing and is not asked for again.
 	snap = snapAt(t0.Add(30 * time.Second))
-	snap.History = map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: {}}
+	snap.History = map[collector.ModelKey]map[string][]collector.HistoryPoint{{Namespace: "ns", ModelID: "m"}: {}}
 	fresh.Decide(snap.Time, snap, st, cfg)
 	assert.Empty(t, fresh.unseeded(st))
 }
@@ -142,16 +143,17 @@ func TestVariantPods(t *testing.T) {
 // from.
 func TestSeedKeepsTheNewestSamples(t *testing.T) {
 	v := state("a", 10, 2, 2)
-	pods := map[string][]collector.LatencyPoint{}
+	pods := map[string][]collector.HistoryPoint{}
 	for k := range 2 {
 		name := fmt.Sprintf("a-abc-%d", k)
 		for i := range maxLatencySamples {
 			at := t0.Add(-time.Duration(maxLatencySamples-i) * time.Second)
-			pods[name] = append(pods[name], collector.LatencyPoint{At: at, Running: float64(2 + k), ITL: 0.01})
+			pods[name] = append(pods[name], latencyPoint(at, float64(2+k), 0.01))
 		}
 	}
-	var m variantMemory
-	m.seedLatency(t0, v, nil, map[collector.ModelKey]map[string][]collector.LatencyPoint{{Namespace: "ns", ModelID: "m"}: pods})
+	p := NewPlanner(Options{})
+	m := p.variantMem(t0, v)
+	p.seed(t0, v, m, nil, map[collector.ModelKey]map[string][]collector.HistoryPoint{{Namespace: "ns", ModelID: "m"}: pods}, config.Thresholds{})
 	m.observeLatency(t0, nil)
 	require.Len(t, m.latency, maxLatencySamples)
 	assert.Equal(t, t0.Add(-time.Duration(maxLatencySamples/2)*time.Second), m.latency[0].At, "both pods' newest halves")
@@ -160,4 +162,10 @@ func TestSeedKeepsTheNewestSamples(t *testing.T) {
 		last[s.Running] = true
 	}
 	assert.Len(t, last, 2, "points of both pods kept")
+}
+
+// latencyPoint is a history point with a latency sample and no load.
+func latencyPoint(at time.Time, meanRunning, itl float64) collector.HistoryPoint {
+	nan := math.NaN()
+	return collector.HistoryPoint{At: at, MeanRunning: meanRunning, ITL: itl, Running: nan, Waiting: nan, KVUsage: nan}
 }

@@ -50,7 +50,7 @@ type variantMemory struct {
 	latency []saturation.LatencySample
 	// latencyFit is the last known latency model (kept when the samples stop fitting one).
 	latencyFit saturation.LatencyModel
-	// seeded: the latency samples were seeded from Prometheus' history (or there was none
+	// seeded: the memory was seeded from Prometheus' history (or there was none
 	// to read); see Planner.unseeded.
 	seeded bool
 	// readySince is when each of the variant's ready pods was first seen ready (pods that
@@ -245,7 +245,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		m := p.variantMem(now, v)
 		mems[i] = m
 		m.seeReady(now, v.Pods)
-		m.seedLatency(now, v, mm, snap.History)
+		p.seed(now, v, m, mm, snap.History, mc.Thresholds)
 		// A pod that ran requests over the whole rate window and generated no token is
 		// hung (its engine stopped while its exporter and readiness still answer): it joins
 		// the unresponsive pods. Only once it has been ready for longer than the staleness

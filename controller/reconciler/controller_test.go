@@ -163,7 +163,7 @@ func TestReconcileCoalescesAndSchedulesTheNextCycle(t *testing.T) {
 	first := h.q.count()
 	cycle := len(collector.Queries([]collector.Target{{Namespace: "ns", ModelID: "m"}}, collector.Options{}))
 	require.Positive(t, cycle)
-	assert.Equal(t, cycle+2*collector.MaxHistoryPoints, first, "the first cycle also reads the model's latency history: 30 minutes of 30 s cycles")
+	assert.Equal(t, cycle+collector.QueriesPerHistoryPoint*collector.MaxHistoryPoints, first, "the first cycle also reads the model's history: 30 minutes of 30 s cycles")
 
 	// A trigger 500ms later is deferred to MinGap, without querying.
 	h.clk.Step(500 * time.Millisecond)

@@ -96,11 +96,12 @@ func (c *Controller) RunCycle(ctx context.Context) (CycleResult, error) {
 		log.Error(err, "collecting metrics", "queries", snap.Queries)
 	}
 	// A model first seen (a start, a restart, a new VariantAutoscaling) reads its pods'
-	// recent latency from Prometheus: the ITL line is known from the first cycle.
+	// recent past from Prometheus: the ITL line and the saturation concurrency are known
+	// from the first cycle.
 	hq, herr := c.Planner.ReadHistory(ctx, c.Querier, &snap, states, c.opts.Interval, c.opts.Collector)
 	res.Queries += hq
 	if herr != nil {
-		log.Error(herr, "reading the latency history; asked again next cycle")
+		log.Error(herr, "reading the history; asked again next cycle")
 	}
 	decisions := c.Planner.Decide(now, snap, states, cfg)
 	res.Decisions = decisions

@@ -119,7 +119,7 @@ func (c *controller) cycle() {
 			states[i].Desired = v.decision
 		}
 	}
-	// As the controller: a model first seen reads its pods' recent latency history.
+	// As the controller: a model first seen reads its pods' recent history.
 	if _, herr := c.planner.ReadHistory(context.Background(), t.store, &snap, states, t.bp.Controller.Interval, c.collect); herr != nil && err == nil {
 		err = herr
 	}

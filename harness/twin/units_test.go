@@ -240,3 +240,45 @@ spec:
 	// line: the others come from the history.
 	assert.Contains(t, after.Reason, "by the fitted ITL", "the first cycle after the restart")
 }
+
+// A controller restarted after its replica queued at its batch limit (--max-num-seqs 8,
+// one replica allowed) knows the limit from its first cycle: it replays the cycles its
+// predecessor ran from Prometheus' history instead of waiting for three queueing cycles
+// of its own.
+func TestControllerRestartKeepsTheSaturation(t *testing.T) {
+	src := `apiVersion: saturn.dev/v1alpha1
+kind: Scenario
+metadata: {name: restart-saturated}
+spec:
+  seed: 5
+  model: {name: meta-llama/Llama-3.1-8B-Instruct, engine: {maxNumSeqs: 8}}
+  variants:
+    - {name: h100, accelerator: H100, minReplicas: 1, initialReplicas: 1, maxReplicas: 1, startup: {scheduling: 5s, weightsLoading: 20s}}
+  autoscaler: {analyzer: capacity, interval: 15s, actuation: {mode: direct}}
+  prometheus: {scrapeInterval: 5s}
+  traffic:
+    phases:
+      - {name: queueing, duration: 3m, rate: 6}
+      - {name: calm, duration: 3m, rate: 1}
+    classes:
+      - {name: chat, share: 1, prompt: 256, output: 256}
+  faults:
+    - controllerRestart: {at: 4m, downtime: 30s}
+`
+	sc, err := scenario.LoadBytes("restart.yaml", []byte(src))
+	require.NoError(t, err)
+	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
+	require.NoError(t, err)
+	var before, after *record.Decision
+	for i, d := range rec.Decisions {
+		if d.Time <= 4*time.Minute {
+			before = &rec.Decisions[i]
+		} else if after == nil {
+			after = &rec.Decisions[i]
+		}
+	}
+	require.NotNil(t, before)
+	require.NotNil(t, after)
+	assert.InDelta(t, 8, before.Inputs["saturationConcurrency"], 1e-9, "learned while queueing: %s", before.Reason)
+	assert.InDelta(t, 8, after.Inputs["saturationConcurrency"], 1e-9, "the first cycle after the restart, in the calm: %s", after.Reason)
+}
