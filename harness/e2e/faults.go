@@ -32,13 +32,23 @@ import (
 //     downtime: a new process, with no memory of the old one's cycles.
 //   - killReplica: the newest ready pods of the variant's Deployment are deleted at once
 //     (no grace period: their in-flight requests fail); the Deployment replaces them.
+//   - prometheusOutage: Prometheus' Deployment is scaled to 0 and back to its one replica
+//     after the duration: while it is down nothing is scraped and every query fails, as in
+//     the twin. One difference stays: its TSDB is an emptyDir, which starts empty when it
+//     comes back, where the twin keeps what was scraped before the outage; a window
+//     reaching back past its return (the 5-minute mean prompt and output lengths, the
+//     history a controller started then would read) holds fewer samples on Kind.
 
 // ControllerDeployment is the controller's Deployment: the chart's full name for a release
 // whose name contains "saturn" is the release name.
 const ControllerDeployment = ControllerRelease
 
-// controllerReplicas is the controller's replica count on Kind (ControllerValues).
-const controllerReplicas = 1
+// controllerReplicas is the controller's replica count on Kind (ControllerValues), and
+// prometheusReplicas Prometheus' (cluster.InstallPrometheus).
+const (
+	controllerReplicas = 1
+	prometheusReplicas = 1
+)
 
 // faultAction is one change a fault makes to the cluster at an offset from the start.
 type faultAction struct {
@@ -62,6 +72,17 @@ func (e *Env) faultActions(sc *scenario.Scenario, bp *blueprint.Blueprint) []fau
 				}},
 				faultAction{r.At + r.Downtime, field + ": controller up", func(ctx context.Context) error {
 					return cluster.ScaleDeployment(ctx, e.Client, e.ControllerNamespace, ControllerDeployment, controllerReplicas)
+				}})
+		case f.PrometheusOutage != nil:
+			o := f.PrometheusOutage
+			field := fmt.Sprintf("spec.faults[%d].prometheusOutage", i)
+			p := e.Prometheus
+			out = append(out,
+				faultAction{o.Start, field + ": Prometheus down", func(ctx context.Context) error {
+					return cluster.ScaleDeployment(ctx, e.Client, p.Namespace, p.Name, 0)
+				}},
+				faultAction{o.Start + o.Duration, field + ": Prometheus up", func(ctx context.Context) error {
+					return cluster.ScaleDeployment(ctx, e.Client, p.Namespace, p.Name, prometheusReplicas)
 				}})
 		case f.KillReplica != nil:
 			k := f.KillReplica

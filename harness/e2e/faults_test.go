@@ -55,11 +55,13 @@ func pod(ns, name, app string, created time.Time, ready bool) *corev1.Pod {
 }
 
 // The scenario's faults become cluster changes in time order: the controller scaled to 0
-// and back after the downtime, the newest ready pods of the variant deleted.
+// and back after the downtime, the newest ready pods of the variant deleted, Prometheus
+// scaled to 0 and back after the outage.
 func TestFaultActionsOnTheCluster(t *testing.T) {
 	sc := loadScenario(t, twoVariants+`  faults:
     - controllerRestart: {at: 40s, downtime: 15s}
     - killReplica: {at: 30s, variant: l40s, count: 2}
+    - prometheusOutage: {start: 50s, duration: 20s}
 `)
 	bp, err := blueprint.For(sc)
 	require.NoError(t, err)
@@ -67,6 +69,7 @@ func TestFaultActionsOnTheCluster(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
 	e, cl, logs := faultEnv(t,
 		deployment("saturn-system", ControllerDeployment, 1, "saturn"),
+		deployment("saturn-monitoring", "prometheus", 1, "prometheus"),
 		deployment("llm-d", l40s, 4, "l40s"),
 		pod("llm-d", "l40s-a", "l40s", t0, true),
 		pod("llm-d", "l40s-b", "l40s", t0.Add(time.Minute), true),
@@ -74,21 +77,23 @@ func TestFaultActionsOnTheCluster(t *testing.T) {
 		pod("llm-d", "l40s-d", "l40s", t0.Add(3*time.Minute), false), // starting: not killed
 		pod("llm-d", "h100-a", "h100", t0.Add(4*time.Minute), true),  // another variant
 	)
+	e.Prometheus.Namespace, e.Prometheus.Name = "saturn-monitoring", "prometheus"
 	actions := e.faultActions(sc, bp)
-	require.Len(t, actions, 3)
+	require.Len(t, actions, 5)
 	var whens []time.Duration
 	for _, a := range actions {
 		whens = append(whens, a.at)
 	}
-	assert.Equal(t, []time.Duration{30 * time.Second, 40 * time.Second, 55 * time.Second}, whens)
+	assert.Equal(t, []time.Duration{30 * time.Second, 40 * time.Second, 50 * time.Second, 55 * time.Second, 70 * time.Second}, whens)
 	assert.Equal(t, "spec.faults[1].killReplica: 2 of l40s", actions[0].what)
 
 	ctx := context.Background()
-	replicas := func() int32 {
+	replicasOf := func(ns, name string) int32 {
 		var d appsv1.Deployment
-		require.NoError(t, cl.Get(ctx, types.NamespacedName{Namespace: "saturn-system", Name: ControllerDeployment}, &d))
+		require.NoError(t, cl.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &d))
 		return *d.Spec.Replicas
 	}
+	replicas := func() int32 { return replicasOf("saturn-system", ControllerDeployment) }
 	require.NoError(t, actions[0].do(ctx))
 	var pods corev1.PodList
 	require.NoError(t, cl.List(ctx, &pods))
@@ -99,8 +104,13 @@ func TestFaultActionsOnTheCluster(t *testing.T) {
 	assert.ElementsMatch(t, []string{"l40s-a", "l40s-d", "h100-a"}, left, "the two newest ready l40s pods are gone")
 	require.NoError(t, actions[1].do(ctx))
 	assert.Equal(t, int32(0), replicas(), "controller down")
+	assert.Equal(t, "spec.faults[2].prometheusOutage: Prometheus down", actions[2].what)
 	require.NoError(t, actions[2].do(ctx))
+	assert.Equal(t, int32(0), replicasOf("saturn-monitoring", "prometheus"), "Prometheus down")
+	require.NoError(t, actions[3].do(ctx))
 	assert.Equal(t, int32(1), replicas(), "controller up again")
+	require.NoError(t, actions[4].do(ctx))
+	assert.Equal(t, int32(1), replicasOf("saturn-monitoring", "prometheus"), "Prometheus up again")
 
 	// Each action runs at its offset from the replay's start on the clock, and is logged.
 	clk := clocktesting.NewFakeClock(t0)

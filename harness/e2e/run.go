@@ -55,7 +55,16 @@ func (e *Env) RunScenario(ctx context.Context, sc *scenario.Scenario, raw []byte
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sampler.Run(sctx, 2*time.Second, func(err error) { e.Log.Warn("sampling failed", "err", err) })
+		// A Prometheus outage fails every sample for minutes: one line a minute says so.
+		var failed int
+		var logged time.Time
+		sampler.Run(sctx, 2*time.Second, func(err error) {
+			failed++
+			if now := clk.Now(); logged.IsZero() || now.Sub(logged) >= time.Minute {
+				e.Log.Warn("sampling failed", "err", err, "failures", failed)
+				logged = now
+			}
+		})
 	}()
 	drain := 90 * time.Second
 	job := "saturn-load-" + sc.Metadata.Name

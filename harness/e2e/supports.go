@@ -47,11 +47,11 @@ func Supports(sc *scenario.Scenario) error {
 			name string
 			set  bool
 		}{
-			{"prometheusOutage", f.PrometheusOutage != nil}, {"scrapeDelay", f.ScrapeDelay != nil},
+			{"scrapeDelay", f.ScrapeDelay != nil},
 			{"slowStart", f.SlowStart != nil}, {"unresponsiveReplica", f.UnresponsiveReplica != nil},
 		} {
 			if k.set {
-				refuse(fmt.Sprintf("spec.faults[%d].%s", i, k.name), "the Kind driver injects only controllerRestart and killReplica")
+				refuse(fmt.Sprintf("spec.faults[%d].%s", i, k.name), "the Kind driver injects only controllerRestart, killReplica and prometheusOutage")
 			}
 		}
 	}

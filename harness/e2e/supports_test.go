@@ -20,8 +20,9 @@ func TestSupportsRefusesWhatKindCannotHonour(t *testing.T) {
 	sc.Spec.Autoscaler.Actuation.HPA.Tolerance = &tol
 	sc.Spec.Autoscaler.Actuation.HPA.SyncPeriod = 5 * time.Second
 	sc.Spec.Autoscaler.Actuation.HPA.Behavior.ScaleDown.Tolerance = &tol
-	sc.Spec.Faults = []scenario.Fault{{PrometheusOutage: &scenario.PrometheusOutage{Start: time.Minute, Duration: time.Minute}},
-		{ControllerRestart: &scenario.ControllerRestart{At: time.Minute}}}
+	sc.Spec.Faults = []scenario.Fault{{ScrapeDelay: &scenario.ScrapeDelay{Delay: time.Minute}},
+		{ControllerRestart: &scenario.ControllerRestart{At: time.Minute}},
+		{PrometheusOutage: &scenario.PrometheusOutage{Start: time.Minute, Duration: time.Minute}}}
 	err := Supports(sc)
 	require.Error(t, err)
 	for _, field := range []string{
@@ -30,12 +31,13 @@ func TestSupportsRefusesWhatKindCannotHonour(t *testing.T) {
 		"spec.autoscaler.actuation.hpa.syncPeriod: 5s",
 		"spec.autoscaler.actuation.hpa.tolerance: 0.05",
 		"spec.autoscaler.actuation.hpa.behavior.scaleDown.tolerance: needs the HPAConfigurableTolerance feature gate",
-		"spec.faults[0].prometheusOutage: the Kind driver injects only controllerRestart and killReplica",
+		"spec.faults[0].scrapeDelay: the Kind driver injects only controllerRestart, killReplica and prometheusOutage",
 		"run this scenario in the twin (saturn run)",
 	} {
 		assert.Contains(t, err.Error(), field)
 	}
 	assert.NotContains(t, err.Error(), "scaleUp.tolerance")
 	assert.NotContains(t, err.Error(), "spec.faults[1]", "a controller restart is injected on Kind")
+	assert.NotContains(t, err.Error(), "spec.faults[2]", "a Prometheus outage is injected on Kind")
 	assert.Equal(t, err.Error(), Supports(sc).Error(), "the same scenario, the same message")
 }
