@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -183,12 +184,21 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 			var pods corev1.PodList
 			if err := r.List(ctx, &pods, client.InNamespace(va.Namespace), client.MatchingLabelsSelector{Selector: sel}); err == nil {
 				st.Pods = []string{}
+				var startups []time.Duration
 				for _, p := range pods.Items {
 					if isReady(&p) {
 						st.Pods = append(st.Pods, p.Name)
+						if s := reconciler.PodStartup(&p); s > 0 {
+							startups = append(startups, s)
+						}
 					}
 				}
 				sort.Strings(st.Pods)
+				if len(startups) > 0 {
+					// As the controller: the median start-up of the ready pods.
+					slices.Sort(startups)
+					st.Startup = startups[len(startups)/2]
+				}
 			}
 		}
 		out = append(out, st)

@@ -20,7 +20,7 @@ const (
 	// trend: a rise that has stopped within it is not extrapolated.
 	recentTrendWindow = time.Minute
 	// DefaultStartup is the start-up time assumed until a new replica of the model was
-	// seen becoming ready.
+	// seen becoming ready and while no ready pod's start-up is known.
 	DefaultStartup = 60 * time.Second
 	// rateLag is how far behind the measured rates are: half the 1-minute rate window.
 	rateLag = 30 * time.Second
@@ -53,13 +53,21 @@ func (m *variantMemory) observeStartup(now, prev time.Time, v saturation.Variant
 // analyzer sizes for.
 func (p *Planner) load(now, prev time.Time, mem *modelMemory, mm *collector.ModelMetrics, vs []saturation.VariantState, rateWindow time.Duration) saturation.Load {
 	l := saturation.Load{MeanOutputTokens: mm.MeanOutputTokens}
-	startup := time.Duration(0)
+	// The start-up the planner saw its own scale-ups take (from the decision: actuation
+	// included), else the one the cluster recorded for the variants' ready pods (creation
+	// to readiness: a controller started or restarted next to running pods knows it from
+	// its first cycle), else DefaultStartup.
+	var startup, podStartup time.Duration
 	for _, v := range vs {
 		if m := p.variants[variantKey{v.Namespace, v.Name}]; m != nil && m.startup > startup {
 			startup = m.startup
 		}
+		podStartup = max(podStartup, v.Startup)
 	}
 	if startup == 0 {
+		startup = podStartup
+	}
+	if startup <= 0 {
 		startup = DefaultStartup
 	}
 	gap := time.Duration(0)

@@ -115,10 +115,19 @@ func TestLoadForecastInputs(t *testing.T) {
 	l = p.load(t0.Add(10*time.Minute), t0.Add(9*time.Minute+30*time.Second), &mem, mm, vs, time.Minute)
 	assert.Zero(t, l.ArrivalRate)
 
+	// Before the planner saw a scale-up of its own, the start-up the cluster recorded for
+	// the variants' ready pods sets the lead (the slowest variant's).
+	pods := []saturation.VariantState{{Name: "a", Namespace: "ns", Current: 2, Ready: 2, Startup: 40 * time.Second},
+		{Name: "b", Namespace: "ns", Current: 1, Ready: 1, Startup: 70 * time.Second}}
+	l = p.load(t0.Add(10*time.Minute+30*time.Second), t0.Add(10*time.Minute), &mem, mm, pods, time.Minute)
+	assert.Equal(t, 70*time.Second+30*time.Second+rateLag, l.Lead)
+
 	// The observed start-up of the model's slowest variant sets the lead.
 	p.variants[variantKey{"ns", "a"}] = &variantMemory{startup: 4 * time.Minute}
 	l = p.load(t0.Add(11*time.Minute), t0.Add(10*time.Minute+30*time.Second), &mem, mm, vs, time.Minute)
 	assert.Equal(t, 4*time.Minute+30*time.Second+rateLag, l.Lead)
+	l = p.load(t0.Add(11*time.Minute+30*time.Second), t0.Add(11*time.Minute), &mem, mm, pods, time.Minute)
+	assert.Equal(t, 4*time.Minute+30*time.Second+rateLag, l.Lead, "a scale-up it saw (actuation included) before the pods' record")
 }
 
 // A pod ready for less than the rate window: the growth is not taken above the in-flight

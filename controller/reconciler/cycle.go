@@ -171,6 +171,7 @@ func (c *Controller) prepare(ctx context.Context, now time.Time, va *v1alpha1.Va
 		Ready:       t.Ready,
 		Stuck:       t.Stuck,
 		Pods:        t.ReadyPods,
+		Startup:     t.Startup,
 		Created:     va.CreationTimestamp.Time,
 	}
 	if !va.Status.DesiredOptimizedAlloc.LastRunTime.IsZero() {

@@ -1,12 +1,17 @@
 package reconciler
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
 )
 
 func TestStuckReason(t *testing.T) {
@@ -73,4 +78,40 @@ func TestStuckBoundedByMissingPods(t *testing.T) {
 	tg = target{Current: 2, Ready: 3, StuckPods: []string{"a: failed"}}
 	tg.countStuck()
 	assert.Zero(t, tg.Stuck)
+}
+
+// A target's start-up is the median creation-to-readiness of its ready pods; a pod whose
+// container restarted (ready again later, for other reasons) and a pod with no Ready
+// transition are left out.
+func TestTargetStartupFromReadyPods(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	pod := func(name string, created time.Time, startup time.Duration, restarts int32) *corev1.Pod {
+		p := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Labels: map[string]string{"app": "v0"}, CreationTimestamp: metav1.NewTime(created)},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning,
+				Conditions:        []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+				ContainerStatuses: []corev1.ContainerStatus{{Name: "vllm", RestartCount: restarts}}},
+		}
+		if startup > 0 {
+			p.Status.Conditions[0].LastTransitionTime = metav1.NewTime(created.Add(startup))
+		}
+		return p
+	}
+	objs := variantObjects("ns", 0)[:2] // the Deployment and its VA, not their pods
+	objs = append(objs,
+		pod("v0-a", t0, 40*time.Second, 0),
+		pod("v0-b", t0.Add(time.Minute), 50*time.Second, 0),
+		pod("v0-c", t0.Add(2*time.Minute), 10*time.Minute, 0), // waited for a node
+		pod("v0-d", t0.Add(-time.Hour), 2*time.Hour, 1),       // restarted
+		pod("v0-e", t0, 0, 0),                                 // no Ready transition recorded
+	)
+	h := newHarness(t, objs...)
+	var va v1alpha1.VariantAutoscaling
+	require.NoError(t, h.cl.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "v0"}, &va))
+	h.c.pods.reset(t0.Add(time.Hour), 15*time.Minute)
+	tg, err := h.c.resolveTarget(context.Background(), &va)
+	require.NoError(t, err)
+	assert.Len(t, tg.ReadyPods, 5)
+	assert.Equal(t, 50*time.Second, tg.Startup)
+	assert.Zero(t, PodStartup(pod("x", t0, 0, 0)))
 }

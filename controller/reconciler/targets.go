@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type target struct {
 	Current   int // spec.replicas
 	Ready     int
 	ReadyPods []string // nil when the pods could not be listed
+	// Startup is the median start-up (creation to readiness) of the ready pods that never
+	// restarted; 0 = none.
+	Startup time.Duration
 	// Stuck counts the not-ready pods that will not become ready on their own (see
 	// stuckReason), at most Current - Ready; StuckPods names them with the reason.
 	Stuck     int
@@ -69,7 +73,7 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 		if err != nil {
 			return t, fmt.Errorf("Deployment %s/%s has an invalid selector: %w", va.Namespace, ref.Name, err)
 		}
-		t.ReadyPods, t.StuckPods, err = c.targetPods(ctx, va.Namespace, sel)
+		t.ReadyPods, t.StuckPods, t.Startup, err = c.targetPods(ctx, va.Namespace, sel)
 		t.countStuck()
 		return t, err
 	}
@@ -86,7 +90,7 @@ func (c *Controller) resolveTarget(ctx context.Context, va *v1alpha1.VariantAuto
 		if err != nil {
 			return t, fmt.Errorf("%s %s/%s has an invalid selector %q: %w", gvk.Kind, va.Namespace, ref.Name, s.Selector, err)
 		}
-		t.ReadyPods, t.StuckPods, err = c.targetPods(ctx, va.Namespace, sel)
+		t.ReadyPods, t.StuckPods, t.Startup, err = c.targetPods(ctx, va.Namespace, sel)
 		t.countStuck()
 		return t, err
 	}
@@ -100,12 +104,13 @@ func (t *target) countStuck() {
 }
 
 // targetPods returns the names of the running, ready, not-terminating pods of
-// namespace matching sel, and the stuck ones as "name: reason". Pods are listed once per
-// namespace per cycle (see podCache), not once per VA.
-func (c *Controller) targetPods(ctx context.Context, namespace string, sel labels.Selector) (ready, stuck []string, err error) {
+// namespace matching sel, the stuck ones as "name: reason", and the median start-up of the
+// ready ones that never restarted (0 = none). Pods are listed once per namespace per cycle
+// (see podCache), not once per VA.
+func (c *Controller) targetPods(ctx context.Context, namespace string, sel labels.Selector) (ready, stuck []string, startup time.Duration, err error) {
 	ns, err := c.pods.list(ctx, c.Client, namespace)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	for _, p := range ns.stuck {
 		if sel.Matches(labels.Set(p.labels)) {
@@ -125,13 +130,21 @@ func (c *Controller) targetPods(ctx context.Context, namespace string, sel label
 		}
 	}
 	out := []string{}
+	var startups []time.Duration
 	for _, p := range candidates {
 		if sel.Matches(labels.Set(p.labels)) {
 			out = append(out, p.name)
+			if p.startup > 0 {
+				startups = append(startups, p.startup)
+			}
 		}
 	}
 	sort.Strings(out)
-	return out, stuck, nil
+	if len(startups) > 0 {
+		slices.Sort(startups)
+		startup = startups[len(startups)/2]
+	}
+	return out, stuck, startup, nil
 }
 
 // readyPod is what a cycle keeps of a ready (or stuck) pod.
@@ -139,6 +152,8 @@ type readyPod struct {
 	name   string
 	labels map[string]string
 	why    string // why a stuck pod is stuck
+	// startup is a ready pod's creation to readiness (PodStartup); 0 = unknown.
+	startup time.Duration
 }
 
 // nsPods are one namespace's ready pods, indexed by "key=value" label, and its stuck ones.
@@ -175,7 +190,7 @@ func (pc *podCache) list(ctx context.Context, r client.Reader, namespace string)
 			}
 			continue
 		}
-		p := readyPod{name: list.Items[i].Name, labels: list.Items[i].Labels}
+		p := readyPod{name: list.Items[i].Name, labels: list.Items[i].Labels, startup: PodStartup(&list.Items[i])}
 		ns.all = append(ns.all, p)
 		for k, v := range p.labels {
 			ns.byLabel[k+"="+v] = append(ns.byLabel[k+"="+v], p)
@@ -223,6 +238,23 @@ func stuckReason(p *corev1.Pod, now time.Time, stuckAfter time.Duration) string 
 		return ""
 	}
 	return fmt.Sprintf("not ready for %v", now.Sub(since).Round(time.Second))
+}
+
+// PodStartup is how long a ready pod took from its creation to readiness: its Ready
+// condition's last transition after its creation, when no container restarted (a restart
+// makes it ready again later, for reasons other than starting). 0 when unknown.
+func PodStartup(p *corev1.Pod) time.Duration {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.RestartCount > 0 {
+			return 0
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() && !p.CreationTimestamp.IsZero() {
+			return max(c.LastTransitionTime.Sub(p.CreationTimestamp.Time), 0)
+		}
+	}
+	return 0
 }
 
 func podReady(p *corev1.Pod) bool {

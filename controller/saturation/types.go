@@ -61,6 +61,10 @@ type VariantState struct {
 	// Pods lists the names of the variant's ready pods, each of which must report metrics.
 	// nil means: every pod in the metrics whose name starts with TargetName+"-".
 	Pods []string
+	// Startup is how long its ready pods took from creation to readiness, as the cluster
+	// recorded it (the median of those that never restarted); 0 = unknown (no such pod, or
+	// pods ready from the start).
+	Startup time.Duration
 	// Created is when the variant came to exist (the VariantAutoscaling's creation); a
 	// model's last activity is never dated before its oldest variant's. Zero = unknown.
 	Created time.Time

@@ -3,6 +3,7 @@ package twin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/collector"
@@ -96,6 +97,7 @@ func (c *controller) cycle() {
 	for i, v := range t.variants {
 		ready, stuck := 0, 0
 		var pods []string
+		var startups []time.Duration
 		for _, r := range v.alive {
 			// An unresponsive replica fails its readiness probe; the controller
 			// sees it not ready long past its start-up: stuck, not starting.
@@ -105,6 +107,9 @@ func (c *controller) cycle() {
 			case r.state == record.ReplicaReady:
 				ready++
 				pods = append(pods, r.name)
+				if r.readyAt > r.created {
+					startups = append(startups, r.readyAt-r.created)
+				}
 			}
 		}
 		if pods == nil {
@@ -114,6 +119,11 @@ func (c *controller) cycle() {
 			Name: v.name, Namespace: t.namespace, ModelID: t.spec.Model.Name, Accelerator: v.spec.Accelerator,
 			TargetName: v.name, Cost: v.spec.Cost, Current: v.desired, Ready: ready, Stuck: stuck,
 			Min: v.min, Max: v.max, Pods: pods, Created: at(0),
+		}
+		if len(startups) > 0 {
+			// As the controller reads its pods: the median creation to readiness.
+			slices.Sort(startups)
+			states[i].Startup = startups[len(startups)/2]
 		}
 		if v.decided {
 			states[i].Desired = v.decision

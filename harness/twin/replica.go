@@ -37,13 +37,16 @@ type replica struct {
 	itlCount float64
 	// genSum is vllm:request_generation_tokens' _sum (its _count is promptCount).
 	genSum float64
+	// created and readyAt are when the pod was created and became ready; equal for the
+	// initial replicas, ready from the start (their start-up is unknown).
+	created, readyAt time.Duration
 	// staleMarked is set once staleness markers are queued for its series.
 	staleMarked bool
 }
 
 // newReplica creates a pending pod of v.
 func (t *twin) newReplica(v *variant) *replica {
-	r := &replica{id: len(t.replicas), name: v.podName(), v: v, state: record.ReplicaPending, next: never, servingIdx: -1}
+	r := &replica{id: len(t.replicas), name: v.podName(), v: v, state: record.ReplicaPending, next: never, servingIdx: -1, created: t.now}
 	t.replicas = append(t.replicas, r)
 	v.alive = append(v.alive, r)
 	t.lifecycle(r, record.ReplicaPending)
@@ -112,6 +115,7 @@ func (t *twin) becomeReady(r *replica) {
 	r.promptSum, r.promptCount = 0, 0
 	r.itlSum, r.itlCount, r.genSum = 0, 0, 0
 	r.staleMarked = false
+	r.readyAt = t.now
 	t.lifecycle(r, record.ReplicaReady)
 	r.servingIdx = len(t.serving)
 	t.serving = append(t.serving, r)

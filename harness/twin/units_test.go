@@ -239,6 +239,9 @@ spec:
 	// Its two pods give the new controller two samples of its own, six are needed for a
 	// line: the others come from the history.
 	assert.Contains(t, after.Reason, "by the fitted ITL", "the first cycle after the restart")
+	// Its lead time counts the start-up its ready pods took (5 s scheduling, 20 s loading),
+	// not DefaultStartup, plus the rate window's lag.
+	assert.InDelta(t, 25+30, after.Inputs["leadSeconds"], 1e-9, after.Reason)
 }
 
 // A controller restarted after its replica queued at its batch limit (--max-num-seqs 8,
