@@ -203,10 +203,15 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 		_ = gen.Close()
 		return nil, err
 	}
-	// Initial replicas are ready at t=0: the run starts from a warm deployment.
+	// Initial replicas are ready at t=0: the run starts from a warm deployment, whose pods
+	// were created a start-up earlier (drawn from the variant's start-up on a stream of its
+	// own, leaving the run's draws as they were): the cluster recorded their start-up, as
+	// it has for the pods a Kind run deploys before its replay starts.
 	for _, v := range t.variants {
+		past := rand.New(rand.NewPCG(seed, 0x706173740000+uint64(v.idx))) // "past"
 		for range v.desired {
 			r := t.newReplica(v)
+			r.created = -(v.spec.Startup.Scheduling.Sample(past) + v.spec.Startup.WeightsLoading.Sample(past))
 			t.becomeReady(r)
 		}
 	}
