@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
+	"github.com/saturn-autoscaler/saturn/controller/reconciler"
 )
 
 func TestRunOptionsValidate(t *testing.T) {
@@ -120,6 +121,20 @@ func TestSlimPodKeepsWhatReadinessNeeds(t *testing.T) {
 	assert.Equal(t, started, p.Status.ContainerStatuses[0].State.Running.StartedAt)
 	assert.Equal(t, int32(2), p.Status.ContainerStatuses[0].RestartCount)
 	assert.Empty(t, p.Status.ContainerStatuses[0].ImageID)
+
+	// What dates a pod stays: its creation, and with its Ready transition the start-up the
+	// reconciler reads from it.
+	created := metav1.NewTime(now.Add(-2 * time.Hour))
+	in.CreationTimestamp = created
+	in.DeletionTimestamp = nil
+	in.Status.ContainerStatuses[0].RestartCount = 0
+	in.Status.Conditions[0].LastTransitionTime = metav1.NewTime(created.Add(40 * time.Second))
+	out, err = slimPod(in)
+	require.NoError(t, err)
+	p = out.(*corev1.Pod)
+	assert.Equal(t, created, p.CreationTimestamp)
+	assert.Equal(t, 40*time.Second, reconciler.PodStartup(p))
+	assert.Equal(t, reconciler.PodStartup(in), reconciler.PodStartup(p))
 
 	other, err := slimPod("not a pod")
 	require.NoError(t, err)

@@ -215,7 +215,10 @@ func slimPod(obj any) (any, error) {
 		TypeMeta: p.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion,
-			Labels: p.Labels, DeletionTimestamp: p.DeletionTimestamp,
+			// The creation dates a pod that never became ready (stuck after stuckAfter)
+			// and a ready pod's start-up (reconciler.PodStartup).
+			CreationTimestamp: p.CreationTimestamp,
+			Labels:            p.Labels, DeletionTimestamp: p.DeletionTimestamp,
 		},
 		Status: corev1.PodStatus{
 			Phase: p.Status.Phase, Conditions: p.Status.Conditions,
