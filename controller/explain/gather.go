@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -188,17 +187,11 @@ func variants(ctx context.Context, r client.Reader, req Request) ([]saturation.V
 				for _, p := range pods.Items {
 					if isReady(&p) {
 						st.Pods = append(st.Pods, p.Name)
-						if s := reconciler.PodStartup(&p); s > 0 {
-							startups = append(startups, s)
-						}
+						startups = append(startups, reconciler.PodStartup(&p))
 					}
 				}
 				sort.Strings(st.Pods)
-				if len(startups) > 0 {
-					// As the controller: the median start-up of the ready pods.
-					slices.Sort(startups)
-					st.Startup = startups[len(startups)/2]
-				}
+				st.Startup = saturation.MedianStartup(startups) // as the controller
 			}
 		}
 		out = append(out, st)

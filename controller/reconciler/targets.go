@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/saturn-autoscaler/saturn/controller/actuation"
 	"github.com/saturn-autoscaler/saturn/controller/api/v1alpha1"
+	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
 
 // target is what a cycle knows about one VA's scale target.
@@ -134,17 +134,11 @@ func (c *Controller) targetPods(ctx context.Context, namespace string, sel label
 	for _, p := range candidates {
 		if sel.Matches(labels.Set(p.labels)) {
 			out = append(out, p.name)
-			if p.startup > 0 {
-				startups = append(startups, p.startup)
-			}
+			startups = append(startups, p.startup)
 		}
 	}
 	sort.Strings(out)
-	if len(startups) > 0 {
-		slices.Sort(startups)
-		startup = startups[len(startups)/2]
-	}
-	return out, stuck, startup, nil
+	return out, stuck, saturation.MedianStartup(startups), nil
 }
 
 // readyPod is what a cycle keeps of a ready (or stuck) pod.

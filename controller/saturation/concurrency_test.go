@@ -2,6 +2,7 @@ package saturation
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -166,4 +167,15 @@ func TestObservedSaturationAndHealthy(t *testing.T) {
 	v.Replicas[3].SustainedKnown, v.Replicas[3].SustainedWaiting = true, 0
 	_, ok = ObservedSaturation(v, th, 0)
 	assert.False(t, ok, "a queue that is not sustained is no saturation")
+}
+
+func TestMedianStartup(t *testing.T) {
+	s := time.Second
+	assert.Equal(t, 50*s, MedianStartup([]time.Duration{40 * s, 0, 600 * s, 50 * s, -s}), "the unknown left out")
+	assert.Equal(t, 50*s, MedianStartup([]time.Duration{40 * s, 50 * s}), "the upper middle of an even count")
+	assert.Zero(t, MedianStartup([]time.Duration{0, -s}))
+	assert.Zero(t, MedianStartup(nil))
+	in := []time.Duration{3 * s, 1 * s, 2 * s}
+	MedianStartup(in)
+	assert.Equal(t, []time.Duration{3 * s, 1 * s, 2 * s}, in, "the input is left as it was")
 }

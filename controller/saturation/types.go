@@ -2,6 +2,7 @@ package saturation
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/config"
@@ -68,6 +69,17 @@ type VariantState struct {
 	// Created is when the variant came to exist (the VariantAutoscaling's creation); a
 	// model's last activity is never dated before its oldest variant's. Zero = unknown.
 	Created time.Time
+}
+
+// MedianStartup is the VariantState.Startup of pods whose start-ups (creation to
+// readiness) are given: their median, the unknown (<= 0) left out; 0 when none is known.
+func MedianStartup(startups []time.Duration) time.Duration {
+	known := slices.DeleteFunc(slices.Clone(startups), func(d time.Duration) bool { return d <= 0 })
+	if len(known) == 0 {
+		return 0
+	}
+	slices.Sort(known)
+	return known[len(known)/2]
 }
 
 // Pending is the number of replicas asked for but not ready yet (stuck ones included).

@@ -3,7 +3,6 @@ package twin
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/saturn-autoscaler/saturn/controller/collector"
@@ -107,9 +106,7 @@ func (c *controller) cycle() {
 			case r.state == record.ReplicaReady:
 				ready++
 				pods = append(pods, r.name)
-				if r.readyAt > r.created {
-					startups = append(startups, r.readyAt-r.created)
-				}
+				startups = append(startups, r.readyAt-r.created)
 			}
 		}
 		if pods == nil {
@@ -118,12 +115,7 @@ func (c *controller) cycle() {
 		states[i] = saturation.VariantState{
 			Name: v.name, Namespace: t.namespace, ModelID: t.spec.Model.Name, Accelerator: v.spec.Accelerator,
 			TargetName: v.name, Cost: v.spec.Cost, Current: v.desired, Ready: ready, Stuck: stuck,
-			Min: v.min, Max: v.max, Pods: pods, Created: at(0),
-		}
-		if len(startups) > 0 {
-			// As the controller reads its pods: the median creation to readiness.
-			slices.Sort(startups)
-			states[i].Startup = startups[len(startups)/2]
+			Min: v.min, Max: v.max, Pods: pods, Created: at(0), Startup: saturation.MedianStartup(startups),
 		}
 		if v.decided {
 			states[i].Desired = v.decision
