@@ -169,12 +169,7 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 			}
 		}
 		if failed {
-			for j := range stamp {
-				if stamp[j] == n {
-					stamp[j] = -1
-				}
-			}
-			continue
+			continue // its points are stamped n, which no later instant reads
 		}
 		read++
 		for j := 0; seen > 0 && j < len(points); j++ {

@@ -60,7 +60,8 @@ type VariantState struct {
 	// Max is the highest target (spec.maxReplicas); 0 = unbounded.
 	Max int
 	// Pods lists the names of the variant's ready pods, each of which must report metrics.
-	// nil means: every pod in the metrics whose name starts with TargetName+"-".
+	// nil means: the pods in the metrics named for TargetName as a Deployment's
+	// ("<target>-<hash>-<suffix>") or a StatefulSet's ("<target>-<ordinal>") are.
 	Pods []string
 	// Startup is how long its ready pods took from creation to readiness, as the cluster
 	// recorded it (the median of those that never restarted); 0 = unknown (no such pod, or

@@ -65,25 +65,12 @@ func (e *Env) faultActions(sc *scenario.Scenario, bp *blueprint.Blueprint) []fau
 		switch {
 		case f.ControllerRestart != nil:
 			r := f.ControllerRestart
-			field := fmt.Sprintf("spec.faults[%d].controllerRestart", i)
-			out = append(out,
-				faultAction{r.At, field + ": controller down", func(ctx context.Context) error {
-					return cluster.ScaleDeployment(ctx, e.Client, e.ControllerNamespace, ControllerDeployment, 0)
-				}},
-				faultAction{r.At + r.Downtime, field + ": controller up", func(ctx context.Context) error {
-					return cluster.ScaleDeployment(ctx, e.Client, e.ControllerNamespace, ControllerDeployment, controllerReplicas)
-				}})
+			out = append(out, e.downFor(fmt.Sprintf("spec.faults[%d].controllerRestart: controller", i),
+				e.ControllerNamespace, ControllerDeployment, controllerReplicas, r.At, r.Downtime)...)
 		case f.PrometheusOutage != nil:
 			o := f.PrometheusOutage
-			field := fmt.Sprintf("spec.faults[%d].prometheusOutage", i)
-			p := e.Prometheus
-			out = append(out,
-				faultAction{o.Start, field + ": Prometheus down", func(ctx context.Context) error {
-					return cluster.ScaleDeployment(ctx, e.Client, p.Namespace, p.Name, 0)
-				}},
-				faultAction{o.Start + o.Duration, field + ": Prometheus up", func(ctx context.Context) error {
-					return cluster.ScaleDeployment(ctx, e.Client, p.Namespace, p.Name, prometheusReplicas)
-				}})
+			out = append(out, e.downFor(fmt.Sprintf("spec.faults[%d].prometheusOutage: Prometheus", i),
+				e.Prometheus.Namespace, e.Prometheus.Name, prometheusReplicas, o.Start, o.Duration)...)
 		case f.KillReplica != nil:
 			k := f.KillReplica
 			deploy := ""
@@ -99,6 +86,15 @@ func (e *Env) faultActions(sc *scenario.Scenario, bp *blueprint.Blueprint) []fau
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].at < out[b].at })
 	return out
+}
+
+// downFor scales a Deployment to 0 at an offset and back to its replicas d later: the
+// actions say "<what> down" and "<what> up".
+func (e *Env) downFor(what, ns, name string, replicas int32, at, d time.Duration) []faultAction {
+	scale := func(n int32) func(context.Context) error {
+		return func(ctx context.Context) error { return cluster.ScaleDeployment(ctx, e.Client, ns, name, n) }
+	}
+	return []faultAction{{at, what + " down", scale(0)}, {at + d, what + " up", scale(replicas)}}
 }
 
 // runFaults waits for each action's time after start on clk and runs it; it stops at the

@@ -220,21 +220,7 @@ spec:
   faults:
     - controllerRestart: {at: 5m, downtime: 45s}
 `
-	sc, err := scenario.LoadBytes("restart.yaml", []byte(src))
-	require.NoError(t, err)
-	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
-	require.NoError(t, err)
-	var before, after *record.Decision
-	for i, d := range rec.Decisions {
-		assert.False(t, d.Time > 5*time.Minute && d.Time < 5*time.Minute+45*time.Second, "a decision at %v while the controller is down", d.Time)
-		if d.Time <= 5*time.Minute {
-			before = &rec.Decisions[i]
-		} else if after == nil {
-			after = &rec.Decisions[i]
-		}
-	}
-	require.NotNil(t, before)
-	require.NotNil(t, after)
+	before, after := aroundRestart(t, src)
 	assert.Contains(t, before.Reason, "by the fitted ITL")
 	// Its two pods give the new controller two samples of its own, six are needed for a
 	// line: the others come from the history.
@@ -268,13 +254,26 @@ spec:
   faults:
     - controllerRestart: {at: 4m, downtime: 30s}
 `
+	before, after := aroundRestart(t, src)
+	assert.InDelta(t, 8, before.Inputs["saturationConcurrency"], 1e-9, "learned while queueing: %s", before.Reason)
+	assert.InDelta(t, 8, after.Inputs["saturationConcurrency"], 1e-9, "the first cycle after the restart, in the calm: %s", after.Reason)
+}
+
+// aroundRestart runs the scenario src, whose first fault is a controllerRestart, and
+// returns the last decision before the restart and the first after it; no decision falls
+// while the controller is down.
+func aroundRestart(t *testing.T, src string) (before, after *record.Decision) {
+	t.Helper()
 	sc, err := scenario.LoadBytes("restart.yaml", []byte(src))
 	require.NoError(t, err)
+	require.NotEmpty(t, sc.Spec.Faults)
+	r := sc.Spec.Faults[0].ControllerRestart
+	require.NotNil(t, r)
 	rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
 	require.NoError(t, err)
-	var before, after *record.Decision
 	for i, d := range rec.Decisions {
-		if d.Time <= 4*time.Minute {
+		assert.False(t, d.Time > r.At && d.Time < r.At+r.Downtime, "a decision at %v while the controller is down", d.Time)
+		if d.Time <= r.At {
 			before = &rec.Decisions[i]
 		} else if after == nil {
 			after = &rec.Decisions[i]
@@ -282,6 +281,5 @@ spec:
 	}
 	require.NotNil(t, before)
 	require.NotNil(t, after)
-	assert.InDelta(t, 8, before.Inputs["saturationConcurrency"], 1e-9, "learned while queueing: %s", before.Reason)
-	assert.InDelta(t, 8, after.Inputs["saturationConcurrency"], 1e-9, "the first cycle after the restart, in the calm: %s", after.Reason)
+	return before, after
 }
