@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // The history: each pod's figures at past instants, read once when a controller first
@@ -13,9 +15,10 @@ import (
 // learns from its pods' recent past (the ITL line, the concurrency at which a replica
 // saturates) is known from the first cycle instead of being re-learned over minutes of
 // traffic. The queries are the cycle's own (QueryITL, QueryMeanRunning, QueryRunning,
-// QueryWaiting, QueryKV), evaluated at the past instants: Prometheus' range API is not
-// needed, and what the history holds is exactly what the cycles would have seen: one
-// instant per cycle interval.
+// QueryWaiting, QueryKV), evaluated at the past instants, so that what the history holds
+// is exactly what the cycles would have seen: one instant per cycle interval. The instants
+// are a grid, which Prometheus' range API evaluates in one request per query (a
+// RangeQuerier); a Querier without it is asked instant by instant.
 
 // MaxHistoryPoints is the most past instants a history reads, QueriesPerHistoryPoint
 // queries each.
@@ -67,7 +70,7 @@ func HistoryInstants(now time.Time, lookback, interval time.Duration) []time.Tim
 	if lookback <= 0 || interval <= 0 {
 		return nil
 	}
-	step := max(interval, lookback/MaxHistoryPoints)
+	step := historyStep(lookback, interval)
 	n := int(lookback / step)
 	out := make([]time.Time, 0, n)
 	for k := n; k >= 1; k-- {
@@ -76,10 +79,18 @@ func HistoryInstants(now time.Time, lookback, interval time.Duration) []time.Tim
 	return out
 }
 
+// historyStep is the time between two of HistoryInstants' instants.
+func historyStep(lookback, interval time.Duration) time.Duration {
+	return max(interval, lookback/MaxHistoryPoints)
+}
+
 // CollectHistory reads the history of the targets over lookback before now, at the
-// instants of a controller cycling every interval (see HistoryInstants). A failed query
-// drops its instant for every target and is returned, joined; the instants read still
-// count. Only a cancelled context stops it early (the history is then empty).
+// instants of a controller cycling every interval (see HistoryInstants). With a
+// RangeQuerier it issues one range query per expression, and a failed one leaves the
+// history unknown (the models are absent; the error names the query). Otherwise it
+// queries instant by instant: a failed query drops its instant for every target and is
+// returned, joined, the instants read still counting. Only a cancelled context stops it
+// early (the history is then empty).
 func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Target, lookback, interval time.Duration, opts Options) (History, error) {
 	h := History{Models: map[ModelKey]map[string][]HistoryPoint{}}
 	if err := opts.Validate(); err != nil {
@@ -100,12 +111,12 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 	for _, t := range targets {
 		h.Models[ModelKey(t)] = map[string][]HistoryPoint{}
 	}
+	instants := HistoryInstants(now, lookback, interval)
+	if rq, ok := q.(RangeQuerier); ok && len(instants) > 0 {
+		return collectRange(ctx, rq, h, queries, instants, historyStep(lookback, interval))
+	}
 	var errs []error
 	read := 0
-	type podAt struct {
-		key ModelKey
-		pod string
-	}
 	// Every pod seen gets a series number for the whole history (the same pods come back
 	// at every instant); points holds this instant's point of each, stamped with the
 	// instant's number when seen in it.
@@ -115,7 +126,6 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 	var stamp []int
 	var out [][]HistoryPoint
 	nan := math.NaN()
-	instants := HistoryInstants(now, lookback, interval)
 	for n, at := range instants {
 		if err := ctx.Err(); err != nil {
 			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries}, fmt.Errorf("reading the history: %w", err)
@@ -135,10 +145,10 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 				if !finite(v) || v < 0 {
 					continue
 				}
-				k := podAt{ModelKey{string(smp.Metric["namespace"]), string(smp.Metric["model_name"])}, string(smp.Metric["pod"])}
+				k := podOf(smp.Metric)
 				j, ok := series[k]
 				if !ok {
-					if _, asked := h.Models[k.key]; !asked || k.pod == "" {
+					if !h.asked(k) {
 						continue
 					}
 					j = len(keys)
@@ -154,18 +164,7 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 					*pt = HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
 					seen++
 				}
-				switch qu.Name {
-				case QueryITL:
-					pt.ITL = v
-				case QueryMeanRunning:
-					pt.MeanRunning = v
-				case QueryRunning:
-					pt.Running = v
-				case QueryWaiting:
-					pt.Waiting = v
-				case QueryKV:
-					pt.KVUsage = v
-				}
+				pt.set(qu.Name, v)
 			}
 		}
 		if failed {
@@ -195,4 +194,114 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 		h.Models = map[ModelKey]map[string][]HistoryPoint{}
 	}
 	return h, errors.Join(errs...)
+}
+
+// podAt is a pod of a model.
+type podAt struct {
+	key ModelKey
+	pod string
+}
+
+func podOf(m model.Metric) podAt {
+	return podAt{ModelKey{string(m["namespace"]), string(m["model_name"])}, string(m["pod"])}
+}
+
+// asked tells whether the history was asked for the pod's model (and the series names a pod).
+func (h History) asked(k podAt) bool {
+	_, ok := h.Models[k.key]
+	return ok && k.pod != ""
+}
+
+// set records the value a history query (by name) gave the point.
+func (p *HistoryPoint) set(query string, v float64) {
+	switch query {
+	case QueryITL:
+		p.ITL = v
+	case QueryMeanRunning:
+		p.MeanRunning = v
+	case QueryRunning:
+		p.Running = v
+	case QueryWaiting:
+		p.Waiting = v
+	case QueryKV:
+		p.KVUsage = v
+	}
+}
+
+// collectRange reads the history with one range query per expression over the instants,
+// a grid step apart. A series' sample off the grid (a Querier that does not evaluate at
+// start + k x step) is ignored.
+func collectRange(ctx context.Context, q RangeQuerier, h History, queries []Query, instants []time.Time, step time.Duration) (History, error) {
+	first, last := instants[0], instants[len(instants)-1]
+	grid := historyGrid{first: first.UnixNano(), step: int64(step), n: int64(len(instants))}
+	series := map[podAt]int{}
+	var keys []podAt
+	var points [][]HistoryPoint // by series, one point per instant
+	nan := math.NaN()
+	for _, qu := range queries {
+		if err := ctx.Err(); err != nil {
+			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries}, fmt.Errorf("reading the history: %w", err)
+		}
+		h.Queries++
+		m, err := q.QueryRange(ctx, qu.Expr, first, last, step)
+		if err != nil {
+			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries},
+				fmt.Errorf("query %s from %s to %s every %s (%s): %w", qu.Name, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), step, qu.Expr, err)
+		}
+		for _, ss := range m {
+			k := podOf(ss.Metric)
+			j, ok := series[k]
+			if !ok {
+				if !h.asked(k) {
+					continue
+				}
+				j = len(keys)
+				series[k] = j
+				keys = append(keys, k)
+				pts := make([]HistoryPoint, len(instants))
+				for i, at := range instants {
+					pts[i] = HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
+				}
+				points = append(points, pts)
+			}
+			for _, smp := range ss.Values {
+				v := float64(smp.Value)
+				if !finite(v) || v < 0 {
+					continue
+				}
+				if i, ok := grid.index(smp.Timestamp); ok {
+					points[j][i].set(qu.Name, v)
+				}
+			}
+		}
+	}
+	for j, k := range keys {
+		keep := points[j][:0]
+		for _, p := range points[j] {
+			if p.HasLatency() || p.HasLoad() {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) > 0 {
+			h.Models[k.key][k.pod] = keep
+		}
+	}
+	return h, nil
+}
+
+// historyGrid maps a sample's timestamp to its instant: first + i x step (nanoseconds), n
+// instants, within the millisecond Prometheus' timestamps are rounded to.
+type historyGrid struct{ first, step, n int64 }
+
+func (g historyGrid) index(ts model.Time) (int, bool) {
+	d := int64(ts)*int64(time.Millisecond) - g.first
+	if d < -int64(time.Millisecond) || g.step <= 0 {
+		return 0, false
+	}
+	i := (d + g.step/2) / g.step
+	off := d - i*g.step
+	if i >= g.n || off > int64(time.Millisecond) || off < -int64(time.Millisecond) {
+		return 0, false
+	}
+	return int(i), true
 }

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,9 +57,22 @@ func TestCollectHistoryOnPrometheusEngine(t *testing.T) {
 		series("vllm:inter_token_latency_seconds_count", "0+100x120", pod("other-1", "other")...)
 	e := newEngineQuerier(t, load)
 	now := time.Unix(1800, 0).UTC()
-	h, err := CollectHistory(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, 30*time.Minute, time.Minute, Options{})
+	targets := []Target{{"prod", "meta/llama"}}
+	h, err := CollectHistory(context.Background(), instantOnly{e}, now, targets, 30*time.Minute, time.Minute, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, QueriesPerHistoryPoint*30, h.Queries, "30 minutes at one point per minute")
+	assert.Equal(t, QueriesPerHistoryPoint*30, h.Queries, "instant by instant: 30 minutes at one point per minute")
+	checkLlamaHistory(t, h, now)
+
+	// The range API reads the same points in one query per expression.
+	r, err := CollectHistory(context.Background(), e, now, targets, 30*time.Minute, time.Minute, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, QueriesPerHistoryPoint, r.Queries, "one range query per expression")
+	checkLlamaHistory(t, r, now)
+	assert.Equal(t, fmt.Sprint(h.Models), fmt.Sprint(r.Models), "the range API reads what the instants read (NaN included)")
+}
+
+func checkLlamaHistory(t *testing.T, h History, now time.Time) {
+	t.Helper()
 	require.Contains(t, h.Models, ModelKey{"prod", "meta/llama"})
 	assert.NotContains(t, h.Models, ModelKey{"prod", "other"}, "only the targets asked for")
 	pods := h.Models[ModelKey{"prod", "meta/llama"}]
@@ -100,6 +114,59 @@ func (f failingAt) Query(ctx context.Context, q string, ts time.Time) (model.Vec
 	return f.inner.Query(ctx, q, ts)
 }
 
+// failingRange fails the range query named fail.
+type failingRange struct {
+	*engineQuerier
+	fail string
+}
+
+func (f failingRange) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	if q == queryExpr(f.fail) {
+		return nil, errors.New("503 service unavailable")
+	}
+	return f.engineQuerier.QueryRange(ctx, q, start, end, step)
+}
+
+// queryExpr is the expression of the named query for the test's model.
+func queryExpr(name string) string {
+	for _, q := range Queries([]Target{{"prod", "m"}}, Options{}.WithDefaults()) {
+		if q.Name == name {
+			return q.Expr
+		}
+	}
+	panic("no query " + name)
+}
+
+// Off the grid: samples a range answer holds at other times than the instants are ignored.
+func TestCollectHistoryIgnoresSamplesOffTheGrid(t *testing.T) {
+	now := time.Unix(1800, 0).UTC()
+	m := model.Metric{"namespace": "prod", "model_name": "m", "pod": "p-1"}
+	q := rangeAnswers{Matrix: model.Matrix{{Metric: m, Values: []model.SamplePair{
+		{Timestamp: model.TimeFromUnix(600), Value: 4},       // on the grid
+		{Timestamp: model.TimeFromUnix(630), Value: 9},       // between two instants
+		{Timestamp: model.TimeFromUnix(3600), Value: 9},      // after the last
+		{Timestamp: model.TimeFromUnixNano(-6e10), Value: 9}, // before the first
+	}}}}
+	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
+	require.NoError(t, err)
+	pts := h.Models[ModelKey{"prod", "m"}]["p-1"]
+	require.Len(t, pts, 1)
+	assert.Equal(t, time.Unix(600, 0).UTC(), pts[0].At)
+	assert.InDelta(t, 4, pts[0].Running, 0)
+	assert.InDelta(t, 4, pts[0].KVUsage, 0)
+}
+
+// rangeAnswers answers every range query with the same series.
+type rangeAnswers struct{ model.Matrix }
+
+func (rangeAnswers) Query(context.Context, string, time.Time) (model.Vector, error) {
+	return nil, errors.New("instant query not expected")
+}
+
+func (a rangeAnswers) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) (model.Matrix, error) {
+	return a.Matrix, nil
+}
+
 // A failed instant is dropped and reported by name and time; the others still count. With
 // every instant failed the model's history is unknown (absent), not empty.
 func TestCollectHistoryFailures(t *testing.T) {
@@ -110,7 +177,7 @@ func TestCollectHistoryFailures(t *testing.T) {
 	e := newEngineQuerier(t, load)
 	now := time.Unix(1800, 0).UTC()
 	bad := now.Add(-10 * time.Minute)
-	q := failingAt{e, func(ts time.Time) bool { return ts.Equal(bad) }}
+	q := failingAt{instantOnly{e}, func(ts time.Time) bool { return ts.Equal(bad) }}
 	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "query itl at 1970-01-01T00:20:00Z")
@@ -123,9 +190,20 @@ func TestCollectHistoryFailures(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	h, err = CollectHistory(ctx, e, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
-	require.ErrorIs(t, err, context.Canceled)
-	assert.Empty(t, h.Models)
+	for _, q := range []Querier{e, instantOnly{e}} {
+		h, err = CollectHistory(ctx, q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Empty(t, h.Models)
+	}
+
+	// A failed range query leaves the history unknown, its error naming the query and the
+	// range; the queries after it are not tried.
+	h, err = CollectHistory(context.Background(), failingRange{e, QueryRunning}, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
+	require.Error(t, err)
+	assert.Empty(t, h.Models, "unknown, asked for again next cycle")
+	assert.Contains(t, err.Error(), "query running from 1970-01-01T00:00:00Z to 1970-01-01T00:29:00Z every 1m0s")
+	assert.Contains(t, err.Error(), "503")
+	assert.Equal(t, 3, h.Queries, "itl and mean_running read, running failed, the rest not tried")
 
 	_, err = CollectHistory(context.Background(), e, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{RateWindow: -time.Second})
 	assert.ErrorContains(t, err, "RateWindow")

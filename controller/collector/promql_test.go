@@ -61,6 +61,37 @@ func (e *engineQuerier) Query(ctx context.Context, query string, ts time.Time) (
 	return out, nil
 }
 
+// QueryRange evaluates the query on the engine at every step from start to end.
+func (e *engineQuerier) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	q, err := e.engine.NewRangeQuery(ctx, e.store, nil, query, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	res := q.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	m, err := res.Matrix()
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Matrix, 0, len(m))
+	for _, s := range m {
+		lm := model.Metric{}
+		s.Metric.Range(func(l labels.Label) { lm[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+		ss := &model.SampleStream{Metric: lm}
+		for _, p := range s.Floats {
+			ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)})
+		}
+		out = append(out, ss)
+	}
+	return out, nil
+}
+
+// instantOnly hides a Querier's range API: CollectHistory then asks instant by instant.
+type instantOnly struct{ Querier }
+
 // series renders one load line with properly quoted label values.
 func series(metric string, values string, labels ...string) string {
 	var b strings.Builder

@@ -14,6 +14,15 @@ type Querier interface {
 	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
 }
 
+// RangeQuerier is a Querier that also evaluates a query at every step from start to end
+// (Prometheus' query_range): a history then costs one request per query instead of one
+// per query and past instant. Both controller/promclient and harness/promstore implement
+// it; CollectHistory uses it when its Querier does.
+type RangeQuerier interface {
+	Querier
+	QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error)
+}
+
 // Target is one (namespace, model) to collect; the variants of a model share its pods'
 // metrics, so variant details are not needed here. Duplicates are ignored.
 type Target struct {

@@ -30,6 +30,26 @@ func (q *vectorQuerier) Query(_ context.Context, expr string, _ time.Time) (mode
 	return v, nil
 }
 
+// QueryRange answers with the query's vector at every step from start to end, as a
+// Prometheus whose series held still would.
+func (q *vectorQuerier) QueryRange(_ context.Context, expr string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	q.calls++
+	v, ok := q.byExpr[expr]
+	if !ok {
+		return nil, fmt.Errorf("unexpected query %q", expr)
+	}
+	n := int(end.Sub(start)/step) + 1
+	m := make(model.Matrix, len(v))
+	for i, smp := range v {
+		vals := make([]model.SamplePair, n)
+		for k := range vals {
+			vals[k] = model.SamplePair{Timestamp: model.TimeFromUnixNano(start.Add(time.Duration(k) * step).UnixNano()), Value: smp.Value}
+		}
+		m[i] = &model.SampleStream{Metric: smp.Metric, Values: vals}
+	}
+	return m, nil
+}
+
 // fleet builds n VAs: n/2 models in 25 namespaces, each served by two variants (L40S at
 // cost 5 and H100 at cost 20) of 3 ready pods, with Prometheus answers shaped like a real
 // server's (vLLM label sets, engine label, cache_config_info labels).
@@ -129,8 +149,9 @@ func TestFleetCycleIsComplete(t *testing.T) {
 }
 
 // BenchmarkFirstCycle1000VAs is a restarted controller's first cycle for the same fleet:
-// Collect, the history of every model (60 past instants of the ITL, mean-running, running,
-// waiting and KV queries, each answered for all 3,000 pods), and Decide, whose planner
+// Collect, the history of every model (one range query over 60 past instants for each of
+// the ITL, mean-running, running, waiting and KV queries, each answered for all 3,000
+// pods), and Decide, whose planner
 // seeds each variant's ITL line and replays its pods' load from it. Reports CPU ms per
 // first cycle and its queries.
 func BenchmarkFirstCycle1000VAs(b *testing.B) {

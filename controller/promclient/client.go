@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Client runs instant PromQL queries against one Prometheus server.
+// Client runs instant and range PromQL queries against one Prometheus server.
 // It is safe for concurrent use.
 type Client struct {
 	api     v1.API
@@ -53,6 +53,22 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (model.V
 	default:
 		return nil, fmt.Errorf("querying Prometheus at %s for %q: expected a vector, got %s", c.url, query, val.Type())
 	}
+}
+
+// QueryRange evaluates query at every step from start to end (/api/v1/query_range) and
+// returns the resulting series; any other result type is an error.
+func (c *Client) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	val, _, _, err := c.api.QueryRange(ctx, query, v1.Range{Start: start, End: end, Step: step}, v1.WithTimeout(c.timeout))
+	if err != nil {
+		return nil, fmt.Errorf("querying Prometheus at %s for %q from %s to %s every %s: %w", c.url, query, start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), step, err)
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("querying Prometheus at %s for %q over a range: expected a matrix, got %s", c.url, query, val.Type())
+	}
+	return m, nil
 }
 
 // Ping checks that the server answers an instant query; used by readiness

@@ -1,6 +1,6 @@
 // Package promclient is the controller's read-only client for a Prometheus
-// server reached over HTTPS. It implements collector.Querier: one instant
-// PromQL query in, one vector out.
+// server reached over HTTPS. It implements collector.RangeQuerier: one instant
+// PromQL query in, one vector out, or one range query in, one matrix out.
 //
 // It owns the transport concerns only: TLS trust (CA file, server name,
 // insecureSkipVerify when explicitly asked), client certificates, bearer

@@ -50,6 +50,27 @@ func TestAgainstRealPrometheusOverTLS(t *testing.T) {
 		assert.InDelta(t, 0.42, float64(vec[0].Value), 1e-9)
 	})
 
+	t.Run("range query reads what instant queries read", func(t *testing.T) {
+		c, err := promclient.New(promclient.Config{URL: prom.URL, CAFile: prom.CA.CertFile})
+		require.NoError(t, err)
+		var m model.Matrix
+		end := time.Now()
+		require.Eventually(t, func() bool {
+			end = time.Now()
+			m, err = c.QueryRange(context.Background(), query, end.Add(-4*time.Second), end, time.Second)
+			return err == nil && len(m) == 1 && len(m[0].Values) >= 2
+		}, 20*time.Second, 200*time.Millisecond, "no samples; last error %v\n%s", err, prom.Log())
+		assert.Equal(t, model.LabelValue("qwen-7d9f-abcde"), m[0].Metric["pod"])
+		for _, p := range m[0].Values {
+			assert.InDelta(t, 0.42, float64(p.Value), 1e-9)
+			vec, err := c.Query(context.Background(), query, p.Timestamp.Time())
+			require.NoError(t, err)
+			require.Len(t, vec, 1)
+			assert.Equal(t, p.Value, vec[0].Value)
+		}
+		assert.WithinDuration(t, end, m[0].Values[len(m[0].Values)-1].Timestamp.Time(), time.Second, "evaluated up to end")
+	})
+
 	t.Run("server name override", func(t *testing.T) {
 		c, err := promclient.New(promclient.Config{URL: prom.URL, CAFile: prom.CA.CertFile, ServerName: "prometheus.test"})
 		require.NoError(t, err)

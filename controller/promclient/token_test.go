@@ -94,6 +94,20 @@ func TestQueryRejectsNonVector(t *testing.T) {
 	assert.Contains(t, err.Error(), "expected a vector")
 }
 
+func TestQueryRangeRejectsNonMatrix(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL, CAFile: writeServerCA(t, t.TempDir(), srv)})
+	require.NoError(t, err)
+	_, err = c.QueryRange(context.Background(), `up`, time.Unix(100, 0), time.Unix(200, 0), time.Second)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "expected a matrix")
+	assert.Contains(t, err.Error(), `"up"`)
+}
+
 func TestQueryTimeout(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))

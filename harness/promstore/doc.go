@@ -1,7 +1,7 @@
 // Package promstore is the twin's Prometheus: an in-memory
 // github.com/prometheus/prometheus TSDB head fed by simulated scrapes, and
 // the real PromQL engine evaluating the controller's own query strings on
-// it. Store implements controller/collector.Querier, so the controller's
+// it. Store implements controller/collector.RangeQuerier, so the controller's
 // collector runs unchanged against it.
 //
 // Samples carry the labels a Kubernetes scrape would give them

@@ -190,6 +190,40 @@ func (s *Store) Query(ctx context.Context, q string, ts time.Time) (model.Vector
 	}
 }
 
+// QueryRange evaluates a PromQL query at every step from start to end and returns its
+// series. It implements controller/collector.RangeQuerier.
+func (s *Store) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	if s.down {
+		return nil, fmt.Errorf("querying %q: %w", q, ErrUnavailable)
+	}
+	if err := s.Commit(); err != nil {
+		return nil, err
+	}
+	s.queries++
+	qry, err := s.engine.NewRangeQuery(ctx, s, nil, q, start, end, step)
+	if err != nil {
+		return nil, fmt.Errorf("parsing query %q: %w", q, err)
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return nil, fmt.Errorf("evaluating query %q from %s to %s: %w", q, start, end, res.Err)
+	}
+	m, ok := res.Value.(promql.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("query %q over a range returned a %s, want a range vector", q, res.Value.Type())
+	}
+	out := make(model.Matrix, 0, len(m))
+	for _, ss := range m {
+		vals := make([]model.SamplePair, len(ss.Floats))
+		for i, p := range ss.Floats {
+			vals[i] = model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)}
+		}
+		out = append(out, &model.SampleStream{Metric: toMetric(ss.Metric), Values: vals})
+	}
+	return out, nil
+}
+
 func toMetric(l labels.Labels) model.Metric {
 	m := make(model.Metric, l.Len())
 	l.Range(func(lb labels.Label) { m[model.LabelName(lb.Name)] = model.LabelValue(lb.Value) })

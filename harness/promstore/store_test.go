@@ -48,6 +48,50 @@ func TestQueryWVAForm(t *testing.T) {
 	assert.Equal(t, model.SampleValue(2), sc[0].Value)
 }
 
+// A range query evaluates at every step what the instant query gives there, in one query.
+func TestQueryRangeMatchesInstants(t *testing.T) {
+	s, err := New(Options{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	a, b := kv("v-abc-1"), kv("v-abc-2")
+	for i := 0; i <= 20; i++ {
+		at := t0.Add(time.Duration(i) * 15 * time.Second)
+		require.NoError(t, s.Append(a, at, float64(i)/100))
+		if i >= 10 { // b starts at 150 s
+			require.NoError(t, s.Append(b, at, 0.5))
+		}
+	}
+	q := `max by (namespace, model_name, pod) (max_over_time(vllm:kv_cache_usage_perc{namespace=~"llm",model_name=~"m"}[1m]))`
+	start, end, step := t0.Add(time.Minute), t0.Add(5*time.Minute), 30*time.Second
+	m, err := s.QueryRange(context.Background(), q, start, end, step)
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Queries())
+	require.Len(t, m, 2)
+	steps := 0
+	for _, ss := range m {
+		for _, p := range ss.Values {
+			steps++
+			vec, err := s.Query(context.Background(), q, p.Timestamp.Time())
+			require.NoError(t, err)
+			var want model.SampleValue = -1
+			for _, smp := range vec {
+				if smp.Metric["pod"] == ss.Metric["pod"] {
+					want = smp.Value
+				}
+			}
+			assert.Equal(t, want, p.Value, "%s at %s", ss.Metric["pod"], p.Timestamp.Time())
+		}
+	}
+	assert.Equal(t, 9+6, steps, "a at 60..300 s every 30 s, b from 150 s")
+
+	s.SetDown(true)
+	_, err = s.QueryRange(context.Background(), q, start, end, step)
+	require.ErrorIs(t, err, ErrUnavailable)
+	s.SetDown(false)
+	_, err = s.QueryRange(context.Background(), "max by (", start, end, step)
+	require.ErrorContains(t, err, "parsing query")
+}
+
 func TestOutageAndErrors(t *testing.T) {
 	s, err := New(Options{})
 	require.NoError(t, err)

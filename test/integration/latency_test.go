@@ -89,7 +89,31 @@ func TestLatencyModelFromARealServerAndPrometheus(t *testing.T) {
 	assert.Positive(t, fit.PerRequest, "%v", fit)
 	// simulator/profiles/CALIBRATION.md: TPOT 6.53 ms at one request, 9.54 ms at 16.
 	assert.InDelta(t, 0.0065, fit.Base+fit.PerRequest, 0.002, "the ITL at one request: %v", fit)
+
+	// A restarted controller reads the same figures back as its history: one range query
+	// per expression (query_range), the points those of instant queries at every instant.
+	now := time.Now()
+	h, err := collector.CollectHistory(context.Background(), q, now, target, time.Minute, 5*time.Second, opts)
+	require.NoError(t, err)
+	assert.Equal(t, collector.QueriesPerHistoryPoint, h.Queries, "one range query per expression")
+	pts := h.Models[collector.ModelKey{Namespace: "llm-d", ModelID: model}]["sim-0"]
+	require.NotEmpty(t, pts, "%+v", h.Models)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		if p.HasLatency() {
+			lo, hi = math.Min(lo, p.MeanRunning), math.Max(hi, p.MeanRunning)
+		}
+	}
+	assert.Less(t, lo, 2.5, "the history holds the light load: %+v", pts)
+	assert.Greater(t, hi, 5.5, "and the batch of 8: %+v", pts)
+	instants, err := collector.CollectHistory(context.Background(), instantQuerier{q}, now, target, time.Minute, 5*time.Second, opts)
+	require.NoError(t, err)
+	assert.Equal(t, collector.QueriesPerHistoryPoint*len(collector.HistoryInstants(now, time.Minute, 5*time.Second)), instants.Queries)
+	assert.Equal(t, fmt.Sprint(instants.Models), fmt.Sprint(h.Models), "query_range evaluates what the instant queries do")
 }
+
+// instantQuerier hides the client's range API: the history is read instant by instant.
+type instantQuerier struct{ collector.Querier }
 
 // closedLoop keeps n completion requests in flight against the server until stop is called.
 func closedLoop(t *testing.T, base, model string, n int) (stop func()) {
