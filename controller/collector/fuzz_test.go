@@ -42,3 +42,38 @@ func FuzzCollectAnswers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCollectHistoryRange feeds arbitrary range answers (timestamps, values, label values)
+// to CollectHistory: no panic, every point kept is one of the instants, in order, with no
+// negative or infinite figure, and only the pods of the model asked for.
+func FuzzCollectHistoryRange(f *testing.F) {
+	f.Add("ns", "m", "pod-1", int64(600_000), 4.0, int64(630_000), 0.5)
+	f.Add("", "", "", int64(-1), math.NaN(), int64(math.MaxInt64), math.Inf(1))
+	f.Add("ns", "m", "p", int64(math.MinInt64), -1.0, int64(1_740_001), 1e308)
+	f.Fuzz(func(t *testing.T, ns, mdl, pod string, t1 int64, v1 float64, t2 int64, v2 float64) {
+		m := model.Metric{"namespace": model.LabelValue(ns), "model_name": model.LabelValue(mdl), "pod": model.LabelValue(pod)}
+		other := model.Metric{"namespace": model.LabelValue(ns + "x"), "model_name": model.LabelValue(mdl), "pod": model.LabelValue(pod)}
+		q := rangeAnswers{Matrix: model.Matrix{
+			{Metric: m, Values: []model.SamplePair{{Timestamp: model.Time(t1), Value: model.SampleValue(v1)}, {Timestamp: model.Time(t2), Value: model.SampleValue(v2)}}},
+			{Metric: other, Values: []model.SamplePair{{Timestamp: model.Time(t1), Value: model.SampleValue(v1)}}},
+		}}
+		now := time.Unix(1800, 0)
+		h, err := CollectHistory(context.Background(), q, now, []Target{{ns, mdl}}, 30*time.Minute, time.Minute, Options{})
+		require.NoError(t, err)
+		require.Len(t, h.Models, 1, "only the model asked for")
+		instants := HistoryInstants(now, 30*time.Minute, time.Minute)
+		for p, pts := range h.Models[ModelKey{ns, mdl}] {
+			require.Equal(t, pod, p)
+			require.NotEmpty(t, pts)
+			for i, pt := range pts {
+				require.Contains(t, instants, pt.At)
+				if i > 0 {
+					require.True(t, pts[i-1].At.Before(pt.At))
+				}
+				for _, x := range []float64{pt.ITL, pt.MeanRunning, pt.Running, pt.Waiting, pt.KVUsage} {
+					require.True(t, math.IsNaN(x) || (x >= 0 && !math.IsInf(x, 0)), "%+v", pt)
+				}
+			}
+		}
+	})
+}

@@ -294,13 +294,17 @@ func collectRange(ctx context.Context, q RangeQuerier, h History, queries []Quer
 type historyGrid struct{ first, step, n int64 }
 
 func (g historyGrid) index(ts model.Time) (int, bool) {
-	d := int64(ts)*int64(time.Millisecond) - g.first
-	if d < -int64(time.Millisecond) || g.step <= 0 {
+	const ms = int64(time.Millisecond)
+	if int64(ts) > math.MaxInt64/ms || int64(ts) < math.MinInt64/ms {
+		return 0, false // no instant is that far from 1970
+	}
+	d := int64(ts)*ms - g.first
+	if d < -ms || g.step <= 0 {
 		return 0, false
 	}
 	i := (d + g.step/2) / g.step
 	off := d - i*g.step
-	if i >= g.n || off > int64(time.Millisecond) || off < -int64(time.Millisecond) {
+	if i >= g.n || off > ms || off < -ms {
 		return 0, false
 	}
 	return int(i), true

@@ -146,6 +146,8 @@ func TestCollectHistoryIgnoresSamplesOffTheGrid(t *testing.T) {
 		{Timestamp: model.TimeFromUnix(630), Value: 9},       // between two instants
 		{Timestamp: model.TimeFromUnix(3600), Value: 9},      // after the last
 		{Timestamp: model.TimeFromUnixNano(-6e10), Value: 9}, // before the first
+		// 2^58 ms + 600 s: in nanoseconds it wraps around int64 to exactly 600 s.
+		{Timestamp: model.Time(1<<58 + 600_000), Value: 9},
 	}}}}
 	h, err := CollectHistory(context.Background(), q, now, []Target{{"prod", "m"}}, 30*time.Minute, time.Minute, Options{})
 	require.NoError(t, err)
