@@ -15,9 +15,11 @@ import (
 	"github.com/saturn-autoscaler/saturn/controller/saturation"
 )
 
-// vectorQuerier answers each of the cycle's queries with a prebuilt vector.
+// vectorQuerier answers each of the cycle's queries with a prebuilt vector, and each range
+// query with a matrix built once per query and range.
 type vectorQuerier struct {
 	byExpr map[string]model.Vector
+	ranges map[string]model.Matrix
 	calls  int
 }
 
@@ -38,6 +40,10 @@ func (q *vectorQuerier) QueryRange(_ context.Context, expr string, start, end ti
 	if !ok {
 		return nil, fmt.Errorf("unexpected query %q", expr)
 	}
+	key := fmt.Sprint(expr, start.UnixNano(), end.UnixNano(), step)
+	if m, ok := q.ranges[key]; ok {
+		return m, nil
+	}
 	n := int(end.Sub(start)/step) + 1
 	m := make(model.Matrix, len(v))
 	for i, smp := range v {
@@ -47,6 +53,10 @@ func (q *vectorQuerier) QueryRange(_ context.Context, expr string, start, end ti
 		}
 		m[i] = &model.SampleStream{Metric: smp.Metric, Values: vals}
 	}
+	if q.ranges == nil {
+		q.ranges = map[string]model.Matrix{}
+	}
+	q.ranges[key] = m
 	return m, nil
 }
 

@@ -51,22 +51,35 @@ const saturationRunningShare = 0.9
 // learningCycles, for learn.
 func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64) saturation.VariantInput {
 	var learning saturation.VariantInput
-	p.sustainInto(now, in, queueLengthThreshold, &learning)
+	p.sustainInto(now, in, queueLengthThreshold, &learning, nil)
 	return learning
 }
 
+// podMem returns the memory of a pod, created at its first sight.
+func (p *Planner) podMem(namespace, pod string) *podMemory {
+	k := podKey{namespace, pod}
+	m := p.pods[k]
+	if m == nil {
+		m = &podMemory{}
+		p.pods[k] = m
+	}
+	return m
+}
+
 // sustainInto is sustain writing the copy into learning, reusing its replicas' array.
-func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput) {
+// mems, when not nil, holds the memory of each of in's replicas (podMem), already
+// looked up.
+func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput, mems []*podMemory) {
 	buf := learning.Replicas[:0]
 	*learning = *in
 	learning.Replicas = append(buf, in.Replicas...)
 	for j := range in.Replicas {
 		r := &in.Replicas[j]
-		k := podKey{in.Namespace, r.Pod}
-		m := p.pods[k]
-		if m == nil {
-			m = &podMemory{}
-			p.pods[k] = m
+		var m *podMemory
+		if mems != nil {
+			m = mems[j]
+		} else {
+			m = p.podMem(in.Namespace, r.Pod)
 		}
 		m.lastSeen = now
 		keep := m.peaks[:0]
@@ -103,7 +116,12 @@ const burstQueueFactor = 4.0
 func lowest(peaks []peak, n int) float64 {
 	low := math.Inf(1)
 	for _, pk := range peaks[max(len(peaks)-n, 0):] {
-		low = math.Min(low, pk.waiting)
+		switch {
+		case math.IsNaN(pk.waiting):
+			return pk.waiting
+		case pk.waiting < low:
+			low = pk.waiting
+		}
 	}
 	return low
 }
@@ -215,8 +233,18 @@ func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemor
 	// The pods' points merged instant by instant, oldest first, as the cycles saw them:
 	// the latency samples come out in the order the cycles add them (the bound on the
 	// samples drops the oldest), the loads replay through the cycle's rules.
-	var samples []saturation.LatencySample
+	// Room for the history's samples and this cycle's (observeLatency appends them next).
+	total := len(current)
+	for _, pts := range series {
+		total += len(pts)
+	}
+	samples := make([]saturation.LatencySample, 0, total)
 	in := saturation.VariantInput{VariantState: v, Replicas: make([]saturation.ReplicaMetrics, 0, len(current))}
+	podMems := make([]*podMemory, len(current))
+	for i, pod := range current {
+		podMems[i] = p.podMem(v.Namespace, pod)
+	}
+	mems := make([]*podMemory, 0, len(current))
 	var learning saturation.VariantInput
 	next := make([]int, len(current))
 	for {
@@ -233,7 +261,7 @@ func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemor
 		if !found {
 			break
 		}
-		in.Replicas = in.Replicas[:0]
+		in.Replicas, mems = in.Replicas[:0], mems[:0]
 		for i, pts := range series {
 			if next[i] >= len(pts) || !pts[next[i]].At.Equal(at) {
 				continue
@@ -245,10 +273,11 @@ func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemor
 			}
 			if pt.HasLoad() {
 				in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{Pod: current[i], Running: pt.Running, Waiting: pt.Waiting, KVUsage: pt.KVUsage})
+				mems = append(mems, podMems[i])
 			}
 		}
 		if len(in.Replicas) > 0 {
-			p.sustainInto(at, &in, t.QueueLengthThreshold, &learning)
+			p.sustainInto(at, &in, t.QueueLengthThreshold, &learning, mems)
 			m.learnConcurrency(in, learning, t)
 		}
 	}
