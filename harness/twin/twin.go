@@ -215,7 +215,7 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 			t.becomeReady(r)
 		}
 	}
-	t.timers.push(0, timerScrape, 0, 0)
+	t.timers.push(scrapePhase(seed, sp.Prometheus.ScrapeInterval), timerScrape, 0, 0)
 	if opts.Script != nil {
 		if err := t.startScript(opts.Script); err != nil {
 			t.close()
@@ -228,6 +228,18 @@ func newTwin(sc *scenario.Scenario, opts Options) (*twin, error) {
 		t.timers.push(p, timerActuate, 0, 0)
 	}
 	return t, nil
+}
+
+// scrapePhase is when the run's first scrape happens, in (0, interval]: Prometheus scrapes
+// each target at an offset of its own within the interval and a controller's ticker starts
+// whenever its pod did, so a cycle reads scrapes between 0 and one interval old. The twin
+// scrapes its replicas together, at a phase drawn for the run (on a stream of its own):
+// scraping at 0 with the cycles on multiples of the interval made every cycle read the
+// scrape one whole interval old (at equal times the cycle, scheduled first, runs first),
+// the worst case, where a cluster's cycles read them half an interval old on average.
+func scrapePhase(seed uint64, interval time.Duration) time.Duration {
+	u := rand.New(rand.NewPCG(seed, 0x7363726170650000)).Float64() // "scrape"
+	return max(time.Duration((1-u)*float64(interval)), 1)
 }
 
 func (t *twin) close() {

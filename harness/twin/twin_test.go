@@ -67,3 +67,28 @@ func TestTwinCountsArrivalsAtTheGateway(t *testing.T) {
 	assert.Equal(t, tw.namespace, string(v[0].Metric["namespace"]))
 	assert.InEpsilon(t, float64(arrived)/60, float64(v[0].Value), 0.05, "%d arrived in the minute", arrived)
 }
+
+// The cycles read scrapes between 0 and one interval old, as against a Prometheus whose
+// scrape offsets have nothing to do with the controller's ticker: the run's scrapes start
+// at a phase of their own in (0, interval], half an interval on average over runs, the
+// same for a seed. The quickstart (5 s scrapes, 15 s cycles) scrapes first at that phase.
+func TestScrapePhase(t *testing.T) {
+	const interval = 15 * time.Second
+	var sum time.Duration
+	phases := map[time.Duration]bool{}
+	for seed := uint64(1); seed <= 2000; seed++ {
+		p := scrapePhase(seed, interval)
+		require.Positive(t, p)
+		require.LessOrEqual(t, p, interval)
+		require.Equal(t, p, scrapePhase(seed, interval), "one phase per seed")
+		sum += p
+		phases[p] = true
+	}
+	assert.InDelta(t, interval.Seconds()/2, (sum / 2000).Seconds(), 0.5, "half an interval on average")
+	assert.Greater(t, len(phases), 1900, "a phase per run")
+
+	sc := loadScenario(t, "quickstart")
+	rec := runScenario(t, sc)
+	require.NotEmpty(t, rec.Timeline)
+	assert.Equal(t, scrapePhase(sc.Spec.Seed, sc.Spec.Prometheus.ScrapeInterval), rec.Timeline[0].Time, "the first scrape")
+}
