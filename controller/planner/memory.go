@@ -145,6 +145,14 @@ func (m *variantMemory) learnConcurrency(in, learning saturation.VariantInput, t
 			m.maxRunning = r.Running
 		}
 	}
+	// A replica never runs more requests than its limit: a saturation concurrency below what
+	// a replica has since run (by more than a full replica's running varies) was a queue
+	// that passed (a burst of arrivals admitted over a few steps, caught by the one-minute
+	// peak three cycles in a row), not the replica's limit. Forget it; a queue at the
+	// running requests replicas now reach teaches it again.
+	if m.saturation > 0 && m.saturation < saturationRunningShare*m.maxRunning {
+		m.saturation = 0
+	}
 	if s, ok := saturation.ObservedSaturation(learning, t, saturationRunningShare*m.maxRunning); ok && s > m.saturation {
 		m.saturation = s
 	}

@@ -58,6 +58,39 @@ func TestSustainedWaitingAndSaturationLearning(t *testing.T) {
 	assert.Equal(t, 200.0, d.Inputs["saturationConcurrency"])
 }
 
+// A saturation concurrency learned from a queue that passed (trace-azure: three one-minute
+// peaks of 5 waiting at 58 running on a 256-slot H100, which later ran 115 without a
+// queue) is forgotten once a replica runs more than it, and learned again from a queue at
+// the running requests replicas now reach. A replica at its limit keeps it.
+func TestSaturationForgottenWhenAReplicaRunsMore(t *testing.T) {
+	p := NewPlanner(Options{})
+	st := []saturation.VariantState{state("a", 10, 1, 1)}
+	i := 0
+	cycle := func(waiting, running float64) Decision {
+		now := t0.Add(time.Duration(i) * 30 * time.Second)
+		i++
+		snap := newSnap(now).pods("ns", "m", "a", podLoad{0.2, waiting}).running("ns", "m", running)
+		ds := p.Decide(now, snap.build(), st, config.Default())
+		require.Len(t, ds, 1)
+		return ds[0]
+	}
+	var d Decision
+	for range 3 {
+		d = cycle(6, 58)
+	}
+	require.Equal(t, 58.0, d.Inputs["saturationConcurrency"], d.Reason)
+	d = cycle(0, 60)
+	assert.Equal(t, 58.0, d.Inputs["saturationConcurrency"], "within the share a full replica's running varies by")
+	d = cycle(0, 115)
+	assert.Zero(t, d.Inputs["saturationConcurrency"], "a replica ran 115 without a queue: 58 was not its limit: %s", d.Reason)
+	for range 3 {
+		d = cycle(6, 112)
+	}
+	assert.Equal(t, 112.0, d.Inputs["saturationConcurrency"], d.Reason)
+	d = cycle(0, 112)
+	assert.Equal(t, 112.0, d.Inputs["saturationConcurrency"], "a replica at its limit keeps it")
+}
+
 // A queue on a replica with KV above kvCacheThreshold is memory-bound: no saturation
 // concurrency is learned from it.
 func TestNoSaturationLearnedWhenKVBound(t *testing.T) {
