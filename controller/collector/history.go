@@ -117,18 +117,15 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 	}
 	var errs []error
 	read := 0
-	// Every pod seen gets a series number for the whole history (the same pods come back
-	// at every instant); points holds this instant's point of each, stamped with the
-	// instant's number when seen in it.
-	series := map[podAt]int{}
-	var keys []podAt
+	// points holds this instant's point of each pod (by its series number), stamped with
+	// the instant's number when seen in it.
+	var series podSeries
 	var points []HistoryPoint
 	var stamp []int
 	var out [][]HistoryPoint
-	nan := math.NaN()
 	for n, at := range instants {
 		if err := ctx.Err(); err != nil {
-			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries}, fmt.Errorf("reading the history: %w", err)
+			return unknownHistory(h.Queries), fmt.Errorf("reading the history: %w", err)
 		}
 		seen := 0
 		failed := false
@@ -145,15 +142,11 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 				if !finite(v) || v < 0 {
 					continue
 				}
-				k := podOf(smp.Metric)
-				j, ok := series[k]
+				j, isNew, ok := series.of(h, smp.Metric)
 				if !ok {
-					if !h.asked(k) {
-						continue
-					}
-					j = len(keys)
-					series[k] = j
-					keys = append(keys, k)
+					continue
+				}
+				if isNew {
 					points = append(points, HistoryPoint{})
 					stamp = append(stamp, -1)
 					out = append(out, nil)
@@ -161,7 +154,7 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 				pt := &points[j]
 				if stamp[j] != n {
 					stamp[j] = n
-					*pt = HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
+					*pt = emptyPoint(at)
 					seen++
 				}
 				pt.set(qu.Name, v)
@@ -184,14 +177,14 @@ func CollectHistory(ctx context.Context, q Querier, now time.Time, targets []Tar
 			}
 		}
 	}
-	for j, k := range keys {
+	for j, k := range series.keys {
 		if out[j] != nil {
 			h.Models[k.key][k.pod] = out[j]
 		}
 	}
 	if read == 0 && len(errs) > 0 {
 		// Not one instant was read: the history is unknown, not empty.
-		h.Models = map[ModelKey]map[string][]HistoryPoint{}
+		return unknownHistory(h.Queries), errors.Join(errs...)
 	}
 	return h, errors.Join(errs...)
 }
@@ -206,10 +199,41 @@ func podOf(m model.Metric) podAt {
 	return podAt{ModelKey{string(m["namespace"]), string(m["model_name"])}, string(m["pod"])}
 }
 
-// asked tells whether the history was asked for the pod's model (and the series names a pod).
-func (h History) asked(k podAt) bool {
-	_, ok := h.Models[k.key]
-	return ok && k.pod != ""
+// podSeries numbers the pods a history reads, in the order it first sees them: the same
+// pods come back at every instant and in every query.
+type podSeries struct {
+	index map[podAt]int
+	keys  []podAt
+}
+
+// of returns the number of the pod a series names and whether it is seen for the first
+// time; ok is false for a series without a pod or of a model the history was not asked for.
+func (s *podSeries) of(h History, m model.Metric) (j int, isNew, ok bool) {
+	k := podOf(m)
+	if j, seen := s.index[k]; seen {
+		return j, false, true
+	}
+	if _, asked := h.Models[k.key]; !asked || k.pod == "" {
+		return 0, false, false
+	}
+	if s.index == nil {
+		s.index = map[podAt]int{}
+	}
+	j = len(s.keys)
+	s.index[k] = j
+	s.keys = append(s.keys, k)
+	return j, true, true
+}
+
+// unknownHistory is the answer when the history could not be read: no model, not empty ones.
+func unknownHistory(queries int) History {
+	return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: queries}
+}
+
+// emptyPoint is a point at at with no figure yet.
+func emptyPoint(at time.Time) HistoryPoint {
+	nan := math.NaN()
+	return HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
 }
 
 // set records the value a history query (by name) gave the point.
@@ -234,33 +258,26 @@ func (p *HistoryPoint) set(query string, v float64) {
 func collectRange(ctx context.Context, q RangeQuerier, h History, queries []Query, instants []time.Time, step time.Duration) (History, error) {
 	first, last := instants[0], instants[len(instants)-1]
 	grid := historyGrid{first: first.UnixNano(), step: int64(step), n: int64(len(instants))}
-	series := map[podAt]int{}
-	var keys []podAt
+	var series podSeries
 	var points [][]HistoryPoint // by series, one point per instant
-	nan := math.NaN()
 	for _, qu := range queries {
 		if err := ctx.Err(); err != nil {
-			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries}, fmt.Errorf("reading the history: %w", err)
+			return unknownHistory(h.Queries), fmt.Errorf("reading the history: %w", err)
 		}
 		h.Queries++
 		m, err := q.QueryRange(ctx, qu.Expr, first, last, step)
 		if err != nil {
-			return History{Models: map[ModelKey]map[string][]HistoryPoint{}, Queries: h.Queries},
-				fmt.Errorf("query %s from %s to %s every %s (%s): %w", qu.Name, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), step, qu.Expr, err)
+			return unknownHistory(h.Queries), fmt.Errorf("query %s from %s to %s every %s (%s): %w", qu.Name, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339), step, qu.Expr, err)
 		}
 		for _, ss := range m {
-			k := podOf(ss.Metric)
-			j, ok := series[k]
+			j, isNew, ok := series.of(h, ss.Metric)
 			if !ok {
-				if !h.asked(k) {
-					continue
-				}
-				j = len(keys)
-				series[k] = j
-				keys = append(keys, k)
+				continue
+			}
+			if isNew {
 				pts := make([]HistoryPoint, len(instants))
 				for i, at := range instants {
-					pts[i] = HistoryPoint{At: at, MeanRunning: nan, ITL: nan, Running: nan, Waiting: nan, KVUsage: nan}
+					pts[i] = emptyPoint(at)
 				}
 				points = append(points, pts)
 			}
@@ -275,7 +292,7 @@ func collectRange(ctx context.Context, q RangeQuerier, h History, queries []Quer
 			}
 		}
 	}
-	for j, k := range keys {
+	for j, k := range series.keys {
 		keep := points[j][:0]
 		for _, p := range points[j] {
 			if p.HasLatency() || p.HasLoad() {

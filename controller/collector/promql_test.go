@@ -42,7 +42,7 @@ func (e *engineQuerier) Query(ctx context.Context, query string, ts time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	defer q.Close()
+	defer q.Close() // after the result is read: Close recovers its memory
 	res := q.Exec(ctx)
 	if res.Err != nil {
 		return nil, res.Err
@@ -53,9 +53,7 @@ func (e *engineQuerier) Query(ctx context.Context, query string, ts time.Time) (
 	}
 	out := make(model.Vector, 0, len(vec))
 	for _, s := range vec {
-		m := model.Metric{}
-		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
-		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
+		out = append(out, &model.Sample{Metric: metricOf(s.Metric), Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
 	}
 	e.results[query] = out
 	return out, nil
@@ -78,15 +76,19 @@ func (e *engineQuerier) QueryRange(ctx context.Context, query string, start, end
 	}
 	out := make(model.Matrix, 0, len(m))
 	for _, s := range m {
-		lm := model.Metric{}
-		s.Metric.Range(func(l labels.Label) { lm[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
-		ss := &model.SampleStream{Metric: lm}
+		ss := &model.SampleStream{Metric: metricOf(s.Metric)}
 		for _, p := range s.Floats {
 			ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)})
 		}
 		out = append(out, ss)
 	}
 	return out, nil
+}
+
+func metricOf(ls labels.Labels) model.Metric {
+	m := model.Metric{}
+	ls.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+	return m
 }
 
 // instantOnly hides a Querier's range API: CollectHistory then asks instant by instant.

@@ -156,13 +156,9 @@ func (s *Store) Commit() error {
 // scalar result becomes one sample without labels). It implements
 // controller/collector.Querier.
 func (s *Store) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
-	if s.down {
-		return nil, fmt.Errorf("querying %q: %w", q, ErrUnavailable)
-	}
-	if err := s.Commit(); err != nil {
+	if err := s.beforeQuery(q); err != nil {
 		return nil, err
 	}
-	s.queries++
 	qry, err := s.engine.NewInstantQuery(ctx, s, nil, q, ts)
 	if err != nil {
 		return nil, fmt.Errorf("parsing query %q: %w", q, err)
@@ -193,13 +189,9 @@ func (s *Store) Query(ctx context.Context, q string, ts time.Time) (model.Vector
 // QueryRange evaluates a PromQL query at every step from start to end and returns its
 // series. It implements controller/collector.RangeQuerier.
 func (s *Store) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Matrix, error) {
-	if s.down {
-		return nil, fmt.Errorf("querying %q: %w", q, ErrUnavailable)
-	}
-	if err := s.Commit(); err != nil {
+	if err := s.beforeQuery(q); err != nil {
 		return nil, err
 	}
-	s.queries++
 	qry, err := s.engine.NewRangeQuery(ctx, s, nil, q, start, end, step)
 	if err != nil {
 		return nil, fmt.Errorf("parsing query %q: %w", q, err)
@@ -222,6 +214,19 @@ func (s *Store) QueryRange(ctx context.Context, q string, start, end time.Time, 
 		out = append(out, &model.SampleStream{Metric: toMetric(ss.Metric), Values: vals})
 	}
 	return out, nil
+}
+
+// beforeQuery refuses a query while the store is down, makes the scraped samples visible
+// and counts the query.
+func (s *Store) beforeQuery(q string) error {
+	if s.down {
+		return fmt.Errorf("querying %q: %w", q, ErrUnavailable)
+	}
+	if err := s.Commit(); err != nil {
+		return err
+	}
+	s.queries++
+	return nil
 }
 
 func toMetric(l labels.Labels) model.Metric {
