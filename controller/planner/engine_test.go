@@ -145,7 +145,7 @@ func TestReadHistoryOnPrometheusEngine(t *testing.T) {
 	d := p.Decide(now, snap, states, cfg)[0]
 	// 29 history points (the one at 0s has no window) and this cycle's; a window that
 	// straddles a step averages its two loads (the newest: 20, 20, 20, 24 running).
-	assert.Contains(t, d.Reason, "by the fitted ITL 11.2ms + 0.199ms per running request (30 samples up to 21 running)")
+	assert.Contains(t, d.Reason, "by the fitted ITL 11.2ms + 0.199ms per running request (30 samples up to 21 running; within 10% at any load)")
 
 	snap, err = collector.Collect(context.Background(), e, now.Add(30*time.Second), targets, collector.Options{})
 	require.NoError(t, err)

@@ -137,7 +137,7 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	snap := snapAt(t0)
 	snap.History = history
 	d := p.Decide(t0, snap, st, cfg)[0]
-	assert.Contains(t, d.Reason, "by the fitted ITL 10.0ms + 0.200ms per running request (8 samples up to 20 running)", "seven history points and this cycle's")
+	assert.Contains(t, d.Reason, "by the fitted ITL 10.0ms + 0.200ms per running request (8 samples up to 20 running; within 10% at any load)", "seven history points and this cycle's")
 	assert.Empty(t, p.unseeded(st), "seeded once")
 
 	// Without the history the same first cycle knows no line.

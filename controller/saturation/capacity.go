@@ -70,7 +70,10 @@ type pool struct {
 	throughput []float64 // requests/s one replica serves at its concurrency target, per variant; 0 = unknown
 	inSystem   []float64 // a request's time in a replica at its concurrency target (s), per variant; 0 = unknown
 	concSupply float64   // sum over variants of serving replicas x per-replica concurrency capacity
-	tune       config.CapacityTuning
+	// concSupplyDown is concSupply with each replica at the concurrency a consolidation
+	// relies on (concurrencyModel.consolidation).
+	concSupplyDown float64
+	tune           config.CapacityTuning
 }
 
 func buildPool(in ModelInput) pool {
@@ -153,6 +156,7 @@ func buildPool(in ModelInput) pool {
 		p.supplyUnits += float64(serving) * p.capacity[i]
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
+		p.concSupplyDown += float64(serving) * p.conc.consolidation(i)
 	}
 	p.throughput, p.inSystem = make([]float64, len(in.Variants)), make([]float64, len(in.Variants))
 	if out := in.Load.MeanOutputTokens; finite(out) && out > 0 {
@@ -393,9 +397,6 @@ func (p pool) describe(in ModelInput) string {
 		fmt.Fprintf(&b, ", saturation not observed yet")
 	}
 	for i, v := range in.Variants {
-		if !p.conc.anyLearned {
-			break
-		}
 		if p.conc.learned[i] && p.conc.saturation[i] > 0 && !strings.Contains(p.conc.source[i], "sloITL") {
 			fmt.Fprintf(&b, ", %s %.1f per replica (%.0f%% of saturation at %.0f running, %s)",
 				v.Name, p.conc.capacity[i], p.tune.ConcurrencyTarget*100, p.conc.saturation[i], p.conc.source[i])
@@ -587,7 +588,7 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 		return
 	}
 	removed := make([]int, len(in.Variants))
-	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupply
+	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupplyDown
 	// With the concurrency from the forecast rate at the operating point, the remaining
 	// replicas are held to rateScaleDownHeadroom of their targets on average, and the
 	// busiest of them (the router's imbalance) to its target. Otherwise, and when one
@@ -606,7 +607,7 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 		for v.Current-removed[i] > max(v.Min, 1) {
 			nextUnits := supplyUnits - p.capacity[i]
 			nextRepl := supplyRepl - 1
-			nextConc := concSupply - p.conc.capacity[i]
+			nextConc := concSupply - p.conc.consolidation(i)
 			if nextRepl < 1 {
 				break
 			}
@@ -614,8 +615,11 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 				blocked = "removing one more replica would break the KV target"
 				break
 			}
-			if h := headroom(nextRepl); p.concurrency > nextConc*h+epsilon {
-				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", p.concurrency, h*100, nextConc)
+			removed[i]++
+			conc := p.concurrencyAt(in, removed)
+			removed[i]--
+			if h := headroom(nextRepl); conc > nextConc*h+epsilon {
+				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", conc, h*100, nextConc)
 				if h < rateScaleDownHeadroom && h != scaleDownHeadroom {
 					blocked += fmt.Sprintf(" (the busiest replica takes %.2fx the mean: the router's imbalance)", p.imbalance)
 				}
@@ -648,6 +652,40 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 			res.Targets[i].Reason = res.Reason
 		}
 	}
+}
+
+// concurrencyAt is the concurrency the pool holds, at the forecast rate, once removed
+// replicas are gone and the rest run at the concurrency a consolidation relies on: the
+// forecast times the time in system there (Little's law, each variant's ITL line at that
+// load, weighted by the replicas that remain), plus the queued requests. Set against what
+// those replicas hold, it is the throughput they serve there, as the pool's concurrency
+// (the time in system at the replicas' targets) is against their targets; the pool's own
+// would compare a slower request with a smaller supply where the line is trusted less far
+// than its target. p.concurrency when the time in system is not known from the lines, or
+// a backlog or an overflow sizes the pool.
+func (p pool) concurrencyAt(in ModelInput, removed []int) float64 {
+	out := in.Load.MeanOutputTokens
+	if p.residenceSec <= 0 || p.backlog > 0 || p.overflow > 0 || !(out > 0) || !finite(out) {
+		return p.concurrency
+	}
+	var sum, weight float64
+	for i, v := range in.Variants {
+		n := float64(v.Current - (v.Pending() - v.Starting()) - removed[i])
+		c := p.conc.consolidation(i)
+		if n <= 0 || !v.Latency.Known {
+			continue
+		}
+		w := out * (v.Latency.Base + v.Latency.PerRequest*c)
+		if !(w > 0) || !finite(w) {
+			continue
+		}
+		sum += n * c * w
+		weight += n * c
+	}
+	if !(weight > 0) {
+		return p.concurrency
+	}
+	return p.forecast*sum/weight + p.queuedConc
 }
 
 // byValue orders the variants by cost per unit of throughput (cost / the requests per

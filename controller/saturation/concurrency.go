@@ -86,6 +86,9 @@ func validSample(r ReplicaMetrics) bool {
 type concurrencyModel struct {
 	// capacity is the concurrency (running + waiting) one replica is sized for, per variant.
 	capacity []float64
+	// downCapacity caps capacity, per variant, in a consolidation check: what the
+	// variant's ITL line is trusted at (0 = no cap; see consolidation).
+	downCapacity []float64
 	// saturation is the saturation concurrency per variant (0 = unknown).
 	saturation []float64
 	// learned tells, per variant, whether capacity derives from a saturation concurrency
@@ -115,7 +118,7 @@ type concurrencyModel struct {
 func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concurrencyModel {
 	tune := in.Capacity.WithDefaults()
 	n := len(in.Variants)
-	m := concurrencyModel{capacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), bySLO: make([]bool, n), priorThroughput: make([]float64, n), source: make([]string, n)}
+	m := concurrencyModel{capacity: make([]float64, n), downCapacity: make([]float64, n), saturation: make([]float64, n), learned: make([]bool, n), bySLO: make([]bool, n), priorThroughput: make([]float64, n), source: make([]string, n)}
 	minTarget, minFrom := math.Inf(1), -1
 	for i, v := range in.Variants {
 		s, src := 0.0, ""
@@ -192,12 +195,19 @@ const throughputCeiling = 0.9
 // utilisation a queue with that many slots allows within the TTFT objective (vLLM's
 // default batch limit while none is known; itlCeiling of it for a line without a base). A variant
 // without a line keeps the conservative target: the concurrency an overloaded replica
-// shows says little of the load it serves.
+// shows says little of the load it serves. A consolidation relies on a replica for no
+// more than its line is trusted at (LatencyModel.Trusted); a Local line, fitted on
+// samples at about one load, only raises the conservative target as far as that.
 func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Duration) {
 	for i, v := range in.Variants {
-		x, ok := v.Latency.runningAt(objective)
+		line := v.Latency
+		local := line.Local && !line.Known
+		if local {
+			line.Known = true // sized within its trust below
+		}
+		x, ok := line.runningAt(objective)
 		switch {
-		case !v.Latency.Known:
+		case !line.Known:
 			m.source[i] += fmt.Sprintf("; not sized by sloITL %v yet: %v", objective, v.Latency)
 			continue
 		case !ok:
@@ -209,14 +219,28 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
 		}
 		share, shareFrom := throughputCeiling, ""
-		if rho, ok := utilisationFor(sat, v.Latency.throughputAt(sat, in.Load.MeanOutputTokens), ttft); ok {
+		if rho, ok := utilisationFor(sat, line.throughputAt(sat, in.Load.MeanOutputTokens), ttft); ok {
 			share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
 		}
-		ceiling, byThroughput := v.Latency.runningAtThroughputShare(share, sat)
+		ceiling, byThroughput := line.runningAtThroughputShare(share, sat)
 		if !byThroughput {
 			ceiling = itlCeiling * sat
 		}
-		m.capacity[i] = math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
+		target := math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
+		if local {
+			// A line fitted on samples at about one load holds near them, and as far beyond
+			// as its standard error allows: what a replica holds up to there is a floor of
+			// what is safe, as the healthy high-water mark is (a consolidation may rely on
+			// it), not a need (the concurrency does not size the pool up by it).
+			if c := math.Min(target, line.trusted()); c > m.capacity[i] {
+				m.capacity[i] = c
+				m.source[i] = fmt.Sprintf("%.1f running by the %v (%.0f%% of sloITL %v at %.1f)", c, v.Latency, itlTargetShare*100, objective, x)
+			} else {
+				m.source[i] += fmt.Sprintf("; %v", v.Latency)
+			}
+			continue
+		}
+		m.capacity[i] = target
 		m.learned[i], m.anyLearned, m.bySLO[i] = true, true, true
 		switch {
 		case x < ceiling:
@@ -226,5 +250,20 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 		default:
 			m.source[i] = fmt.Sprintf("%.0f%% of "+src+", below %.0f%% of sloITL %v by the fitted %v", itlCeiling*100, sat, itlTargetShare*100, objective, v.Latency)
 		}
+		// A consolidation relies on no more than the line is trusted at: beyond that it is
+		// an extrapolation its samples do not support.
+		m.downCapacity[i] = math.Max(math.Min(target, line.trusted()), minConcurrencyCapacity)
+		if m.downCapacity[i] < target {
+			m.source[i] += fmt.Sprintf("; consolidating up to %.1f running, where the line is trusted", m.downCapacity[i])
+		}
 	}
+}
+
+// consolidation is the concurrency one replica of variant i is relied on to hold when the
+// pool shrinks: its capacity, capped where its ITL line stops being trusted.
+func (m concurrencyModel) consolidation(i int) float64 {
+	if c := m.downCapacity[i]; c > 0 && c < m.capacity[i] {
+		return c
+	}
+	return m.capacity[i]
 }

@@ -192,6 +192,31 @@ func TestCapacityConsolidatesByTheRate(t *testing.T) {
 	assert.InDelta(t, 1, loadImbalance(in), 1e-9, "no output length: unknown")
 }
 
+// A line trusted only to 80 running (its samples at about 40) sizes a replica for 124.3
+// when the pool grows, but a consolidation relies on 80: at 48 req/s the requests spend
+// 200 x (6 + 0.2 x 80) ms = 4.4 s in a replica running 80, 211 in flight, so four replicas
+// (320) hold them at 66% and three (240) would at 88%, over 85%. Checked against the
+// time in system at the targets (6.17 s, 296 in flight) three would never do either. At
+// 40 req/s (176 in flight, 73% of three) one goes.
+func TestCapacityConsolidatesNoFurtherThanTheLineIsTrusted(t *testing.T) {
+	trusted := func(n int, rate float64) ModelInput {
+		in := consolidationPool(n, rate, 40)
+		in.Variants[0].Latency.Trusted = 80
+		return in
+	}
+	r := Capacity{}.Analyze(trusted(5, 48))
+	assert.Equal(t, map[string]int{"h100": 4}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "removing one more replica would put concurrency 211 over 85% of the remaining 240")
+	assert.Contains(t, r.Reason, "consolidating up to 80.0 running, where the line is trusted")
+	r = Capacity{}.Analyze(trusted(4, 40))
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+
+	// Growing is sized by the line's target whatever its trust: 48 req/s x 6.17 s on two
+	// replicas (249 at their targets) needs three.
+	r = Capacity{}.Analyze(trusted(2, 48))
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+}
+
 // drainPool: n ready H100s of consolidationPool's line (124.3 running per replica at the
 // target, 20.1 req/s; 22.4 req/s saturated at 256 running), each running 256 with
 // waiting queued, pending more starting, the forecast rate and a one-minute lead.

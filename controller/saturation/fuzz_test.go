@@ -3,6 +3,7 @@ package saturation
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -33,5 +34,40 @@ func FuzzAnalyzers(f *testing.F) {
 				require.Contains(t, res.Reason, "holding current replicas")
 			}
 		}
+	})
+}
+
+// FitLatency takes any samples: a line it returns has a non-negative base and slope, is
+// trusted at least to its samples' highest load, and counts no more independent samples
+// than it fitted.
+func FuzzFitLatency(f *testing.F) {
+	f.Add([]byte{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120}, int64(15))
+	f.Add([]byte{20, 7, 20, 7, 21, 8, 22, 7, 20, 9, 23, 7, 21, 7}, int64(60))
+	f.Fuzz(func(t *testing.T, data []byte, stepSeconds int64) {
+		var samples []LatencySample
+		for i := 0; i+1 < len(data); i += 2 {
+			samples = append(samples, LatencySample{
+				At:      t0.Add(time.Duration(i/2) * time.Duration(stepSeconds) * time.Second),
+				Running: float64(data[i]) - 8,
+				ITL:     float64(data[i+1]) / 1000,
+			})
+		}
+		m := FitLatency(samples)
+		if m.Independent > float64(m.Samples)+1e-9 {
+			t.Fatalf("%v independent of %d samples", m.Independent, m.Samples)
+		}
+		if !m.Known && !m.Local {
+			return
+		}
+		if m.Known && m.Local {
+			t.Fatalf("both known and local: %+v", m)
+		}
+		if !(m.Base >= 0) || !(m.PerRequest >= 0) || !finite(m.Base) || !finite(m.PerRequest) {
+			t.Fatalf("line %+v", m)
+		}
+		if !(m.Trusted >= m.MaxRunning) {
+			t.Fatalf("trusted %v below the samples' %v", m.Trusted, m.MaxRunning)
+		}
+		_ = m.String()
 	})
 }

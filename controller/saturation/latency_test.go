@@ -1,6 +1,7 @@
 package saturation
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -8,6 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// t0 dates the samples that need a time.
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func line(base, per float64, running ...float64) []LatencySample {
 	var out []LatencySample
@@ -24,7 +28,8 @@ func TestFitLatencyRecoversTheLine(t *testing.T) {
 	assert.InDelta(t, 0.0002, m.PerRequest, 1e-12)
 	assert.Equal(t, 6, m.Samples)
 	assert.Equal(t, 50.0, m.MaxRunning)
-	assert.Contains(t, m.String(), "ITL 10.0ms + 0.200ms per running request (6 samples up to 50 running)")
+	assert.Contains(t, m.String(), "ITL 10.0ms + 0.200ms per running request (6 samples up to 50 running; within 10% at any load)")
+	assert.True(t, math.IsInf(m.Trusted, 1), "exact samples leave the slope no error")
 
 	// Invalid samples are skipped, not fitted.
 	bad := append(line(0.010, 0.0002, 5, 10, 20, 30, 40, 50),
@@ -38,21 +43,94 @@ func TestFitLatencyRecoversTheLine(t *testing.T) {
 
 func TestFitLatencyRefusesWhatDeterminesNoLine(t *testing.T) {
 	for name, samples := range map[string][]LatencySample{
-		"too few samples":  line(0.01, 0.001, 5, 10, 20, 30, 40),
-		"no spread":        line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20),
-		"spread below 25%": line(0.01, 0.001, 100, 101, 102, 104, 106, 110),
-		"nothing":          nil,
+		"too few samples": line(0.01, 0.001, 5, 10, 20, 30, 40),
+		"no spread":       line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20),
+		"nothing":         nil,
+		"too few independent samples": { // one pod every 15 s for a minute: one window and a bit
+			{At: t0, Running: 10, ITL: 0.02}, {At: t0.Add(15 * time.Second), Running: 20, ITL: 0.03},
+			{At: t0.Add(30 * time.Second), Running: 30, ITL: 0.04}, {At: t0.Add(45 * time.Second), Running: 40, ITL: 0.05},
+			{At: t0.Add(60 * time.Second), Running: 50, ITL: 0.06}, {At: t0.Add(75 * time.Second), Running: 60, ITL: 0.07},
+		},
 	} {
 		m := FitLatency(samples)
 		assert.False(t, m.Known, name)
+		assert.False(t, m.Local, name)
 		assert.Contains(t, m.String(), "ITL model unknown", name)
 		_, ok := m.runningAt(100 * time.Millisecond)
 		assert.False(t, ok, name)
 	}
 	// The reason says what is missing.
-	assert.Equal(t, "ITL model unknown (7 samples at 20.0-20.0 running; 6 with a spread of 4 running, and 25% of their mean, needed)",
+	assert.Equal(t, "ITL model unknown (7 samples, 7.0 independent, at 20.0-20.0 running; 6 with a spread of 4 running, 3 independent and a mean ITL known to 10%, needed)",
 		FitLatency(line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20)).String())
 	assert.Equal(t, "ITL model unknown (no sample; 6 pod means with a spread of 4 running needed)", FitLatency(nil).String())
+}
+
+// Samples at about one load (a pool whose pods all run the same few requests) determine
+// the line near them: Local, trusted as far as the standard error of the ITL it predicts
+// stays within 10% of it, and no further when it does not even at their mean.
+func TestFitLatencyTrustsANarrowLineNearItsSamples(t *testing.T) {
+	exact := FitLatency(line(0.01, 0.001, 100, 101, 102, 104, 106, 110))
+	assert.False(t, exact.Known, "a spread below 25% of the mean does not extrapolate")
+	require.True(t, exact.Local)
+	assert.InDelta(t, 0.001, exact.PerRequest, 1e-12)
+	assert.True(t, math.IsInf(exact.Trusted, 1), "exact samples leave the slope no error")
+	assert.Equal(t, "ITL 10.0ms + 1.000ms per running request near the 6 samples at 100.0-110.0 running (within 10% at any load; a spread of 4 running, and 25% of their mean, needed to extrapolate)", exact.String())
+
+	// Three pods at 23..29 running for five minutes, every 30 s, their ITL scattered by
+	// up to 3% around 10 ms + 0.1 ms per request.
+	scattered := func(minutes int, share float64) []LatencySample {
+		var out []LatencySample
+		for c := range minutes * 2 {
+			for pod := range 3 {
+				r := 23 + float64((c*5+pod*2)%7)
+				itl := (0.010 + 0.0001*r) * (1 + share*math.Sin(float64(c*7+pod*3)))
+				out = append(out, LatencySample{At: t0.Add(time.Duration(c) * 30 * time.Second), Running: r, ITL: itl})
+			}
+		}
+		return out
+	}
+	m := FitLatency(scattered(5, 0.03))
+	require.True(t, m.Local, "%v", m)
+	assert.InDelta(t, 15, m.Independent, 1e-9, "30 samples of 1-minute means taken every 30 s: half are independent")
+	assert.Greater(t, m.Trusted, m.MaxRunning, "beyond the samples: %v", m)
+	assert.Less(t, m.Trusted, 1000.0, "not at any load: %v", m)
+	// At the trust's edge the standard error is 10% of the ITL the line predicts.
+	se := standardError(scattered(5, 0.03), m, m.Trusted)
+	assert.InDelta(t, 0.1*(m.Base+m.PerRequest*m.Trusted), se, 1e-9)
+
+	more := FitLatency(scattered(20, 0.03))
+	assert.Greater(t, more.Trusted, m.Trusted, "more samples, further trust: %v vs %v", more, m)
+	noisier := FitLatency(scattered(5, 0.06))
+	assert.Less(t, noisier.Trusted, m.Trusted, "more scatter, less trust: %v vs %v", noisier, m)
+	assert.Contains(t, m.String(), fmt.Sprintf("within 10%% up to %.0f running", m.Trusted))
+
+	// A scatter that leaves even the mean uncertain trusts nothing.
+	wild := []LatencySample{}
+	for i, r := range []float64{20, 21, 22, 20, 21, 22} {
+		wild = append(wild, LatencySample{Running: r, ITL: []float64{0.005, 0.05, 0.01, 0.08, 0.002, 0.04}[i]})
+	}
+	w := FitLatency(wild)
+	assert.False(t, w.Known || w.Local, "%v", w)
+}
+
+// standardError recomputes, independently of FitLatency, the standard error of the ITL
+// the fitted line predicts at x: the residual scatter around the line kept, over the
+// independent samples.
+func standardError(samples []LatencySample, m LatencyModel, x float64) float64 {
+	var n, mx float64
+	for _, s := range samples {
+		n++
+		mx += s.Running
+	}
+	mx /= n
+	var sse, sxx float64
+	for _, s := range samples {
+		r := s.ITL - (m.Base + m.PerRequest*s.Running)
+		sse += r * r
+		sxx += (s.Running - mx) * (s.Running - mx)
+	}
+	k := m.Independent / n
+	return math.Sqrt(sse/(n-2)) * math.Sqrt(1/m.Independent+(x-mx)*(x-mx)/(sxx*k))
 }
 
 // An ITL that does not grow over the observed load (an H100 at a few requests, its growth
@@ -72,7 +150,7 @@ func TestFitLatencyKeepsAFlatLineToTheObservedRange(t *testing.T) {
 		assert.True(t, m.Flat(), name)
 		assert.Zero(t, m.PerRequest, name)
 		assert.InDelta(t, 0.007, m.Base, 0.0002, "%s: the mean ITL", name)
-		assert.Contains(t, m.String(), "ITL flat at 7.0ms (6 samples up to 7 running)", name)
+		assert.Contains(t, m.String(), "ITL flat at 7.0ms (6 samples up to 7 running; within 10% ", name)
 		x, ok := m.runningAt(100 * time.Millisecond)
 		require.True(t, ok, name)
 		assert.True(t, math.IsInf(x, 1), "%s: a flat line never reaches the objective", name)
@@ -154,7 +232,7 @@ func TestConcurrencyByLatency(t *testing.T) {
 	assert.Contains(t, m.source[3], "not reachable")
 	assert.InDelta(t, 0.8*200, m.capacity[4], 1e-9, "no base, no throughput ceiling: 80%% of the saturation")
 	assert.InDelta(t, 0.9*8, m.capacity[5], 1e-9, "a flat line: 90%% of the saturated rate, where the ITL bounds nothing")
-	assert.Contains(t, m.source[5], "90% of the throughput at saturation at 8 running by the fitted ITL flat at 7.0ms (12 samples up to 6 running)")
+	assert.Contains(t, m.source[5], "90% of the throughput at saturation at 8 running by the fitted ITL flat at 7.0ms (12 samples up to 6 running; within 10% at any load)")
 	assert.True(t, m.bySLO[5])
 	assert.InDelta(t, m.capacity[6], m.capacity[5], 1e-3, "a flat line and a slope barely above zero size a replica alike")
 

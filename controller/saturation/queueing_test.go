@@ -98,5 +98,5 @@ func TestCapacitySaysWhyTheITLObjectiveDoesNotSizeYet(t *testing.T) {
 	in.Capacity.SLOITL = 100 * time.Millisecond
 	in.Variants[0].Latency = FitLatency([]LatencySample{{Running: 3, ITL: 0.007}, {Running: 4, ITL: 0.007}})
 	r := Capacity{}.Analyze(in)
-	assert.Contains(t, r.Reason, "; not sized by sloITL 100ms yet: ITL model unknown (2 samples at 3.0-4.0 running; 6 with a spread of 4 running, and 25% of their mean, needed)")
+	assert.Contains(t, r.Reason, "; not sized by sloITL 100ms yet: ITL model unknown (2 samples, 2.0 independent, at 3.0-4.0 running; 6 with a spread of 4 running, 3 independent and a mean ITL known to 10%, needed)")
 }

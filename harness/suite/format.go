@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,15 +47,21 @@ func cells(r Row) []string {
 	}
 }
 
-// Text writes the rows as aligned columns.
+// Text writes the rows as aligned columns, without the padding after the last.
 func Text(w io.Writer, rows []Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r), "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := fmt.Fprintln(w, strings.TrimRight(line, " \n")); err != nil {
+			return err
+		}
 	}
 	if s := ClaimSummary(rows); s != "" {
 		_, err := fmt.Fprintln(w, s)

@@ -259,7 +259,7 @@ func TestText(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	require.Len(t, lines, 5)
 	assert.Regexp(t, `^scenario +analyzer +SLO attainment +p99 TTFT +GPU-h +x floor +x plan \(plan attainment\) +time to plan +flaps +assertions +dominates +claim`, lines[0])
-	assert.Regexp(t, `^spike +capacity +98\.76% .* +capacity +short: 1\.50x plan +$`, lines[1])
+	assert.Regexp(t, `^spike +capacity +98\.76% .* +capacity +short: 1\.50x plan$`, lines[1], "no padding after the last column")
 	assert.Regexp(t, `^spike +wva-v1 +90\.00% +250ms +6\.000 +4\.00x +2\.00x \(99\.90%\) +never +0 +7/8 +capacity`, lines[2])
 	assert.Equal(t, "capacity: the claim (dominates wva-v1, or reaches the plan's attainment where wva-v1 misses it, at most 1.3x the plan's GPU-hours) holds on 0 of 1 scenarios; short on spike", lines[4])
 	col := strings.Index(lines[0], "GPU-h")
