@@ -24,6 +24,7 @@ func Collect(ctx context.Context, q Querier, now time.Time, targets []Target, op
 		StaleAfter:     opts.StaleAfter,
 		ActivityWindow: opts.ActivityWindow,
 		RateWindow:     opts.RateWindow,
+		KVWindow:       opts.KVWindow,
 	}
 	for _, t := range targets {
 		k := ModelKey(t)

@@ -54,6 +54,9 @@ type Snapshot struct {
 	ActivityWindow time.Duration
 	// RateWindow is the window of the rates and of the in-flight growth.
 	RateWindow time.Duration
+	// KVWindow is the window of the KV usage and waiting peaks (PodMetrics.KVUsage,
+	// Waiting).
+	KVWindow time.Duration
 	// History is the history of the models read with CollectHistory for this
 	// cycle (History.Models); nil when none was read.
 	History map[ModelKey]map[string][]HistoryPoint

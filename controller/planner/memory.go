@@ -33,13 +33,19 @@ type podMemory struct {
 
 // A pod's sustained waiting is the lowest 1-minute peak of its last few cycles no older
 // than sustainWindow: sizingCycles (2) for sizing, so that a queue sizes the pool only
-// when two consecutive cycles see it, and learningCycles (3) before a queue teaches the
-// planner a saturation concurrency, which it keeps: with the default 30 s cycle and 1 m
-// peak window, one burst of arrivals cannot reach three consecutive windows.
+// when two consecutive cycles see it, and before a queue teaches the planner a saturation
+// concurrency, which it keeps, learningCycles (3) and back to a cycle whose peak window
+// ends where this cycle's begins: one burst of arrivals cannot reach two windows that share
+// no scrape. With the default 30 s cycle and 1 m window that is three cycles; with a 15 s
+// cycle five (three 15 s cycles' windows all hold any scrape of the 30 s between them).
 const (
 	sizingCycles   = 2
 	learningCycles = 3
 	sustainWindow  = 3 * time.Minute
+	// defaultPeakWindow is the collector's default KVWindow.
+	defaultPeakWindow = time.Minute
+	// maxPeaks bounds the peaks kept per pod (a cycle of a second or less).
+	maxPeaks = 64
 )
 
 // saturationRunningShare: a queueing replica counts as a saturation observation only
@@ -89,9 +95,15 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 			}
 		}
 		keep = append(keep, peak{now, r.Waiting})
-		if len(keep) > learningCycles {
-			// In place: the array keeps its room for the next cycle's peak.
-			keep = keep[:copy(keep, keep[len(keep)-learningCycles:])]
+		// The peaks learning reads: learningCycles, and back to the newest whose window
+		// shares no scrape with this cycle's (anchor); the older ones go, in place (the
+		// array keeps its room for the next cycle's peak).
+		span, anchored := learningSpan(keep, now, p.peakWindow)
+		if drop := len(keep) - max(span, learningCycles, sizingCycles); drop > 0 {
+			keep = keep[:copy(keep, keep[drop:])]
+		}
+		if len(keep) > maxPeaks {
+			keep = keep[:copy(keep, keep[len(keep)-maxPeaks:])]
 		}
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
@@ -101,10 +113,23 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		}
 		learning.Replicas[j].SustainedKnown = true
 		learning.Replicas[j].SustainedWaiting = 0
-		if len(keep) >= learningCycles {
-			learning.Replicas[j].SustainedWaiting = lowest(keep, learningCycles)
+		if len(keep) >= learningCycles && anchored {
+			learning.Replicas[j].SustainedWaiting = lowest(keep, max(span, learningCycles))
 		}
 	}
+}
+
+// learningSpan returns how many of the newest peaks reach back to the newest one whose
+// peak window ends where now's begins (at least window before now, within a 5% tolerance
+// for a ticker's jitter), and whether there is one.
+func learningSpan(peaks []peak, now time.Time, window time.Duration) (int, bool) {
+	edge := window - window/20
+	for i := len(peaks) - 1; i >= 0; i-- {
+		if now.Sub(peaks[i].at) >= edge {
+			return len(peaks) - i, true
+		}
+	}
+	return len(peaks), false
 }
 
 // burstQueueFactor: a pod whose 1-minute waiting peak reaches this multiple of

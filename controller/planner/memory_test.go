@@ -91,6 +91,40 @@ func TestSaturationForgottenWhenAReplicaRunsMore(t *testing.T) {
 	assert.Equal(t, 112.0, d.Inputs["saturationConcurrency"], "a replica at its limit keeps it")
 }
 
+// With a 15 s cycle a scrape of a one-minute peak window stays in four cycles' windows:
+// one clump of 5 waiting (ramp: gamma arrivals at 85 running on a 256-slot H100, which
+// then held 80 req/s at 5 replicas where 3 would do) must not teach a saturation. A
+// queue that fills windows a minute apart does (five cycles), as three cycles do at the
+// default 30 s, and a snapshot that says its window (KVWindow) sets the span.
+func TestSaturationNotLearnedFromOneWindow(t *testing.T) {
+	run := func(every, window time.Duration, waiting ...float64) Decision {
+		p := NewPlanner(Options{})
+		st := []saturation.VariantState{state("a", 10, 1, 1)}
+		var d Decision
+		for i, w := range waiting {
+			now := t0.Add(time.Duration(i) * every)
+			snap := newSnap(now).pods("ns", "m", "a", podLoad{0.2, w}).running("ns", "m", 85).build()
+			snap.KVWindow = window
+			ds := p.Decide(now, snap, st, config.Default())
+			require.Len(t, ds, 1)
+			d = ds[0]
+		}
+		return d
+	}
+	// One scrape of 5 waiting just after a quiet cycle is every window's peak for a
+	// minute: the four cycles after the quiet one see it.
+	d := run(15*time.Second, 0, 0, 5, 5, 5, 5)
+	assert.Zero(t, d.Inputs["saturationConcurrency"], "one window's clump: %s", d.Reason)
+	d = run(15*time.Second, 0, 5, 5, 5, 5)
+	assert.Zero(t, d.Inputs["saturationConcurrency"], "four cycles of 15 s span 45 s: %s", d.Reason)
+	d = run(15*time.Second, 0, 5, 5, 5, 5, 5)
+	assert.Equal(t, 85.0, d.Inputs["saturationConcurrency"], "windows a minute apart both queue: %s", d.Reason)
+	d = run(30*time.Second, 0, 5, 5, 5)
+	assert.Equal(t, 85.0, d.Inputs["saturationConcurrency"], "three cycles at 30 s, as before: %s", d.Reason)
+	d = run(15*time.Second, 30*time.Second, 5, 5, 5)
+	assert.Equal(t, 85.0, d.Inputs["saturationConcurrency"], "a 30 s window is spanned by three 15 s cycles: %s", d.Reason)
+}
+
 // A queue on a replica with KV above kvCacheThreshold is memory-bound: no saturation
 // concurrency is learned from it.
 func TestNoSaturationLearnedWhenKVBound(t *testing.T) {

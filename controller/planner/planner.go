@@ -72,6 +72,8 @@ type Planner struct {
 	variants  map[variantKey]*variantMemory
 	models    map[collector.ModelKey]*modelMemory
 	pods      map[podKey]*podMemory
+	// peakWindow is the window of this cycle's waiting peaks (the snapshot's KVWindow).
+	peakWindow time.Duration
 }
 
 // NewPlanner returns a planner with empty memory.
@@ -105,6 +107,10 @@ var coreQueries = []string{
 // (normally snap.Time).
 func (p *Planner) Decide(now time.Time, snap collector.Snapshot, states []saturation.VariantState, cfg config.Config) []Decision {
 	out := make([]Decision, len(states))
+	p.peakWindow = snap.KVWindow
+	if p.peakWindow <= 0 {
+		p.peakWindow = defaultPeakWindow
+	}
 	groups := map[collector.ModelKey][]int{}
 	var keys []collector.ModelKey
 	for i, s := range states {
