@@ -175,14 +175,14 @@ func TestObserveLatency(t *testing.T) {
 		}
 		return out
 	}
-	fit := m.observeLatency(t0, pods(5, 10, 20, 30, 40, 50, 0.5, math.NaN()))
+	fit := m.observeLatency(t0, pods(5, 10, 20, 30, 40, 50, 0.5, math.NaN()), 0)
 	require.True(t, fit.Known)
 	assert.Equal(t, 6, fit.Samples, "pods under one running request and unknown means are skipped")
 	assert.InDelta(t, 0.0002, fit.PerRequest, 1e-12)
 
 	// An hour later the old samples are gone; ten pods at the same load fit no line, and
 	// the previous one stands.
-	later := m.observeLatency(t0.Add(time.Hour), pods(20, 20, 20, 20, 20, 20, 20, 20, 20, 20))
+	later := m.observeLatency(t0.Add(time.Hour), pods(20, 20, 20, 20, 20, 20, 20, 20, 20, 20), 0)
 	assert.Equal(t, fit, later)
 	assert.Len(t, m.latency, 10)
 }

@@ -159,7 +159,7 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	m.learnConcurrency(*in, learning, t)
 	in.SaturationConcurrency = m.saturation
 	in.HealthyConcurrency = m.healthy
-	in.Latency = m.observeLatency(now, in.Replicas)
+	in.Latency = m.observeLatency(now, in.Replicas, p.meanWindow)
 }
 
 // learnConcurrency folds one cycle's observations into the variant's most running
@@ -302,7 +302,7 @@ func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemor
 			pt := pts[next[i]]
 			next[i]++
 			if pt.HasLatency() && usableLatency(pt.ITL, pt.MeanRunning) {
-				samples = append(samples, saturation.LatencySample{At: pt.At, Running: pt.MeanRunning, ITL: pt.ITL})
+				samples = append(samples, saturation.LatencySample{At: pt.At, Running: pt.MeanRunning, ITL: pt.ITL, Window: p.meanWindow})
 			}
 			if pt.HasLoad() {
 				in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{Pod: current[i], Running: pt.Running, Waiting: pt.Waiting, KVUsage: pt.KVUsage})
@@ -334,7 +334,7 @@ const (
 
 // observeLatency folds this cycle's pod means into the variant's latency samples and
 // returns the model fitted on them.
-func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMetrics) saturation.LatencyModel {
+func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMetrics, window time.Duration) saturation.LatencyModel {
 	keep := m.latency[:0]
 	for _, s := range m.latency {
 		if now.Sub(s.At) <= latencyWindow && !s.At.After(now) {
@@ -343,7 +343,7 @@ func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMet
 	}
 	for _, r := range rs {
 		if usableLatency(r.MeanITL, r.MeanRunning) {
-			keep = append(keep, saturation.LatencySample{At: now, Running: r.MeanRunning, ITL: r.MeanITL})
+			keep = append(keep, saturation.LatencySample{At: now, Running: r.MeanRunning, ITL: r.MeanITL, Window: window})
 		}
 	}
 	if len(keep) > maxLatencySamples {

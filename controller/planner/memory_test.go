@@ -221,7 +221,7 @@ func TestSeedKeepsTheNewestSamples(t *testing.T) {
 	p := NewPlanner(Options{})
 	m := p.variantMem(t0, v)
 	p.seed(t0, v, m, nil, map[collector.ModelKey]map[string][]collector.HistoryPoint{{Namespace: "ns", ModelID: "m"}: pods}, config.Thresholds{})
-	m.observeLatency(t0, nil)
+	m.observeLatency(t0, nil, 0)
 	require.Len(t, m.latency, maxLatencySamples)
 	assert.Equal(t, t0.Add(-time.Duration(maxLatencySamples/2)*time.Second), m.latency[0].At, "both pods' newest halves")
 	last := map[float64]bool{}

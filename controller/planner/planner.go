@@ -72,8 +72,10 @@ type Planner struct {
 	variants  map[variantKey]*variantMemory
 	models    map[collector.ModelKey]*modelMemory
 	pods      map[podKey]*podMemory
-	// peakWindow is the window of this cycle's waiting peaks (the snapshot's KVWindow).
-	peakWindow time.Duration
+	// peakWindow is the window of this cycle's waiting peaks (the snapshot's KVWindow),
+	// meanWindow that of its pods' mean ITL and running requests (RateWindow); 0 = the
+	// collector's defaults.
+	peakWindow, meanWindow time.Duration
 }
 
 // NewPlanner returns a planner with empty memory.
@@ -107,7 +109,7 @@ var coreQueries = []string{
 // (normally snap.Time).
 func (p *Planner) Decide(now time.Time, snap collector.Snapshot, states []saturation.VariantState, cfg config.Config) []Decision {
 	out := make([]Decision, len(states))
-	p.peakWindow = snap.KVWindow
+	p.peakWindow, p.meanWindow = snap.KVWindow, snap.RateWindow
 	if p.peakWindow <= 0 {
 		p.peakWindow = defaultPeakWindow
 	}

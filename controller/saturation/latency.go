@@ -24,11 +24,15 @@ import (
 // lifetime), so the mean must stay below the objective for most requests to meet it.
 const itlTargetShare = 0.8
 
-// LatencySample is one pod's 1-minute mean running requests and mean ITL (seconds).
+// LatencySample is one pod's mean running requests and mean ITL (seconds) over Window
+// (the collector's rate window) ending At.
 type LatencySample struct {
 	At      time.Time
 	Running float64
 	ITL     float64
+	// Window is the span of the means; 0 means latencyMeanWindow (one minute, the
+	// collector's default). One pod's samples closer than it share requests.
+	Window time.Duration
 }
 
 // LatencyModel is a fitted ITL line; Known is false when the samples do not determine it.
@@ -66,8 +70,8 @@ const (
 	// minIndependentSamples: fewer independent samples (non-overlapping 1-minute means)
 	// determine no scatter to trust a line by.
 	minIndependentSamples = 3
-	// latencyMeanWindow is the window of the pods' means the samples are (the collector's
-	// 1-minute rates and averages): samples of one pod closer than this share requests.
+	// latencyMeanWindow is the window of the pods' means a sample that does not say its
+	// own is taken over (the collector's default rate window).
 	latencyMeanWindow = time.Minute
 	// latencyTrustShare is the standard error, as a share of the ITL the line predicts,
 	// up to which the line is trusted: within the 20% the sizing leaves below the
@@ -97,6 +101,7 @@ func FitLatency(samples []LatencySample) LatencyModel {
 	lo = math.Inf(1)
 	first, last := time.Time{}, time.Time{}
 	instants := map[time.Time]struct{}{}
+	var window time.Duration
 	for _, s := range samples {
 		if !usableSample(s) {
 			continue
@@ -112,12 +117,16 @@ func FitLatency(samples []LatencySample) LatencyModel {
 			last = s.At
 		}
 		instants[s.At] = struct{}{}
+		window = max(window, s.Window)
 	}
 	m := LatencyModel{Samples: int(n), MinRunning: lo, MaxRunning: hi}
 	if n == 0 {
 		m.MinRunning = 0
 	}
-	m.Independent = independentSamples(n, len(instants), last.Sub(first))
+	if window <= 0 {
+		window = latencyMeanWindow
+	}
+	m.Independent = independentSamples(n, len(instants), last.Sub(first), window)
 	if n < minLatencySamples || m.Independent < minIndependentSamples {
 		return m
 	}
@@ -177,14 +186,14 @@ func usableSample(s LatencySample) bool {
 }
 
 // independentSamples discounts n samples taken at instants distinct times over span for
-// the overlap of the 1-minute means: samples closer than latencyMeanWindow share their
-// requests. n when the samples are all of one instant (different pods).
-func independentSamples(n float64, instants int, span time.Duration) float64 {
+// the overlap of their means: samples closer than the means' window share their requests.
+// n when the samples are all of one instant (different pods).
+func independentSamples(n float64, instants int, span, window time.Duration) float64 {
 	if instants <= 1 || span <= 0 {
 		return n
 	}
 	step := span.Seconds() / float64(instants-1)
-	return n * math.Min(1, step/latencyMeanWindow.Seconds())
+	return n * math.Min(1, step/window.Seconds())
 }
 
 // trustedRunning returns the most running requests x >= mean at which the standard error

@@ -59,6 +59,15 @@ func TestFitLatencyRefusesWhatDeterminesNoLine(t *testing.T) {
 		_, ok := m.runningAt(100 * time.Millisecond)
 		assert.False(t, ok, name)
 	}
+	// Means over a window shorter than their spacing share nothing: the same samples over
+	// 10 s windows (a collector's rateWindow) are six independent ones.
+	short := []LatencySample{}
+	for i := range 6 {
+		short = append(short, LatencySample{At: t0.Add(time.Duration(i) * 15 * time.Second), Running: float64(10 * (i + 1)), ITL: 0.01 + 0.001*float64(i+1), Window: 10 * time.Second})
+	}
+	m := FitLatency(short)
+	assert.True(t, m.Known, "%v", m)
+	assert.InDelta(t, 6, m.Independent, 1e-9)
 	// The reason says what is missing.
 	assert.Equal(t, "ITL model unknown (7 samples, 7.0 independent, at 20.0-20.0 running; 6 with a spread of 4 running, 3 independent and a mean ITL known to 10%, needed)",
 		FitLatency(line(0.01, 0.001, 20, 20, 20, 20, 20, 20, 20)).String())

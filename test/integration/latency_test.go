@@ -77,7 +77,7 @@ func TestLatencyModelFromARealServerAndPrometheus(t *testing.T) {
 			require.Falsef(t, math.IsNaN(p.MeanITL) || math.IsNaN(p.MeanRunning), "%d in flight: ITL %v, running %v", inFlight, p.MeanITL, p.MeanRunning)
 			assert.InDeltaf(t, float64(inFlight), p.MeanRunning, 0.3*float64(inFlight)+0.5, "%d in flight: mean running", inFlight)
 			assert.Greaterf(t, mm.CompletionRate, 0.0, "%d in flight: completions", inFlight)
-			samples = append(samples, saturation.LatencySample{At: snap.Time, Running: p.MeanRunning, ITL: p.MeanITL})
+			samples = append(samples, saturation.LatencySample{At: snap.Time, Running: p.MeanRunning, ITL: p.MeanITL, Window: window})
 		}
 		stop()
 	}
