@@ -66,8 +66,13 @@
 //     reaches 80% of the objective, up to the running requests that serve 90% of the
 //     request rate at its saturation concurrency (a utilisation target on the rate; vLLM's
 //     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
-//     the time in system becomes the mean output length x the ITL at that point. A
-//     variant without a line of its own (at zero replicas, or just started) takes a
+//     the time in system becomes the mean output length x the ITL at that point. The
+//     line is trusted up to the running requests at which the standard error of the ITL
+//     it predicts stays within 10% of it (its samples' scatter, counting one pod's
+//     overlapping means once per window): a consolidation relies on a replica for no
+//     more than that, with the time in system there, and a line fitted on samples at
+//     about one load (too little spread to extrapolate) only raises the healthy
+//     high-water mark to it, for consolidation. A variant without a line of its own (at zero replicas, or just started) takes a
 //     measured variant's throughput scaled by published vLLM throughput ratios of their
 //     accelerators (prior.go) until its line is fitted. With every variant's throughput
 //     known, variants are ranked by cost per request per second (a
