@@ -99,8 +99,11 @@ const (
 func FitLatency(samples []LatencySample) LatencyModel {
 	var n, sx, sy, lo, hi float64
 	lo = math.Inf(1)
-	first, last := time.Time{}, time.Time{}
-	instants := map[time.Time]struct{}{}
+	// instants counts the runs of one At in the samples' order: their distinct instants
+	// when they come in time order, as the planner keeps them (out of order, more: fewer
+	// independent samples, never more).
+	first, last, prev := time.Time{}, time.Time{}, time.Time{}
+	instants := 0
 	var window time.Duration
 	for _, s := range samples {
 		if !usableSample(s) {
@@ -116,7 +119,10 @@ func FitLatency(samples []LatencySample) LatencyModel {
 		if s.At.After(last) {
 			last = s.At
 		}
-		instants[s.At] = struct{}{}
+		if instants == 0 || !s.At.Equal(prev) {
+			instants++
+		}
+		prev = s.At
 		window = max(window, s.Window)
 	}
 	m := LatencyModel{Samples: int(n), MinRunning: lo, MaxRunning: hi}
@@ -126,7 +132,7 @@ func FitLatency(samples []LatencySample) LatencyModel {
 	if window <= 0 {
 		window = latencyMeanWindow
 	}
-	m.Independent = independentSamples(n, len(instants), last.Sub(first), window)
+	m.Independent = independentSamples(n, instants, last.Sub(first), window)
 	if n < minLatencySamples || m.Independent < minIndependentSamples {
 		return m
 	}
