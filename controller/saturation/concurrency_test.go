@@ -179,3 +179,29 @@ func TestMedianStartup(t *testing.T) {
 	MedianStartup(in)
 	assert.Equal(t, []time.Duration{3 * s, 1 * s, 2 * s}, in, "the input is left as it was")
 }
+
+// A Local line (samples at about one load, trusted to 55 running) raises a replica's
+// conservative target to what it trusts, for consolidation only: the variant stays
+// unlearned, so the concurrency does not size the pool up by it, and a healthy mark above
+// the trust keeps its own target. The reason shows the line before any saturation.
+func TestLocalLineRaisesTheHealthyMarkToItsTrust(t *testing.T) {
+	local := LatencyModel{Local: true, Base: 0.0104, PerRequest: 0.00001, Samples: 15, MinRunning: 23.5, MaxRunning: 29.2, Trusted: 55.3}
+	in := model(600, withHealthy(withRunning(variant("h100", 100, 0, uniform(3, pod{0.05, 0, 400000})...), 25), 30))
+	in.Capacity.SLOITL = 100 * time.Millisecond
+	in.Variants[0].Latency = local
+	m := buildConcurrency(in, nil, false)
+	assert.InDelta(t, 55.3, m.capacity[0], 1e-9, "the trust, below the line's target: %s", m.source[0])
+	assert.False(t, m.learned[0])
+	assert.False(t, m.anyLearned)
+	assert.False(t, m.bySLO[0])
+	assert.Contains(t, m.source[0], "55.3 running by the ITL 10.4ms + 0.010ms per running request near the 15 samples at 23.5-29.2 running (within 10% up to 55 running")
+
+	r := Capacity{}.Analyze(in)
+	assert.Zero(t, r.Inputs["concReplicas"], "no concurrency sizing from a floor")
+	assert.Contains(t, r.Reason, "h100 55.3 per replica (55.3 running by the ITL")
+
+	in.Variants[0] = withHealthy(in.Variants[0], 80)
+	m = buildConcurrency(in, nil, false)
+	assert.InDelta(t, 80, m.capacity[0], 1e-9, "a healthy mark above the trust stands")
+	assert.Contains(t, m.source[0], "the highest healthy concurrency seen, saturation never observed; ITL 10.4ms")
+}
