@@ -76,6 +76,11 @@ func (p *Planner) podMem(namespace, pod string) *podMemory {
 // mems, when not nil, holds the memory of each of in's replicas (podMem), already
 // looked up.
 func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput, mems []*podMemory) {
+	w := p.peakWindow
+	if w <= 0 {
+		w = defaultPeakWindow
+	}
+	oldest, edge := now.Add(-sustainWindow), now.Add(-(w - w/20))
 	buf := learning.Replicas[:0]
 	*learning = *in
 	learning.Replicas = append(buf, in.Replicas...)
@@ -88,17 +93,21 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 			m = p.podMem(in.Namespace, r.Pod)
 		}
 		m.lastSeen = now
-		keep := m.peaks[:0]
+		// The peaks learning reads: learningCycles, and back to the newest whose window
+		// shares no scrape with this cycle's (the anchor: at least the peak window before
+		// now, within a 5% tolerance for a ticker's jitter); the older ones go, in place
+		// (the array keeps its room for the next cycle's peak).
+		keep, anchor := m.peaks[:0], -1
 		for _, pk := range m.peaks {
-			if now.Sub(pk.at) <= sustainWindow && pk.at.Before(now) {
+			if !pk.at.Before(oldest) && pk.at.Before(now) {
 				keep = append(keep, pk)
+				if !pk.at.After(edge) {
+					anchor = len(keep) - 1
+				}
 			}
 		}
 		keep = append(keep, peak{now, r.Waiting})
-		// The peaks learning reads: learningCycles, and back to the newest whose window
-		// shares no scrape with this cycle's (anchor); the older ones go, in place (the
-		// array keeps its room for the next cycle's peak).
-		span, anchored := learningSpan(keep, now, p.peakWindow)
+		span, anchored := len(keep)-anchor, anchor >= 0
 		if drop := len(keep) - max(span, learningCycles, sizingCycles); drop > 0 {
 			keep = keep[:copy(keep, keep[drop:])]
 		}
@@ -117,19 +126,6 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 			learning.Replicas[j].SustainedWaiting = lowest(keep, max(span, learningCycles))
 		}
 	}
-}
-
-// learningSpan returns how many of the newest peaks reach back to the newest one whose
-// peak window ends where now's begins (at least window before now, within a 5% tolerance
-// for a ticker's jitter), and whether there is one.
-func learningSpan(peaks []peak, now time.Time, window time.Duration) (int, bool) {
-	edge := window - window/20
-	for i := len(peaks) - 1; i >= 0; i-- {
-		if now.Sub(peaks[i].at) >= edge {
-			return len(peaks) - i, true
-		}
-	}
-	return len(peaks), false
 }
 
 // burstQueueFactor: a pod whose 1-minute waiting peak reaches this multiple of
