@@ -110,9 +110,6 @@ var coreQueries = []string{
 func (p *Planner) Decide(now time.Time, snap collector.Snapshot, states []saturation.VariantState, cfg config.Config) []Decision {
 	out := make([]Decision, len(states))
 	p.peakWindow, p.meanWindow = snap.KVWindow, snap.RateWindow
-	if p.peakWindow <= 0 {
-		p.peakWindow = defaultPeakWindow
-	}
 	groups := map[collector.ModelKey][]int{}
 	var keys []collector.ModelKey
 	for i, s := range states {

@@ -152,7 +152,7 @@ func buildPool(in ModelInput) pool {
 			p.maxOverload = math.Max(p.maxOverload, vRunning/held)
 			p.overflowOn = append(p.overflowOn, fmt.Sprintf("%s at %.2fx", v.Name, vRunning/held))
 		}
-		serving := v.Current - (v.Pending() - v.Starting())
+		serving := v.Serving()
 		p.supplyUnits += float64(serving) * p.capacity[i]
 		p.supplyReplicas += serving
 		p.concSupply += float64(serving) * p.conc.capacity[i]
@@ -670,7 +670,7 @@ func (p pool) concurrencyAt(in ModelInput, removed []int) float64 {
 	}
 	var sum, weight float64
 	for i, v := range in.Variants {
-		n := float64(v.Current - (v.Pending() - v.Starting()) - removed[i])
+		n := float64(v.Serving() - removed[i])
 		c := p.conc.consolidation(i)
 		if n <= 0 || !v.Latency.Known {
 			continue

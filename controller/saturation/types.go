@@ -89,6 +89,10 @@ func (v VariantState) Pending() int { return max(v.Current-v.Ready, 0) }
 // Starting is the number of pending replicas that are expected to become ready.
 func (v VariantState) Starting() int { return max(v.Pending()-max(v.Stuck, 0), 0) }
 
+// Serving is the number of replicas counted as supply: those asked for, less the pending
+// ones not expected to become ready (stuck).
+func (v VariantState) Serving() int { return v.Current - (v.Pending() - v.Starting()) }
+
 // HasHeadroom tells whether the variant may grow past n replicas.
 func (v VariantState) HasHeadroom(n int) bool { return v.Max <= 0 || n < v.Max }
 
