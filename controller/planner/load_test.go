@@ -186,3 +186,39 @@ func TestObserveLatency(t *testing.T) {
 	assert.Equal(t, fit, later)
 	assert.Len(t, m.latency, 10)
 }
+
+// A pod seen becoming ready less than the means' window ago gives no latency sample (its
+// means cover only the burst of prefills it started with); one ready when the planner
+// first watched the variant does, and so does the young pod once the window has passed.
+func TestObserveLatencySkipsPodsReadyWithinTheWindow(t *testing.T) {
+	var m variantMemory
+	sample := func(pod string, running, itl float64) saturation.ReplicaMetrics {
+		return saturation.ReplicaMetrics{Pod: pod, MeanRunning: running, MeanITL: itl}
+	}
+	m.seeReady(t0, []string{"old"})
+	m.observeLatency(t0, []saturation.ReplicaMetrics{sample("old", 20, 0.014)}, time.Minute)
+	require.Len(t, m.latency, 1, "a pod ready before the planner watched is not young")
+
+	at := t0.Add(30 * time.Second)
+	m.seeReady(at, []string{"old", "new"})
+	m.observeLatency(at, []saturation.ReplicaMetrics{sample("old", 40, 0.018), sample("new", 156, 0.207)}, time.Minute)
+	require.Len(t, m.latency, 2, "the pod first seen ready now gives no sample")
+	for _, s := range m.latency {
+		assert.Less(t, s.ITL, 0.1, "only the old pod's samples: %+v", s)
+	}
+
+	at = at.Add(59 * time.Second)
+	m.seeReady(at, []string{"old", "new"})
+	m.observeLatency(at, []saturation.ReplicaMetrics{sample("new", 60, 0.022)}, time.Minute)
+	assert.Len(t, m.latency, 2, "still within the window")
+
+	at = at.Add(time.Second)
+	m.seeReady(at, []string{"old", "new"})
+	m.observeLatency(at, []saturation.ReplicaMetrics{sample("new", 60, 0.022)}, time.Minute)
+	assert.Len(t, m.latency, 3, "a full window after it became ready the pod gives samples")
+
+	at = at.Add(30 * time.Second)
+	m.seeReady(at, []string{"old", "new", "newer"})
+	m.observeLatency(at, []saturation.ReplicaMetrics{sample("newer", 150, 0.2)}, 0)
+	assert.Len(t, m.latency, 3, "window 0 is the collector's default minute")
+}

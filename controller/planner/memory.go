@@ -318,7 +318,16 @@ func usableLatency(itl, running float64) bool {
 	return finite(itl) && finite(running) && itl > 0 && running >= minLatencyRunning
 }
 
+// readyWithin tells whether the pod was seen becoming ready less than window ago (a pod
+// ready when the planner first watched the variant was ready before it: not young).
+func (m *variantMemory) readyWithin(now time.Time, pod string, window time.Duration) bool {
+	since, ok := m.readySince[pod]
+	return ok && since.After(m.watchedSince) && now.Sub(since) < window
+}
+
 const (
+	// defaultMeanWindow is the collector's default RateWindow (its means' span).
+	defaultMeanWindow = time.Minute
 	// latencyWindow is how far back the latency model's samples go.
 	latencyWindow = LatencyLookback
 	// maxLatencySamples bounds the samples kept per variant (the oldest go first).
@@ -329,8 +338,16 @@ const (
 )
 
 // observeLatency folds this cycle's pod means into the variant's latency samples and
-// returns the model fitted on them.
+// returns the model fitted on them. A pod that became ready less than the means' window
+// ago gives no sample: its means cover only its life so far, which begins with the
+// requests the router held or queued for it arriving at once, a burst of prefills no
+// steady load runs (trace-azure t=495: a pod 30 s ready read 207 ms at 156 running where
+// the saturated pod beside it ran 64 ms at 254; the line through it put 96 ms at 256
+// running and cut the H100's target from 151 running to 90).
 func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMetrics, window time.Duration) saturation.LatencyModel {
+	if window <= 0 {
+		window = defaultMeanWindow
+	}
 	keep := m.latency[:0]
 	for _, s := range m.latency {
 		if now.Sub(s.At) <= latencyWindow && !s.At.After(now) {
@@ -338,6 +355,9 @@ func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMet
 		}
 	}
 	for _, r := range rs {
+		if m.readyWithin(now, r.Pod, window) {
+			continue
+		}
 		if usableLatency(r.MeanITL, r.MeanRunning) {
 			keep = append(keep, saturation.LatencySample{At: now, Running: r.MeanRunning, ITL: r.MeanITL, Window: window})
 		}

@@ -54,8 +54,10 @@ type variantMemory struct {
 	// to read); see Planner.unseeded.
 	seeded bool
 	// readySince is when each of the variant's ready pods was first seen ready (pods that
-	// are not ready any more are forgotten).
-	readySince map[string]time.Time
+	// are not ready any more are forgotten); watchedSince is the first cycle that saw the
+	// variant's pods (those ready then were ready before it).
+	readySince   map[string]time.Time
+	watchedSince time.Time
 }
 
 type modelMemory struct {
@@ -445,6 +447,9 @@ func youngNote(young []string, limit time.Duration) string {
 func (m *variantMemory) seeReady(now time.Time, ready []string) {
 	if m.readySince == nil {
 		m.readySince = map[string]time.Time{}
+	}
+	if m.watchedSince.IsZero() {
+		m.watchedSince = now
 	}
 	for pod := range m.readySince {
 		if !slices.Contains(ready, pod) {
