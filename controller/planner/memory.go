@@ -29,6 +29,10 @@ type peak struct {
 type podMemory struct {
 	peaks    []peak
 	lastSeen time.Time
+	// answeredAt and answeredPeak: the last cycle whose scale-up counted this pod's
+	// queue, and its waiting peak then (see sustainInto).
+	answeredAt   time.Time
+	answeredPeak float64
 }
 
 // A pod's sustained waiting is the lowest 1-minute peak of its last few cycles no older
@@ -116,7 +120,15 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		}
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
-		if r.Waiting >= burstQueueFactor*queueLengthThreshold {
+		switch {
+		case !m.answeredAt.IsZero() && now.Sub(m.answeredAt) < w-w/20 && r.Waiting <= m.answeredPeak:
+			// The queue a scale-up already answered: a peak window that still holds the
+			// scrapes it was measured on, and no longer queue since, is the same evidence
+			// (scale-to-zero's wake: 30 waiting bought a second replica, and the same
+			// peak, still in the next cycle's window when the pod had emptied, doubled
+			// the pool again). It counts again once grown, or measured anew.
+			r.SustainedWaiting = 0
+		case r.Waiting >= burstQueueFactor*queueLengthThreshold:
 			// A queue this long within one minute is no passing burst: size on it now.
 			r.SustainedWaiting = r.Waiting
 		}
@@ -124,6 +136,18 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		learning.Replicas[j].SustainedWaiting = 0
 		if len(keep) >= learningCycles && anchored {
 			learning.Replicas[j].SustainedWaiting = lowest(keep, max(span, learningCycles))
+		}
+	}
+}
+
+// answered notes that this cycle's decision scaled the variant up while its pods held
+// the given queues: each queueing pod's peak is answered until the peak window has moved
+// past it.
+func (p *Planner) answered(now time.Time, in *saturation.VariantInput) {
+	for _, r := range in.Replicas {
+		if r.Waiting > 0 {
+			m := p.podMem(in.Namespace, r.Pod)
+			m.answeredAt, m.answeredPeak = now, r.Waiting
 		}
 	}
 }

@@ -236,3 +236,36 @@ func latencyPoint(at time.Time, meanRunning, itl float64) collector.HistoryPoint
 	nan := math.NaN()
 	return collector.HistoryPoint{At: at, MeanRunning: meanRunning, ITL: itl, Running: nan, Waiting: nan, KVUsage: nan}
 }
+
+// A queue a scale-up answered is not counted again while the peak window still holds the
+// scrapes it was measured on (scale-to-zero's wake: the same peak of 30 doubled the pool
+// twice); it counts again once it grows, or once measured over a window of its own.
+func TestAnsweredQueueIsNotCountedTwice(t *testing.T) {
+	run := func(second, third float64) (Decision, Decision) {
+		p := NewPlanner(Options{})
+		cycle := func(i int, st saturation.VariantState, waiting float64) Decision {
+			now := t0.Add(time.Duration(i) * 30 * time.Second)
+			snap := newSnap(now).pods("ns", "m", "a", podLoad{0.05, waiting}).running("ns", "m", 250)
+			ds := p.Decide(now, snap.build(), []saturation.VariantState{st}, config.Default())
+			require.Len(t, ds, 1)
+			return ds[0]
+		}
+		d := cycle(0, state("a", 10, 1, 1), 0)
+		require.Equal(t, 1, d.Desired, d.Reason)
+		// 30 waiting (a burst of 6 x queueLengthThreshold) at once: the queue rule doubles.
+		d = cycle(1, state("a", 10, 1, 1), 30)
+		require.Equal(t, 2, d.Desired, d.Reason)
+		// The new replica is starting; the next cycle's window still holds the peak.
+		return cycle(2, state("a", 10, 2, 1), second), cycle(3, state("a", 10, 2, 1), third)
+	}
+
+	d, later := run(30, 30)
+	assert.Equal(t, 2, d.Desired, "the same peak buys nothing more: %s", d.Reason)
+	assert.Zero(t, d.Inputs["waiting"])
+	assert.Equal(t, 30.0, d.Inputs["peakWaiting"], "the peak is still shown")
+	assert.Equal(t, 30.0, later.Inputs["waiting"], "a minute on, the queue is measured anew")
+	assert.Greater(t, later.Desired, 2, later.Reason)
+
+	d, _ = run(45, 45)
+	assert.Equal(t, 4, d.Desired, "a queue that grew counts: %s", d.Reason)
+}

@@ -388,6 +388,9 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		for k, x := range res.Inputs {
 			ds[i].Inputs[k] = x
 		}
+		if recs[i] > vs[i].Current {
+			p.answered(now, &inputs[i])
+		}
 	}
 
 	// 5. Scale to zero.
