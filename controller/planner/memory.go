@@ -179,6 +179,7 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	m.learnConcurrency(*in, learning, t)
 	in.SaturationConcurrency = m.saturation
 	in.HealthyConcurrency = m.healthy
+	in.QueuedRunning = m.queuedRunning
 	in.Latency = m.observeLatency(now, in.Replicas, p.meanWindow)
 }
 
@@ -200,6 +201,18 @@ func (m *variantMemory) learnConcurrency(in, learning saturation.VariantInput, t
 	}
 	if s, ok := saturation.ObservedSaturation(learning, t, saturationRunningShare*m.maxRunning); ok && s > m.saturation {
 		m.saturation = s
+	}
+	// A queue in one cycle's peak at about the most a replica ever ran is no saturation
+	// (a burst queues for a moment too) but bounds what a consolidation relies on; it
+	// goes as a saturation does once a replica runs more.
+	if m.queuedRunning > 0 && m.queuedRunning < saturationRunningShare*m.maxRunning {
+		m.queuedRunning = 0
+	}
+	for _, r := range in.Replicas {
+		if r.Waiting >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold && finite(r.Running) &&
+			r.Running >= saturationRunningShare*m.maxRunning && r.Running > m.queuedRunning {
+			m.queuedRunning = r.Running
+		}
 	}
 	if h, ok := saturation.ObservedHealthy(in, t); ok && h > m.healthy {
 		m.healthy = h

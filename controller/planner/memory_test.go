@@ -269,3 +269,32 @@ func TestAnsweredQueueIsNotCountedTwice(t *testing.T) {
 	d, _ = run(45, 45)
 	assert.Equal(t, 4, d.Desired, "a queue that grew counts: %s", d.Reason)
 }
+
+// A queue in one cycle's peak at about the most a replica ran is remembered as the batch
+// limit a consolidation may rely on (saturation.VariantInput.QueuedRunning); a queue on a
+// replica running far less is a burst, and a replica running more forgets it.
+func TestQueuedRunningRemembered(t *testing.T) {
+	th := config.Thresholds{KvCacheThreshold: 0.8, QueueLengthThreshold: 5}
+	var m variantMemory
+	in := func(running, waiting float64) saturation.VariantInput {
+		return saturation.VariantInput{Replicas: []saturation.ReplicaMetrics{
+			{Pod: "a", Running: running, Waiting: waiting, KVUsage: 0.1},
+			{Pod: "b", Running: 3, Waiting: 0, KVUsage: 0.1},
+		}}
+	}
+	observe := func(running, waiting float64) float64 {
+		v := in(running, waiting)
+		learning := in(running, waiting) // what sustain hands learn: no queue over a window
+		for i := range learning.Replicas {
+			learning.Replicas[i].SustainedKnown = true
+		}
+		m.learnConcurrency(v, learning, th)
+		return m.queuedRunning
+	}
+	assert.Zero(t, observe(8, 0), "no queue")
+	assert.Equal(t, 8.0, observe(8, 20), "a queue at the most a replica ran")
+	assert.Equal(t, 8.0, observe(4, 30), "a queue on a half-empty replica teaches nothing")
+	assert.Zero(t, m.saturation, "one cycle's peak is no saturation")
+	assert.Equal(t, 8.0, observe(8.5, 0), "a replica within 90%% of it keeps it")
+	assert.Zero(t, observe(12, 0), "a replica running more forgets it")
+}

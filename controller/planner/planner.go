@@ -38,6 +38,9 @@ type variantMemory struct {
 	saturation float64
 	// healthy is the highest concurrency a replica carried without queueing.
 	healthy float64
+	// queuedRunning is the most running requests a replica was seen with a queue at (at
+	// about the most any ran; saturation.VariantInput.QueuedRunning).
+	queuedRunning float64
 	// maxRunning is the most running requests seen on one replica.
 	maxRunning float64
 	// currents are the variant's current replicas at recent cycles (scale-down policy).

@@ -218,14 +218,7 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 		if sat <= 0 {
 			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
 		}
-		share, shareFrom := throughputCeiling, ""
-		if rho, ok := utilisationFor(sat, line.throughputAt(sat, in.Load.MeanOutputTokens), ttft); ok {
-			share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
-		}
-		ceiling, byThroughput := line.runningAtThroughputShare(share, sat)
-		if !byThroughput {
-			ceiling = itlCeiling * sat
-		}
+		ceiling, byThroughput, share, shareFrom := sloCeiling(line, sat, in.Load.MeanOutputTokens, ttft)
 		target := math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
 		if local {
 			// A line fitted on samples at about one load holds near them, and as far beyond
@@ -256,7 +249,34 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 		if m.downCapacity[i] < target {
 			m.source[i] += fmt.Sprintf("; consolidating up to %.1f running, where the line is trusted", m.downCapacity[i])
 		}
+		// Nor, while no saturation is known, beyond the batch limit a replica was seen
+		// queueing at: vLLM does not export --max-num-seqs, and the default the sizing
+		// assumes may be far above the deployment's (the e2e prometheus-outage runs 8: with
+		// 256 assumed, 12 req/s on four replicas running 3 each read as one replica's load).
+		if q := v.QueuedRunning; m.saturation[i] <= 0 && q > 0 && finite(q) && q < sat {
+			c, _, _, _ := sloCeiling(line, q, in.Load.MeanOutputTokens, ttft)
+			if c = math.Max(math.Min(c, x), minConcurrencyCapacity); c < m.downCapacity[i] {
+				m.downCapacity[i] = c
+				m.source[i] += fmt.Sprintf("; consolidating up to %.1f running, a replica having queued at %.0f", c, q)
+			}
+		}
 	}
+}
+
+// sloCeiling is the running requests per replica the sizing allows below a batch limit of
+// sat slots: those that serve the share of the saturated rate the TTFT objective's queue
+// model allows (throughputCeiling without one), or itlCeiling of the slots for a line that
+// gives no throughput ceiling (byThroughput false).
+func sloCeiling(line LatencyModel, sat, out float64, ttft time.Duration) (ceiling float64, byThroughput bool, share float64, shareFrom string) {
+	share = throughputCeiling
+	if rho, ok := utilisationFor(sat, line.throughputAt(sat, out), ttft); ok {
+		share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
+	}
+	ceiling, byThroughput = line.runningAtThroughputShare(share, sat)
+	if !byThroughput {
+		ceiling = itlCeiling * sat
+	}
+	return ceiling, byThroughput, share, shareFrom
 }
 
 // consolidation is the concurrency one replica of variant i is relied on to hold when the

@@ -1,6 +1,7 @@
 package saturation
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -263,4 +264,43 @@ func TestCapacityDrainsABacklog(t *testing.T) {
 	assert.Positive(t, r.Inputs["backlog"])
 	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
 	assert.Contains(t, r.Reason, "no scale-down while the ready replicas hold a backlog")
+}
+
+// While no saturation is known the sizing assumes vLLM's default batch of 256; a replica
+// seen queueing at 8 running (a deployment's --max-num-seqs, which vLLM does not export)
+// bounds what a consolidation relies on to what 8 slots serve. Growth is unchanged.
+func TestCapacityConsolidatesNoFurtherThanAQueueSeen(t *testing.T) {
+	pool := func(n int, rate, queuedAt float64) ModelInput {
+		in := consolidationPool(n, rate, 3)
+		in.Variants[0].SaturationConcurrency = 0
+		in.Variants[0].QueuedRunning = queuedAt
+		return in
+	}
+	r := Capacity{}.Analyze(pool(4, 9, 0))
+	assert.Equal(t, map[string]int{"h100": 1}, targets(r), "256 slots assumed: %s", r.Reason)
+
+	// 8 slots serve 5.26 req/s (1.52 s in system at 7.6 ms); 90% of that at 7.0 running.
+	c, _, _, _ := sloCeiling(LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}, 8, 200, 0)
+	require.InDelta(t, 7.01, c, 0.01)
+	r = Capacity{}.Analyze(pool(4, 9, 8))
+	assert.Contains(t, r.Reason, fmt.Sprintf("consolidating up to %.1f running, a replica having queued at 8", c))
+	// 9 req/s at 1.48 s in system: 13.3 in flight; three replicas hold 3 x 7.01 at 85%
+	// (17.9), two 11.9.
+	assert.Equal(t, map[string]int{"h100": 3}, targets(r), r.Reason)
+
+	// A queue seen at more than the batch the sizing assumes bounds nothing; a learned
+	// saturation replaces it.
+	r = Capacity{}.Analyze(pool(4, 9, 300))
+	assert.Equal(t, map[string]int{"h100": 1}, targets(r), r.Reason)
+	in := pool(4, 9, 8)
+	in.Variants[0].SaturationConcurrency = 256
+	r = Capacity{}.Analyze(in)
+	assert.Equal(t, map[string]int{"h100": 1}, targets(r), r.Reason)
+
+	// Growth is sized as before: 40 req/s on one replica running 200 needs two at 124.3
+	// running each.
+	in = consolidationPool(1, 40, 200)
+	in.Variants[0].SaturationConcurrency, in.Variants[0].QueuedRunning = 0, 8
+	r = Capacity{}.Analyze(in)
+	assert.Equal(t, map[string]int{"h100": 2}, targets(r), r.Reason)
 }

@@ -117,6 +117,12 @@ type VariantInput struct {
 	// HealthyConcurrency is the highest concurrency (running + waiting) per replica this
 	// variant was observed to carry without queueing, remembered by the planner; 0 = none.
 	HealthyConcurrency float64
+	// QueuedRunning is the most running requests per replica at which a replica of this
+	// variant was seen with a queue (a one-minute waiting peak of queueLengthThreshold or
+	// more, KV below its threshold) at about the most it ever ran, remembered by the
+	// planner; 0 = never. Not sustained, it teaches no saturation: until one is known, a
+	// consolidation relies on a replica for no more than this batch limit allows.
+	QueuedRunning float64
 	// Latency is the variant's inter-token latency model fitted by the planner on its pods'
 	// recent metrics; zero = unknown.
 	Latency LatencyModel
