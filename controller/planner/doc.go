@@ -27,11 +27,15 @@
 //  3. runs the configured analyzer (config "analyzer": capacity or wva-v1), after feeding
 //     it what the planner remembers: each pod's sustained waiting (the lowest 1-minute peak
 //     of its last 2 cycles, so a one-off burst does not size the pool; a peak of 4 x
-//     queueLengthThreshold or more counts at once), and per variant
+//     queueLengthThreshold or more counts at once; a peak a scale-up already answered
+//     counts again only once it grows or leaves the peak window), and per variant
 //     the saturation concurrency (the most running requests seen on a replica holding a
 //     queue over 3 consecutive cycles with KV below kvCacheThreshold, counted only when it
-//     runs at least 90% of the most ever seen on one replica) and the highest healthy
-//     concurrency; the capacity analyzer sizes replicas and checks removals against them;
+//     runs at least 90% of the most ever seen on one replica), the running requests a
+//     replica was seen queueing at in one cycle (a bound for consolidation), the highest
+//     healthy concurrency, and the ITL line fitted on its pods' means (pods ready for
+//     less than the rate window excluded); the capacity analyzer sizes replicas and checks
+//     removals against them;
 //  4. scales to zero when enabled for the model, every variant has minReplicas 0 and no
 //     request finished, waited or ran for the retention period (a cycle without complete
 //     metrics, or a gap between cycles longer than the activity window, counts as activity);

@@ -70,9 +70,12 @@
 //     line is trusted up to the running requests at which the standard error of the ITL
 //     it predicts stays within 10% of it (its samples' scatter, counting one pod's
 //     overlapping means once per window): a consolidation relies on a replica for no
-//     more than that, with the time in system there, and a line fitted on samples at
+//     more than that, with the time in system there, nor, while no saturation is known,
+//     for more than a batch of the running requests a replica was seen queueing at
+//     (vLLM does not export --max-num-seqs); a line fitted on samples at
 //     about one load (too little spread to extrapolate) only raises the healthy
-//     high-water mark to it, for consolidation. A variant without a line of its own (at zero replicas, or just started) takes a
+//     high-water mark to it, for consolidation. Pods ready for less than the rate window
+//     give the line no sample (their means cover the burst they started with). A variant without a line of its own (at zero replicas, or just started) takes a
 //     measured variant's throughput scaled by published vLLM throughput ratios of their
 //     accelerators (prior.go) until its line is fitted. With every variant's throughput
 //     known, variants are ranked by cost per request per second (a
