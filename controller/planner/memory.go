@@ -46,8 +46,6 @@ const (
 	sizingCycles   = 2
 	learningCycles = 3
 	sustainWindow  = 3 * time.Minute
-	// defaultPeakWindow is the collector's default KVWindow.
-	defaultPeakWindow = time.Minute
 	// maxPeaks bounds the peaks kept per pod (a cycle of a second or less).
 	maxPeaks = 64
 )
@@ -82,7 +80,7 @@ func (p *Planner) podMem(namespace, pod string) *podMemory {
 func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput, mems []*podMemory) {
 	w := p.peakWindow
 	if w <= 0 {
-		w = defaultPeakWindow
+		w = collectorDefaults.KVWindow
 	}
 	oldest, edge := now.Add(-sustainWindow), now.Add(-(w - w/20))
 	buf := learning.Replicas[:0]
@@ -121,7 +119,7 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
 		switch {
-		case !m.answeredAt.IsZero() && now.Sub(m.answeredAt) < w-w/20 && r.Waiting <= m.answeredPeak:
+		case m.answeredAt.After(edge) && r.Waiting <= m.answeredPeak:
 			// The queue a scale-up already answered: a peak window that still holds the
 			// scrapes it was measured on, and no longer queue since, is the same evidence
 			// (scale-to-zero's wake: 30 waiting bought a second replica, and the same
@@ -139,6 +137,10 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		}
 	}
 }
+
+// collectorDefaults holds the collector's default windows: a snapshot that does not say
+// its own was taken over them.
+var collectorDefaults = collector.Options{}.WithDefaults()
 
 // answered notes that this cycle's decision scaled the variant up while its pods held
 // the given queues: each queueing pod's peak is answered until the peak window has moved
@@ -208,11 +210,8 @@ func (m *variantMemory) learnConcurrency(in, learning saturation.VariantInput, t
 	if m.queuedRunning > 0 && m.queuedRunning < saturationRunningShare*m.maxRunning {
 		m.queuedRunning = 0
 	}
-	for _, r := range in.Replicas {
-		if r.Waiting >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold && finite(r.Running) &&
-			r.Running >= saturationRunningShare*m.maxRunning && r.Running > m.queuedRunning {
-			m.queuedRunning = r.Running
-		}
+	if q, ok := saturation.ObservedQueue(in, t, saturationRunningShare*m.maxRunning); ok && q > m.queuedRunning {
+		m.queuedRunning = q
 	}
 	if h, ok := saturation.ObservedHealthy(in, t); ok && h > m.healthy {
 		m.healthy = h
@@ -363,8 +362,6 @@ func (m *variantMemory) readyWithin(now time.Time, pod string, window time.Durat
 }
 
 const (
-	// defaultMeanWindow is the collector's default RateWindow (its means' span).
-	defaultMeanWindow = time.Minute
 	// latencyWindow is how far back the latency model's samples go.
 	latencyWindow = LatencyLookback
 	// maxLatencySamples bounds the samples kept per variant (the oldest go first).
@@ -383,7 +380,7 @@ const (
 // running and cut the H100's target from 151 running to 90).
 func (m *variantMemory) observeLatency(now time.Time, rs []saturation.ReplicaMetrics, window time.Duration) saturation.LatencyModel {
 	if window <= 0 {
-		window = defaultMeanWindow
+		window = collectorDefaults.RateWindow
 	}
 	keep := m.latency[:0]
 	for _, s := range m.latency {

@@ -45,11 +45,24 @@ const minConcurrencyCapacity = 1.0
 // as many as it ever did, while a burst that queues briefly on a half-empty replica says
 // nothing about its limit). ok is false when no pod shows it.
 func ObservedSaturation(v VariantInput, t config.Thresholds, minRunning float64) (conc float64, ok bool) {
+	return queuedAt(v, t, minRunning, ReplicaMetrics.SizingWaiting)
+}
+
+// ObservedQueue is ObservedSaturation on this cycle's one-minute waiting peaks rather than
+// the sustained waiting: a replica seen with a queue at about its most running requests,
+// which a passing burst shows too (VariantInput.QueuedRunning).
+func ObservedQueue(v VariantInput, t config.Thresholds, minRunning float64) (conc float64, ok bool) {
+	return queuedAt(v, t, minRunning, func(r ReplicaMetrics) float64 { return r.Waiting })
+}
+
+// queuedAt is the most running requests among v's pods with waiting(r) of
+// queueLengthThreshold or more, KV below kvCacheThreshold and at least minRunning running.
+func queuedAt(v VariantInput, t config.Thresholds, minRunning float64, waiting func(ReplicaMetrics) float64) (conc float64, ok bool) {
 	for _, r := range v.Replicas {
 		if !validSample(r) || r.Running <= 0 || r.Running < minRunning {
 			continue
 		}
-		if r.SizingWaiting() >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold {
+		if waiting(r) >= t.QueueLengthThreshold && r.KVUsage < t.KvCacheThreshold {
 			conc = math.Max(conc, r.Running)
 			ok = true
 		}
