@@ -103,6 +103,7 @@ func (s *Snapshot) fill(results map[string]model.Vector, opts Options) {
 		{QueryITL, func(p *PodMetrics, v float64) { p.MeanITL = v }},
 		{QueryMeanRunning, func(p *PodMetrics, v float64) { p.MeanRunning = v }},
 		{QueryGenerated, func(p *PodMetrics, v float64) { p.Generated = v }},
+		{QueryPrefillTime, func(p *PodMetrics, v float64) { p.MeanPrefill = v }},
 	} {
 		for _, smp := range results[q.name] {
 			mm := s.Models[ModelKey{string(smp.Metric["namespace"]), string(smp.Metric["model_name"])}]

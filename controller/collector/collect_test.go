@@ -26,7 +26,7 @@ func TestCollectQueryCountIsConstant(t *testing.T) {
 		assert.Len(t, snap.Models, n)
 	}
 	assert.Equal(t, len(Queries(manyTargets(1), Options{})), counts[1])
-	assert.Equal(t, 15, counts[1])
+	assert.Equal(t, 16, counts[1])
 	assert.Equal(t, counts[1], counts[10])
 	assert.Equal(t, counts[1], counts[1000])
 
@@ -111,7 +111,7 @@ func TestCollectFailedQuery(t *testing.T) {
 	require.ErrorContains(t, err, "query waiting")
 	require.ErrorContains(t, err, "503 service unavailable")
 	require.Contains(t, snap.Failed, QueryWaiting)
-	assert.Equal(t, 15, snap.Queries, "one failure does not stop the cycle")
+	assert.Equal(t, 16, snap.Queries, "one failure does not stop the cycle")
 	p := snap.Models[ModelKey{"ns", "m"}].Pods["p"]
 	assert.Equal(t, 0.5, p.KVUsage)
 	assert.True(t, math.IsNaN(p.Waiting), "a failed query never becomes zero")

@@ -11,7 +11,9 @@
 // The result is a Snapshot: per (namespace, model) per pod KV usage (peak over 1m, as
 // WVA), waiting and running requests, KV capacity from vllm:cache_config_info
 // (num_gpu_blocks x block_size), the timestamp of the pod's latest sample (from
-// timestamp(), to flag stale pods), plus per-model mean prompt length, finished-request
+// timestamp(), to flag stale pods), each pod's mean ITL, mean running requests, tokens
+// generated and mean prefill time (the latency model), plus per-model mean prompt and
+// output lengths, completion rate and in-flight growth (the forecast), finished-request
 // count (scale-to-zero) and the scale-from-zero signal. A failed query is recorded in
 // Snapshot.Failed and never turned into zeros.
 //

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,7 +192,11 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 		// llama-1 generates 600 tokens per 15s; llama-2's engine hangs at 150s: its counter
 		// stops while it keeps 4 requests running.
 		series("vllm:generation_tokens_total", "0+600x20", pod("llama-1")...) +
-		series("vllm:generation_tokens_total", "0+100x10 1000x10", pod("llama-2")...)
+		series("vllm:generation_tokens_total", "0+100x10 1000x10", pod("llama-2")...) +
+		// llama-1: 3 requests per 15s, their prefills summing to 0.45 s: 150 ms each over
+		// the 5m prompt window; llama-2 exports no prefill time (unknown, not zero).
+		series("vllm:request_prefill_time_seconds_sum", "0+0.45x20", pod("llama-1")...) +
+		series("vllm:request_prefill_time_seconds_count", "0+3x20", pod("llama-1")...)
 	e := newEngineQuerier(t, load)
 	now := time.Unix(300, 0).UTC()
 	snap, err := Collect(context.Background(), e, now, []Target{{"prod", "meta/llama"}}, Options{})
@@ -211,6 +216,8 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	// avg_over_time over (240s, 300s]: 11, 12, 13, 14.
 	assert.InDelta(t, 12.5, p1.MeanRunning, 1e-9)
 	assert.InDelta(t, 4, p2.MeanRunning, 1e-9)
+	assert.InDelta(t, 0.150, p1.MeanPrefill, 1e-9, "request_prefill_time over the prompt window")
+	assert.True(t, math.IsNaN(p2.MeanPrefill), "no prefill histogram: unknown")
 	// increase over 1m: 4 x 600 tokens on llama-1, none on the hung llama-2.
 	assert.InDelta(t, 2400, p1.Generated, 1e-6)
 	assert.Zero(t, p2.Generated, "no progress in the generation counter")

@@ -103,6 +103,9 @@ type PodMetrics struct {
 	// MeanRunning its mean running requests over the same window; NaN when unknown.
 	MeanITL     float64
 	MeanRunning float64
+	// MeanPrefill is the pod's mean prefill time (seconds, first scheduled to first token)
+	// over the prompt window; NaN when unknown.
+	MeanPrefill float64
 	// Generated is the increase of vllm:generation_tokens_total over the rate window; NaN
 	// when unknown.
 	Generated float64
@@ -146,5 +149,5 @@ func newModelMetrics() *ModelMetrics {
 }
 
 func newPodMetrics(pod string) *PodMetrics {
-	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN(), MeanITL: math.NaN(), MeanRunning: math.NaN(), Generated: math.NaN()}
+	return &PodMetrics{Pod: pod, KVUsage: math.NaN(), Waiting: math.NaN(), Running: math.NaN(), MeanITL: math.NaN(), MeanRunning: math.NaN(), MeanPrefill: math.NaN(), Generated: math.NaN()}
 }

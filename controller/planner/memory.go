@@ -183,6 +183,27 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	in.HealthyConcurrency = m.healthy
 	in.QueuedRunning = m.queuedRunning
 	in.Latency = m.observeLatency(now, in.Replicas, p.meanWindow)
+	if f := meanPrefill(in.Replicas); f > 0 {
+		m.prefill = f
+	}
+	in.Latency.Prefill = m.prefill
+}
+
+// meanPrefill is the mean of the replicas' known prefill times (seconds); 0 when none is
+// known.
+func meanPrefill(rs []saturation.ReplicaMetrics) float64 {
+	var sum float64
+	var n int
+	for _, r := range rs {
+		if f := r.MeanPrefill; f > 0 && !math.IsInf(f, 0) {
+			sum += f
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // learnConcurrency folds one cycle's observations into the variant's most running

@@ -187,6 +187,33 @@ func TestLatencySeededFromHistory(t *testing.T) {
 	assert.Empty(t, fresh.unseeded(st))
 }
 
+// Each pod's mean prefill time reaches the variant's latency model (a request's time in a
+// replica: its prefill, then its output tokens); a cycle in which no request finished
+// keeps the last one measured.
+func TestPrefillReachesTheLatencyModel(t *testing.T) {
+	cfg := cfgWith(map[string]string{"default": "sloITL: 50ms\n"}, nil)
+	st := []saturation.VariantState{state("a", 10, 1, 1)}
+	snapAt := func(now time.Time, prefill float64) collector.Snapshot {
+		s := newSnap(now).pods("ns", "m", "a", podLoad{0.3, 0}).running("ns", "m", 10).build()
+		pm := s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-0"]
+		pm.MeanRunning, pm.MeanITL, pm.MeanPrefill = 10, 0.012, prefill
+		return s
+	}
+	var hist []collector.HistoryPoint
+	for i, r := range []float64{2, 5, 8, 11, 14, 17, 20} {
+		hist = append(hist, latencyPoint(t0.Add(-time.Duration(14-2*i)*time.Minute), r, 0.010+0.0002*r))
+	}
+	p := NewPlanner(Options{})
+	snap := snapAt(t0, 1.2)
+	snap.History = map[collector.ModelKey]map[string][]collector.HistoryPoint{{Namespace: "ns", ModelID: "m"}: {"a-abc-0": hist}}
+	d := p.Decide(t0, snap, st, cfg)[0]
+	assert.Contains(t, d.Reason, "ITL 10.0ms + 0.200ms per running request, prefill 1.20s (8 samples")
+	d = p.Decide(t0.Add(30*time.Second), snapAt(t0.Add(30*time.Second), math.NaN()), st, cfg)[0]
+	assert.Contains(t, d.Reason, "per running request, prefill 1.20s", "none measured this cycle: the last one")
+	d = p.Decide(t0.Add(time.Minute), snapAt(t0.Add(time.Minute), 0.4), st, cfg)[0]
+	assert.Contains(t, d.Reason, "per running request, prefill 0.40s")
+}
+
 func TestVariantPods(t *testing.T) {
 	mm := &collector.ModelMetrics{Pods: map[string]*collector.PodMetrics{}}
 	for _, pod := range []string{"llama-7c9f8-x2z4q", "llama-0", "llama-canary-7c9f8-x2z4q", "llama", "llama--x", "other-7c9f8-x2z4q"} {

@@ -41,6 +41,9 @@ type variantMemory struct {
 	// queuedRunning is the most running requests a replica was seen with a queue at (at
 	// about the most any ran; saturation.VariantInput.QueuedRunning).
 	queuedRunning float64
+	// prefill is the variant's latest measured mean prefill time (seconds; 0 = never
+	// measured): a request's time in a replica before its output tokens.
+	prefill float64
 	// maxRunning is the most running requests seen on one replica.
 	maxRunning float64
 	// currents are the variant's current replicas at recent cycles (scale-down policy).
@@ -514,7 +517,7 @@ func variantInput(v saturation.VariantState, mm *collector.ModelMetrics, snap *c
 		}
 		in.Replicas = append(in.Replicas, saturation.ReplicaMetrics{
 			Pod: name, KVUsage: pm.KVUsage, Waiting: pm.Waiting, Running: pm.Running, KVCapacityTokens: pm.KVCapacityTokens,
-			MeanITL: pm.MeanITL, MeanRunning: pm.MeanRunning,
+			MeanITL: pm.MeanITL, MeanRunning: pm.MeanRunning, MeanPrefill: pm.MeanPrefill,
 		})
 	}
 	return in, problems, stale, unscraped, stalled

@@ -163,7 +163,7 @@ func buildPool(in ModelInput) pool {
 		for i, v := range in.Variants {
 			// Little's law at the operating point: the requests a replica runs over the
 			// time each spends in it (output tokens x the ITL at that load).
-			if w := out * (v.Latency.Base + v.Latency.PerRequest*p.conc.capacity[i]); v.Latency.Known && finite(w) && w > 0 {
+			if w := v.Latency.InSystem(p.conc.capacity[i], out); v.Latency.Known && finite(w) && w > 0 {
 				p.inSystem[i] = w
 				p.throughput[i] = p.conc.capacity[i] / w
 			} else if t := p.conc.priorThroughput[i]; t > 0 {
@@ -312,7 +312,7 @@ func loadImbalance(in ModelInput) float64 {
 			if finite(r.MeanRunning) && r.MeanRunning > 0 {
 				run = r.MeanRunning
 			}
-			w := out * (v.Latency.Base + v.Latency.PerRequest*run)
+			w := v.Latency.InSystem(run, out)
 			if !finite(run) || run < 0 || !(w > 0) || !finite(w) {
 				continue
 			}
@@ -675,7 +675,7 @@ func (p pool) concurrencyAt(in ModelInput, removed []int) float64 {
 		if n <= 0 || !v.Latency.Known {
 			continue
 		}
-		w := out * (v.Latency.Base + v.Latency.PerRequest*c)
+		w := v.Latency.InSystem(c, out)
 		if !(w > 0) || !finite(w) {
 			continue
 		}

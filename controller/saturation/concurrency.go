@@ -285,7 +285,7 @@ func sloCeiling(line LatencyModel, sat, out float64, ttft time.Duration) (ceilin
 	if rho, ok := utilisationFor(sat, line.throughputAt(sat, out), ttft); ok {
 		share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
 	}
-	ceiling, byThroughput = line.runningAtThroughputShare(share, sat)
+	ceiling, byThroughput = line.runningAtThroughputShare(share, sat, out)
 	if !byThroughput {
 		ceiling = itlCeiling * sat
 	}

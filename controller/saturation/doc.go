@@ -66,7 +66,10 @@
 //     reaches 80% of the objective, up to the running requests that serve 90% of the
 //     request rate at its saturation concurrency (a utilisation target on the rate; vLLM's
 //     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
-//     the time in system becomes the mean output length x the ITL at that point. The
+//     the time in system becomes the variant's mean prefill time (first scheduled to
+//     first token, vllm:request_prefill_time_seconds; one ITL without it) plus the other
+//     output tokens x the ITL at that point, for the throughput share too: a long
+//     prompt's prefill is time in the replica no output token shares. The
 //     line is trusted up to the running requests at which the standard error of the ITL
 //     it predicts stays within 10% of it (its samples' scatter, counting one pod's
 //     overlapping means once per window): a consolidation relies on a replica for no

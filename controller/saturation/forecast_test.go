@@ -117,8 +117,8 @@ func TestCapacityGrowsForTheRoutersShare(t *testing.T) {
 		return in
 	}
 	in := pool(120)
-	h, _ := in.Variants[0].Latency.runningAtThroughputShare(throughputCeiling, 256)
-	l, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, 128)
+	h, _ := in.Variants[0].Latency.runningAtThroughputShare(throughputCeiling, 256, 200)
+	l, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, 128, 200)
 	require.InDelta(t, 189.9, h, 0.05)
 	require.InDelta(t, 70.2, l, 0.05)
 	r := Capacity{}.Analyze(in)
@@ -154,6 +154,27 @@ func consolidationPool(n int, rate float64, running ...float64) ModelInput {
 	in.Capacity.SLOITL = 100 * time.Millisecond
 	in.Load = Load{Known: true, CompletionRate: rate, ArrivalRate: rate, Lead: time.Minute, MeanOutputTokens: 200}
 	return in
+}
+
+// The requests a pool holds at the forecast rate are the rate times each one's time in a
+// replica: its prefill, then its output tokens at the target's ITL. 48 req/s of 200 tokens
+// at 6 + 0.2 x 124.3 ms is 6.17 s each (one ITL standing in for the prefill): 296 in
+// flight. Measured at 1.5 s, the prefill is time no output token shares: 90% of the
+// saturated rate takes 167.2 running per replica, 1.5 + 199 x 39.4 ms = 9.35 s each, 449
+// in flight.
+func TestCapacityCountsThePrefillInTheTimeInSystem(t *testing.T) {
+	in := consolidationPool(3, 48, 40)
+	r := Capacity{}.Analyze(in)
+	require.InDelta(t, 6.17, r.Inputs["residenceSeconds"], 0.005)
+	require.InDelta(t, 296, r.Inputs["concurrency"], 0.5)
+
+	in.Variants[0].Latency.Prefill = 1.5
+	r = Capacity{}.Analyze(in)
+	target := r.Inputs["concSupply"] / 3
+	assert.InDelta(t, 167.2, target, 0.05)
+	assert.InDelta(t, 1.5+199*(0.006+0.0002*target), r.Inputs["residenceSeconds"], 1e-6)
+	assert.InDelta(t, 48*r.Inputs["residenceSeconds"], r.Inputs["concurrency"], 1e-6)
+	assert.Contains(t, r.Reason, "ITL 6.0ms + 0.200ms per running request, prefill 1.50s")
 }
 
 // With the concurrency from the forecast rate at the operating point, a pool shrinks while
@@ -234,7 +255,7 @@ func drainPool(n, pending int, waiting, rate float64) ModelInput {
 // counts for the time they take to drain it once new replicas take the arrivals, not as
 // requests to hold at once.
 func TestCapacityDrainsABacklog(t *testing.T) {
-	target, _ := LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}.runningAtThroughputShare(throughputCeiling, 256)
+	target, _ := LatencyModel{Known: true, Base: 0.006, PerRequest: 0.0002}.runningAtThroughputShare(throughputCeiling, 256, 200)
 	require.InDelta(t, 124.3, target, 0.05)
 
 	// Two saturated replicas holding 1112 requests at 40 req/s, 44.8 req/s saturated: in a

@@ -58,6 +58,10 @@ type LatencyModel struct {
 	// Independent is the number of independent samples the trust counts: the pods' 1-minute
 	// means overlap when the cycles are closer than a minute.
 	Independent float64
+	// Prefill is the variant's mean prefill time (seconds, first scheduled to first token,
+	// vllm:request_prefill_time_seconds) measured on its replicas; 0 = unknown. A request
+	// spends it in a replica before its output tokens (see InSystem).
+	Prefill float64
 }
 
 const (
@@ -256,30 +260,52 @@ func (m LatencyModel) runningAt(objective time.Duration) (float64, bool) {
 // Flat reports a known line whose ITL does not grow with the running requests.
 func (m LatencyModel) Flat() bool { return m.Known && m.PerRequest == 0 }
 
+// InSystem is the time (seconds) a request with out output tokens spends in a replica
+// running c requests: its prefill, then its other out-1 tokens at the line's ITL there
+// (Little's law: a replica serving it holds rate x InSystem running requests). Without a
+// measured prefill one ITL stands in for it: out x the ITL. NaN or 0 when out is not
+// positive.
+func (m LatencyModel) InSystem(c, out float64) float64 {
+	if !(out > 0) {
+		return 0
+	}
+	itl := m.Base + m.PerRequest*c
+	if m.Prefill > 0 && finite(m.Prefill) {
+		return m.Prefill + math.Max(out-1, 0)*itl
+	}
+	return out * itl
+}
+
 // runningAtThroughputShare returns the running requests per replica at which a replica
-// serves share of the requests per second it serves at sat running. By the line, a replica
-// at c running serves c / (out x (Base + PerRequest x c)) requests per second: with
-// X = sat / (Base + PerRequest x sat), c = share x X x Base / (1 - share x X x PerRequest).
-// false when the line is unknown, has no base (its throughput does not depend on c) or
-// the share or sat are not positive.
-func (m LatencyModel) runningAtThroughputShare(share, sat float64) (float64, bool) {
+// serves share of the requests per second it serves at sat running, out output tokens
+// each. By the line, a replica at c running serves c / (A + D x c) requests per second,
+// where A + D x c is InSystem(c, out): with X = sat / (A + D x sat), c = share x X x A /
+// (1 - share x X x D). Without a prefill the output tokens cancel (A, D = Base,
+// PerRequest). false when the line is unknown, a request's time in system does not
+// depend on c or has no constant part, or the share or sat are not positive.
+func (m LatencyModel) runningAtThroughputShare(share, sat, out float64) (float64, bool) {
 	if !m.Known || m.Base <= 0 || m.PerRequest < 0 || !(share > 0) || share > 1 || !(sat > 0) || !finite(sat) {
 		return 0, false
 	}
-	x := sat / (m.Base + m.PerRequest*sat)
-	den := 1 - share*x*m.PerRequest
-	if !(den > 0) {
+	a, d := m.Base, m.PerRequest
+	if out > 0 && finite(out) {
+		a = m.InSystem(0, out)
+		d = m.InSystem(1, out) - a
+	}
+	x := sat / (a + d*sat)
+	den := 1 - share*x*d
+	if !(den > 0) || !(a > 0) {
 		return 0, false
 	}
-	c := share * x * m.Base / den
+	c := share * x * a / den
 	return math.Min(c, sat), finite(c) && c > 0
 }
 
 // throughputAt returns the requests per second a replica serves at c running requests
-// by the line, out output tokens each; 0 when the line is unknown or the inputs are not
-// positive.
+// by the line, out output tokens each (c / InSystem); 0 when the line is unknown or the
+// inputs are not positive.
 func (m LatencyModel) throughputAt(c, out float64) float64 {
-	w := out * (m.Base + m.PerRequest*c)
+	w := m.InSystem(c, out)
 	if !m.Known || !(c > 0) || !(out > 0) || !(w > 0) || !finite(c/w) {
 		return 0
 	}
@@ -292,8 +318,8 @@ func (m LatencyModel) String() string {
 		trust = fmt.Sprintf("up to %.0f running", t)
 	}
 	if m.Local {
-		return fmt.Sprintf("ITL %.1fms + %.3fms per running request near the %d samples at %.1f-%.1f running (within %.0f%% %s; a spread of %.0f running, and %.0f%% of their mean, needed to extrapolate)",
-			m.Base*1000, m.PerRequest*1000, m.Samples, m.MinRunning, m.MaxRunning, latencyTrustShare*100, trust, minLatencySpread, minLatencySpreadShare*100)
+		return fmt.Sprintf("ITL %.1fms + %.3fms per running request%s near the %d samples at %.1f-%.1f running (within %.0f%% %s; a spread of %.0f running, and %.0f%% of their mean, needed to extrapolate)",
+			m.Base*1000, m.PerRequest*1000, m.prefillNote(), m.Samples, m.MinRunning, m.MaxRunning, latencyTrustShare*100, trust, minLatencySpread, minLatencySpreadShare*100)
 	}
 	if !m.Known {
 		if m.Samples == 0 {
@@ -303,8 +329,16 @@ func (m LatencyModel) String() string {
 			m.Samples, m.Independent, m.MinRunning, m.MaxRunning, minLatencySamples, minLatencySpread, minIndependentSamples, latencyTrustShare*100)
 	}
 	if m.Flat() {
-		return fmt.Sprintf("ITL flat at %.1fms (%d samples up to %.0f running; within %.0f%% %s)", m.Base*1000, m.Samples, m.MaxRunning, latencyTrustShare*100, trust)
+		return fmt.Sprintf("ITL flat at %.1fms%s (%d samples up to %.0f running; within %.0f%% %s)", m.Base*1000, m.prefillNote(), m.Samples, m.MaxRunning, latencyTrustShare*100, trust)
 	}
-	return fmt.Sprintf("ITL %.1fms + %.3fms per running request (%d samples up to %.0f running; within %.0f%% %s)",
-		m.Base*1000, m.PerRequest*1000, m.Samples, m.MaxRunning, latencyTrustShare*100, trust)
+	return fmt.Sprintf("ITL %.1fms + %.3fms per running request%s (%d samples up to %.0f running; within %.0f%% %s)",
+		m.Base*1000, m.PerRequest*1000, m.prefillNote(), m.Samples, m.MaxRunning, latencyTrustShare*100, trust)
+}
+
+// prefillNote names the measured prefill time, "" when unknown.
+func (m LatencyModel) prefillNote() string {
+	if !(m.Prefill > 0) || !finite(m.Prefill) {
+		return ""
+	}
+	return fmt.Sprintf(", prefill %.2fs", m.Prefill)
 }

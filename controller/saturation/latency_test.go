@@ -165,7 +165,7 @@ func TestFitLatencyKeepsAFlatLineToTheObservedRange(t *testing.T) {
 		assert.True(t, math.IsInf(x, 1), "%s: a flat line never reaches the objective", name)
 		_, ok = m.runningAt(8 * time.Millisecond)
 		assert.False(t, ok, "%s: the base alone exceeds 80%% of the objective", name)
-		c, ok := m.runningAtThroughputShare(0.9, 8)
+		c, ok := m.runningAtThroughputShare(0.9, 8, 0)
 		require.True(t, ok, name)
 		assert.InDelta(t, 7.2, c, 1e-9, "%s: a flat line's rate grows with the running requests", name)
 	}
@@ -198,20 +198,49 @@ func TestRunningAtTheObjective(t *testing.T) {
 func TestRunningAtAThroughputShare(t *testing.T) {
 	m := LatencyModel{Known: true, Base: 0.0068, PerRequest: 0.000147}
 	rate := func(c float64) float64 { return c / (m.Base + m.PerRequest*c) }
-	c, ok := m.runningAtThroughputShare(0.9, 256)
+	c, ok := m.runningAtThroughputShare(0.9, 256, 0)
 	require.True(t, ok)
 	assert.InDelta(t, 0.9*rate(256), rate(c), 1e-9)
 	assert.InDelta(t, 148.3, c, 0.1, "an H100-like line: 90%% of the rate at 256 running needs 148")
 	assert.Greater(t, rate(0.8*256)/rate(256), 0.96, "80%% of the batch is 96%% of the rate")
+	same, ok := m.runningAtThroughputShare(0.9, 256, 200)
+	require.True(t, ok)
+	assert.InDelta(t, c, same, 1e-9, "without a prefill the output tokens cancel")
+
+	// A long prompt's prefill is time in the replica that no output token shares: the
+	// rate at c running is c / (Prefill + (out-1) x the ITL there). An L40S-like line
+	// under 12k-token prompts: 2.5 s of prefill, 120 output tokens.
+	p := LatencyModel{Known: true, Base: 0.003, PerRequest: 0.022, Prefill: 2.5}
+	prate := func(c float64) float64 { return c / p.InSystem(c, 120) }
+	pc, ok := p.runningAtThroughputShare(0.5, 15, 120)
+	require.True(t, ok)
+	assert.InDelta(t, 0.5*prate(15), prate(pc), 1e-9)
+	p.Prefill = 0
+	nc, ok := p.runningAtThroughputShare(0.5, 15, 120)
+	require.True(t, ok)
+	assert.Greater(t, pc, 4*nc, "half the rate takes more running requests when each first spends its prefill: %.2f vs %.2f", pc, nc)
 
 	for _, bad := range []LatencyModel{{}, {Known: true, PerRequest: 0.001}, {Known: true, Base: 0.01, PerRequest: -0.001}} {
-		_, ok := bad.runningAtThroughputShare(0.9, 256)
+		_, ok := bad.runningAtThroughputShare(0.9, 256, 200)
 		assert.False(t, ok, "%+v", bad)
 	}
-	_, ok = m.runningAtThroughputShare(0, 256)
+	_, ok = m.runningAtThroughputShare(0, 256, 200)
 	assert.False(t, ok)
-	_, ok = m.runningAtThroughputShare(0.9, 0)
+	_, ok = m.runningAtThroughputShare(0.9, 0, 200)
 	assert.False(t, ok)
+}
+
+// A request spends its prefill in the replica, then its other output tokens at the line's
+// ITL; without a measured prefill one ITL stands in for it.
+func TestInSystemCountsThePrefill(t *testing.T) {
+	m := LatencyModel{Known: true, Base: 0.010, PerRequest: 0.001, Prefill: 2}
+	assert.InDelta(t, 2+100*0.020, m.InSystem(10, 101), 1e-9)
+	assert.InDelta(t, 2, m.InSystem(10, 1), 1e-9, "one token: the prefill alone")
+	assert.Zero(t, m.InSystem(10, 0), "no output length: unknown")
+	m.Prefill = 0
+	assert.InDelta(t, 101*0.020, m.InSystem(10, 101), 1e-9)
+	m.Prefill = math.NaN()
+	assert.InDelta(t, 101*0.020, m.InSystem(10, 101), 1e-9, "an unknown prefill is not counted")
 }
 
 // With sloITL and a fitted line, the objective sizes the replica, up to the running
@@ -231,7 +260,7 @@ func TestConcurrencyByLatency(t *testing.T) {
 	m := buildConcurrency(in, nil, false)
 	assert.InDelta(t, (0.08-0.040)/0.0005, m.capacity[0], 1e-9, "80 running reach 80%% of 100ms (90%% of the rate at 200 needs 144)")
 	assert.Contains(t, m.source[0], "80% of sloITL 100ms at 80.0 running")
-	capped, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, PriorSaturationConcurrency)
+	capped, _ := in.Variants[1].Latency.runningAtThroughputShare(throughputCeiling, PriorSaturationConcurrency, in.Load.MeanOutputTokens)
 	assert.InDelta(t, capped, m.capacity[1], 1e-9, "750 running would reach the objective: 90%% of the rate at vLLM's default batch limit")
 	assert.InDelta(t, 152.4, m.capacity[1], 0.1)
 	assert.Contains(t, m.source[1], "90% of the throughput at vLLM's default --max-num-seqs 256")

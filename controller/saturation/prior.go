@@ -70,7 +70,7 @@ func (m *concurrencyModel) priorCapacity(in ModelInput) {
 		return
 	}
 	rv := in.Variants[ref]
-	inSystem := out * (rv.Latency.Base + rv.Latency.PerRequest*m.capacity[ref])
+	inSystem := rv.Latency.InSystem(m.capacity[ref], out)
 	if !(inSystem > 0) || !finite(inSystem) {
 		return
 	}

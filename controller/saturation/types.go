@@ -28,6 +28,9 @@ type ReplicaMetrics struct {
 	// requests over the last minute; NaN or 0 = unknown. They feed the latency model.
 	MeanITL     float64
 	MeanRunning float64
+	// MeanPrefill is the pod's mean prefill time (seconds) over the last minutes; NaN or 0
+	// = unknown. The planner sets the variant's LatencyModel.Prefill from it.
+	MeanPrefill float64
 }
 
 // VariantState is what the caller knows about one variant (one VariantAutoscaling and its

@@ -9,6 +9,7 @@ import (
 
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/simulator/engine"
+	"github.com/saturn-autoscaler/saturn/simulator/vllmmetrics"
 )
 
 // loop runs the discrete-event loop until the traffic is over and every
@@ -132,6 +133,7 @@ func (t *twin) onEngineEvent(r *replica, ev *engine.Event) {
 		if ev.Reason == engine.FinishAbort {
 			row.Status, row.Error = record.StatusError, "aborted"
 		}
+		r.prefillSum += vllmmetrics.FromEngineRequest(ev.Reason, *st, 0).Prefill.Seconds()
 		r.promptSum += float64(st.PromptTokens)
 		r.genSum += float64(st.OutputTokens)
 		r.promptCount++

@@ -35,6 +35,9 @@ type replica struct {
 	// the requests still streaming).
 	itlSum   float64
 	itlCount float64
+	// prefillSum is vllm:request_prefill_time_seconds' _sum (first scheduled to first
+	// token, observed when a request finishes, as vLLM does); its _count is promptCount.
+	prefillSum float64
 	// genSum is vllm:request_generation_tokens' _sum (its _count is promptCount).
 	genSum float64
 	// created and readyAt are when the pod was created and became ready; equal for the
@@ -113,7 +116,7 @@ func (t *twin) becomeReady(r *replica) {
 	r.viewWaiting, r.viewKV, r.assigned = 0, 0, 0
 	r.series = t.metrics.seriesFor(r, t.namespace)
 	r.promptSum, r.promptCount = 0, 0
-	r.itlSum, r.itlCount, r.genSum = 0, 0, 0
+	r.itlSum, r.itlCount, r.genSum, r.prefillSum = 0, 0, 0, 0
 	r.staleMarked = false
 	r.readyAt = t.now
 	t.lifecycle(r, record.ReplicaReady)

@@ -31,8 +31,9 @@ const (
 	famPreemptions  = vllmmetrics.NameNumPreemptionsTotal
 	famPromptTotal  = vllmmetrics.NamePromptTokensTotal
 	famGenTotal     = vllmmetrics.NameGenerationTokensTotal
-	famITL          = vllmmetrics.NameInterTokenLatencySeconds // histogram: _sum and _count
-	famGenTokens    = vllmmetrics.NameRequestGenerationTokens  // histogram: _sum and _count
+	famITL          = vllmmetrics.NameInterTokenLatencySeconds  // histogram: _sum and _count
+	famGenTokens    = vllmmetrics.NameRequestGenerationTokens   // histogram: _sum and _count
+	famPrefill      = vllmmetrics.NameRequestPrefillTimeSeconds // histogram: _sum and _count
 	// famEPPQueue is llm-d's endpoint-picker flow-control queue gauge, the
 	// collector's default scale-from-zero signal.
 	famEPPQueue = collector.EPPQueueMetric
@@ -53,6 +54,7 @@ type replicaSeries struct {
 	promptSum, promptCount          *promstore.Series
 	itlSum, itlCount                *promstore.Series
 	genSum, genCount                *promstore.Series
+	prefillSum, prefillCount        *promstore.Series
 	success                         []*promstore.Series // per finished_reason, in vllmmetrics.FinishedReasons order
 	all                             []*promstore.Series
 }
@@ -94,7 +96,7 @@ func (m *metricNames) addVariant(v *variant, model string) error {
 	}
 	var out []famLabels
 	want := map[string]bool{famRunning: true, famWaiting: true, famKVUsage: true, famSuccess: true,
-		famPromptTokens: true, famCacheConfig: true, famPreemptions: true, famPromptTotal: true, famGenTotal: true, famITL: true, famGenTokens: true}
+		famPromptTokens: true, famCacheConfig: true, famPreemptions: true, famPromptTotal: true, famGenTotal: true, famITL: true, famGenTokens: true, famPrefill: true}
 	for _, f := range fams {
 		if !want[f.GetName()] {
 			continue
@@ -164,6 +166,10 @@ func (m *metricNames) seriesFor(r *replica, namespace string) *replicaSeries {
 			rs.itlSum = s
 		case famITL + "_count":
 			rs.itlCount = s
+		case famPrefill + "_sum":
+			rs.prefillSum = s
+		case famPrefill + "_count":
+			rs.prefillCount = s
 		case famSuccess:
 			rs.success = append(rs.success, s)
 		}
@@ -246,6 +252,8 @@ func (t *twin) scrape() {
 			add(rs.genCount, r.promptCount)
 			add(rs.itlSum, r.itlSum)
 			add(rs.itlCount, r.itlCount)
+			add(rs.prefillSum, r.prefillSum)
+			add(rs.prefillCount, r.promptCount)
 			for i, s := range rs.success {
 				var n int64
 				switch vllmmetrics.FinishedReasons[min(i, len(vllmmetrics.FinishedReasons)-1)] {

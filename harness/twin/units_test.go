@@ -2,8 +2,11 @@ package twin
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -27,7 +30,7 @@ func TestScrapedFamiliesExistInVLLMMetrics(t *testing.T) {
 	for _, f := range fams {
 		names = append(names, f.GetName())
 	}
-	for _, n := range []string{famRunning, famWaiting, famKVUsage, famSuccess, famPromptTokens, famCacheConfig, famPreemptions, famPromptTotal, famGenTotal} {
+	for _, n := range []string{famRunning, famWaiting, famKVUsage, famSuccess, famPromptTokens, famCacheConfig, famPreemptions, famPromptTotal, famGenTotal, famITL, famGenTokens, famPrefill} {
 		assert.Contains(t, names, n)
 	}
 }
@@ -257,6 +260,59 @@ spec:
 	before, after := aroundRestart(t, src)
 	assert.InDelta(t, 8, before.Inputs["saturationConcurrency"], 1e-9, "learned while queueing: %s", before.Reason)
 	assert.InDelta(t, 8, after.Inputs["saturationConcurrency"], 1e-9, "the first cycle after the restart, in the calm: %s", after.Reason)
+}
+
+// The twin scrapes each replica's vllm:request_prefill_time_seconds as vLLM observes it
+// (first scheduled to first token, when a request finishes), and the controller reads it
+// into the latency model: a request's time in a replica. A long prompt's prefill is
+// longer than a short one's, and never longer than the TTFT the requests saw.
+func TestPrefillTimeReachesTheController(t *testing.T) {
+	prefill := func(prompt int) (seconds, meanTTFT float64) {
+		src := fmt.Sprintf(`apiVersion: saturn.dev/v1alpha1
+kind: Scenario
+metadata: {name: prefill}
+spec:
+  seed: 5
+  model: {name: meta-llama/Llama-3.1-8B-Instruct}
+  variants:
+    - {name: h100, accelerator: H100, minReplicas: 2, initialReplicas: 2, maxReplicas: 2, startup: {scheduling: 5s, weightsLoading: 20s}}
+  autoscaler: {analyzer: capacity, interval: 15s, actuation: {mode: direct}}
+  prometheus: {scrapeInterval: 5s}
+  slo: {ttft: 2s, itl: 50ms}
+  traffic:
+    phases:
+      - {name: low, duration: 3m, rate: {from: 1, to: 12}}
+    classes:
+      - {name: chat, share: 1, prompt: %d, output: 128}
+`, prompt)
+		sc, err := scenario.LoadBytes("prefill.yaml", []byte(src))
+		require.NoError(t, err)
+		rec, err := Run(context.Background(), sc, Options{NoYardstick: true})
+		require.NoError(t, err)
+		re := regexp.MustCompile(`per running request, prefill (\d+\.\d+)s`)
+		for _, d := range rec.Decisions {
+			if m := re.FindStringSubmatch(d.Reason); m != nil {
+				seconds, err = strconv.ParseFloat(m[1], 64)
+				require.NoError(t, err)
+			}
+		}
+		var sum float64
+		var n int
+		for _, r := range rec.Requests {
+			if r.FirstToken > 0 {
+				sum += r.TTFT().Seconds()
+				n++
+			}
+		}
+		require.Positive(t, n)
+		return seconds, sum / float64(n)
+	}
+	short, shortTTFT := prefill(128)
+	long, longTTFT := prefill(6000)
+	require.Positive(t, short, "the last decision with a fitted line names the prefill")
+	assert.Greater(t, long, 3*short, "6,000 prompt tokens take longer to prefill than 128")
+	assert.LessOrEqual(t, short, shortTTFT+0.005, "a prefill is within the TTFT (rounded to 10 ms)")
+	assert.LessOrEqual(t, long, longTTFT+0.005)
 }
 
 // aroundRestart runs the scenario src, whose first fault is a controllerRestart, and

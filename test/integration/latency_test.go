@@ -28,7 +28,8 @@ import (
 // requests over the rate window. saturn-sim serves an H100 in real time, Prometheus scrapes
 // it every second, and a closed loop holds 1, then 4, then 8 requests in flight: the
 // collected means must follow the load, and the line fitted on them must be the H100's
-// (a base near its batch-1 ITL, a slope that is positive). On Kind a spike run once sized
+// (a base near its batch-1 ITL, a slope that is positive), and each pod's mean prefill
+// time must be read. On Kind a spike run once sized
 // a whole run without a line where the twin fitted one: this pins that the queries and the
 // sim's series give the samples the fit needs.
 func TestLatencyModelFromARealServerAndPrometheus(t *testing.T) {
@@ -77,6 +78,9 @@ func TestLatencyModelFromARealServerAndPrometheus(t *testing.T) {
 			require.Falsef(t, math.IsNaN(p.MeanITL) || math.IsNaN(p.MeanRunning), "%d in flight: ITL %v, running %v", inFlight, p.MeanITL, p.MeanRunning)
 			assert.InDeltaf(t, float64(inFlight), p.MeanRunning, 0.3*float64(inFlight)+0.5, "%d in flight: mean running", inFlight)
 			assert.Greaterf(t, mm.CompletionRate, 0.0, "%d in flight: completions", inFlight)
+			// The prefill (first scheduled to first token) a request spends in the replica
+			// before its output tokens: a short prompt's, well under a second.
+			assert.Truef(t, p.MeanPrefill > 0 && p.MeanPrefill < 1, "%d in flight: prefill %v s", inFlight, p.MeanPrefill)
 			samples = append(samples, saturation.LatencySample{At: snap.Time, Running: p.MeanRunning, ITL: p.MeanITL, Window: window})
 		}
 		stop()
