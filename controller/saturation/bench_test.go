@@ -39,7 +39,7 @@ func BenchmarkUtilisationFor(b *testing.B) {
 		b.Run(fmt.Sprintf("slots=%.0f", slots), func(b *testing.B) {
 			for b.Loop() {
 				// A rate at which the budget binds, so that the search runs in full.
-				if rho, ok := utilisationFor(slots, slots/16, 2*time.Second); !ok || rho <= minUtilisation {
+				if rho, _, ok := utilisationFor(flat(slots, slots/16), slots, 200, 2*time.Second); !ok || rho <= minUtilisation {
 					b.Fatalf("utilisation %v, %v", rho, ok)
 				}
 			}

@@ -176,7 +176,7 @@ func buildConcurrency(in ModelInput, kvCapacity []float64, kvTokens bool) concur
 		m.source[i] = "the highest healthy concurrency seen, saturation never observed"
 	}
 	if tune.SLOITL > 0 {
-		m.sizeByLatency(in, tune.SLOITL, tune.SLOTTFT)
+		m.sizeByLatency(in, tune.SLOITL, tune.SLOTTFT, kvSlots(in, kvCapacity, kvTokens))
 		m.priorCapacity(in)
 	}
 	return m
@@ -211,7 +211,7 @@ const throughputCeiling = 0.9
 // shows says little of the load it serves. A consolidation relies on a replica for no
 // more than its line is trusted at (LatencyModel.Trusted); a Local line, fitted on
 // samples at about one load, only raises the conservative target as far as that.
-func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Duration) {
+func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Duration, slots []float64) {
 	for i, v := range in.Variants {
 		line := v.Latency
 		local := line.Local && !line.Known
@@ -230,6 +230,9 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 		sat, src := m.saturation[i], "saturation at %.0f running"
 		if sat <= 0 {
 			sat, src = PriorSaturationConcurrency, "vLLM's default --max-num-seqs %.0f"
+			if s := slots[i]; s > 0 && s < sat {
+				sat, src = s, "%.0f requests its KV cache holds"
+			}
 		}
 		ceiling, byThroughput, share, shareFrom := sloCeiling(line, sat, in.Load.MeanOutputTokens, ttft)
 		target := math.Max(math.Min(x, ceiling), minConcurrencyCapacity)
@@ -276,14 +279,30 @@ func (m *concurrencyModel) sizeByLatency(in ModelInput, objective, ttft time.Dur
 	}
 }
 
+// kvSlots is, per variant, the requests a replica's KV cache holds at the model's mean
+// request size (its prompt and half its output): 0 when unknown.
+func kvSlots(in ModelInput, kvCapacity []float64, kvTokens bool) []float64 {
+	out := make([]float64, len(in.Variants))
+	per := in.MeanPromptTokens + in.Load.MeanOutputTokens/2
+	if !kvTokens || !finite(per) || !(per > 0) || !finite(in.Load.MeanOutputTokens) {
+		return out
+	}
+	for i := range out {
+		if i < len(kvCapacity) && kvCapacity[i] > 0 {
+			out[i] = math.Max(math.Floor(kvCapacity[i]/per), 1)
+		}
+	}
+	return out
+}
+
 // sloCeiling is the running requests per replica the sizing allows below a batch limit of
 // sat slots: those that serve the share of the saturated rate the TTFT objective's queue
 // model allows (throughputCeiling without one), or itlCeiling of the slots for a line that
 // gives no throughput ceiling (byThroughput false).
 func sloCeiling(line LatencyModel, sat, out float64, ttft time.Duration) (ceiling float64, byThroughput bool, share float64, shareFrom string) {
 	share = throughputCeiling
-	if rho, ok := utilisationFor(sat, line.throughputAt(sat, out), ttft); ok {
-		share, shareFrom = rho, fmt.Sprintf(" (%.0f slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", sat, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
+	if rho, from, ok := utilisationFor(line, sat, out, ttft); ok {
+		share, shareFrom = rho, from
 	}
 	ceiling, byThroughput = line.runningAtThroughputShare(share, sat, out)
 	if !byThroughput {

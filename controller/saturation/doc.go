@@ -63,9 +63,13 @@
 //     lasts beyond the lead time; nothing is removed while they hold one. The latency model: each variant's ITL is
 //     fitted as a line in its pods' running requests over the last half hour; with an ITL
 //     objective (sloITL) a replica is sized for the running requests at which its ITL
-//     reaches 80% of the objective, up to the running requests that serve 90% of the
+//     reaches 80% of the objective, up to the running requests that serve a share of the
 //     request rate at its saturation concurrency (a utilisation target on the rate; vLLM's
-//     default --max-num-seqs 256 while none is known), in place of concurrencyTarget, and
+//     default --max-num-seqs 256 while none is known, or the requests its KV cache holds at
+//     the mean prompt and half the mean output when fewer): 90%, or with a TTFT objective
+//     the share at which 99% of the requests wait for a slot no longer than the objective
+//     allows (80% of it, or what it leaves after the measured prefill), by an M/M/c queue
+//     on the line's saturated rate (queueing.go), in place of concurrencyTarget, and
 //     the time in system becomes the variant's mean prefill time (first scheduled to
 //     first token, vllm:request_prefill_time_seconds; one ITL without it) plus the other
 //     output tokens x the ITL at that point, for the throughput share too: a long

@@ -1,6 +1,7 @@
 package saturation
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -13,15 +14,24 @@ import (
 //
 //	P(wait > t) = C(c, ρc) · exp(-cμ(1-ρ)t),   ρ = λ/(cμ),
 //
-// where cμ is the replica's saturated request rate. With many slots a replica runs close
-// to that rate before waits grow (256 slots at 28 req/s: ρ ≈ 0.95 keeps 99% of waits
-// under 2.4 s); with few (long prompts that fill the KV cache with a dozen requests) the
-// same objective needs far more room. The utilisation is the largest ρ whose share of
-// waits past the budget is at most ttftMissShare.
+// where cμ is the replica's saturated request rate (its line's at c running). With many
+// slots a replica runs close to that rate before waits grow (256 slots at 28 req/s:
+// ρ ≈ 0.95 keeps 99% of waits under 2.4 s); with few (long prompts that fill the KV cache
+// with a dozen requests) the same objective needs far more room. The utilisation is the
+// largest ρ whose share of waits past the budget (waitBudget) is at most ttftMissShare.
+//
+// Every request is taken to hold its slot as long as at saturation: a line that grows
+// with the running requests completes a few requests faster, so the queue is
+// conservative there. A birth-death chain with the line's rate at each load (tried:
+// 93-95% for chat where M/M/c gives 87-93%) trusts the line's extrapolation to the batch
+// limit, which samples at a fraction of it overstate (a replica fitted up to 82 running
+// saturated at 17 req/s where its line said 20); it waits for a step-time model that
+// counts the prefill tokens a busier replica mixes into each step.
 
 const (
 	// ttftTargetShare is the share of the TTFT objective a request may spend waiting for a
-	// slot; the rest is left to its prefill and the scheduler.
+	// slot; the rest is left to its prefill and the scheduler. A measured prefill longer
+	// than the rest shortens the wait's budget to what the objective leaves after it.
 	ttftTargetShare = 0.8
 	// ttftMissShare is the share of requests a replica at its target may leave waiting
 	// past the budget: the 99% attainment a latency objective is usually written for.
@@ -59,25 +69,42 @@ func waitBeyond(c int, rho, rate float64, t time.Duration) float64 {
 	return erlangC(c, rho*float64(c)) * math.Exp(-rate*(1-rho)*t.Seconds())
 }
 
+// waitBudget is the time a request may wait for a slot within the TTFT objective:
+// ttftTargetShare of it, or what the objective leaves after the line's measured prefill
+// when that is less; 0 when nothing is left.
+func waitBudget(line LatencyModel, ttft time.Duration) time.Duration {
+	budget := time.Duration(ttftTargetShare * float64(ttft))
+	if p := line.Prefill; p > 0 && finite(p) {
+		budget = min(budget, ttft-time.Duration(p*float64(time.Second)))
+	}
+	return max(budget, 0)
+}
+
 // utilisationFor returns the largest utilisation in [minUtilisation, maxUtilisation] at
-// which a replica with slots batch slots and a saturated rate of rate requests/s leaves at
-// most ttftMissShare of its requests waiting past ttftTargetShare of the TTFT objective;
-// ok is false when the inputs do not allow the computation (no objective, no rate).
-func utilisationFor(slots, rate float64, ttft time.Duration) (rho float64, ok bool) {
+// which a replica with slots batch slots, serving requests of out output tokens at the
+// saturated rate its line gives there, leaves at most ttftMissShare of its requests
+// waiting past the TTFT objective's budget (waitBudget), and says how it was found; ok is
+// false when the inputs do not allow the computation (no objective, no line, no rate).
+func utilisationFor(line LatencyModel, slots, out float64, ttft time.Duration) (rho float64, from string, ok bool) {
+	rate := line.throughputAt(slots, out)
 	if !(slots >= 1) || !finite(slots) || !(rate > 0) || !finite(rate) || ttft <= 0 {
-		return 0, false
+		return 0, "", false
 	}
 	// The recursion is linear in c: the cap bounds the work. A replica with more slots is
 	// counted as one with maxSlots, which waits more: its utilisation comes out lower, never
 	// higher, than its own.
 	c := int(math.Min(math.Round(slots), maxSlots))
-	budget := time.Duration(ttftTargetShare * float64(ttft))
+	budget := waitBudget(line, ttft)
+	from = fmt.Sprintf(" (%d slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", c, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
+	if budget < time.Duration(ttftTargetShare*float64(ttft)) {
+		from = fmt.Sprintf(" (%d slots keep %.0f%% of waits under the %v sloTTFT %v leaves after the prefill)", c, (1-ttftMissShare)*100, budget.Round(time.Millisecond), ttft)
+	}
 	miss := func(r float64) bool { return waitBeyond(c, r, rate, budget) > ttftMissShare }
 	if !miss(maxUtilisation) {
-		return maxUtilisation, true
+		return maxUtilisation, from, true
 	}
 	if miss(minUtilisation) {
-		return minUtilisation, true
+		return minUtilisation, from, true
 	}
 	lo, hi := minUtilisation, maxUtilisation // miss(lo) false, miss(hi) true
 	// Twenty halvings find it to within 0.45 / 2^20.
@@ -89,5 +116,5 @@ func utilisationFor(slots, rate float64, ttft time.Duration) (rho float64, ok bo
 			lo = mid
 		}
 	}
-	return lo, true
+	return lo, from, true
 }
