@@ -78,6 +78,18 @@ func TestObserveStartup(t *testing.T) {
 	assert.Equal(t, 150*time.Second, m.startup)
 	assert.True(t, m.pendingSince.IsZero())
 
+	// A scale-up decided while others start times the start-up from it: asked for 3 at
+	// t0, 7 at 60 s, all ready at 150 s: 90 s, not 150.
+	var overlap variantMemory
+	overlap.observeStartup(t0.Add(30*time.Second), t0, saturation.VariantState{Current: 3, Ready: 1})
+	overlap.observeStartup(t0.Add(60*time.Second), t0.Add(30*time.Second), saturation.VariantState{Current: 3, Ready: 2})
+	overlap.observeStartup(t0.Add(90*time.Second), t0.Add(60*time.Second), saturation.VariantState{Current: 7, Ready: 2})
+	assert.Equal(t, t0.Add(60*time.Second), overlap.pendingSince, "the scale-up to 7")
+	overlap.observeStartup(t0.Add(120*time.Second), t0.Add(90*time.Second), saturation.VariantState{Current: 6, Ready: 5})
+	assert.Equal(t, t0.Add(60*time.Second), overlap.pendingSince, "a scale-down is no new start-up")
+	overlap.observeStartup(t0.Add(150*time.Second), t0.Add(120*time.Second), saturation.VariantState{Current: 6, Ready: 6})
+	assert.Equal(t, 90*time.Second, overlap.startup)
+
 	// A stuck replica is not starting: no start-up is timed for it.
 	var stuck variantMemory
 	stuck.observeStartup(t0, time.Time{}, saturation.VariantState{Current: 2, Ready: 1, Stuck: 1})

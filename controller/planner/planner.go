@@ -48,10 +48,12 @@ type variantMemory struct {
 	maxRunning float64
 	// currents are the variant's current replicas at recent cycles (scale-down policy).
 	currents []recommendation
-	// pendingSince is when the replicas now starting were asked for (zero: none pending);
+	// pendingSince is when the latest scale-up among the replicas now starting was asked
+	// for (zero: none pending), pendingCurrent the replicas asked for then;
 	// startup is how long the last ones took to become ready (0 = never seen).
-	pendingSince time.Time
-	startup      time.Duration
+	pendingSince   time.Time
+	pendingCurrent int
+	startup        time.Duration
 	// latency holds the pods' recent (running, ITL) means the latency model is fitted on.
 	latency []saturation.LatencySample
 	// latencyFit is the last known latency model (kept when the samples stop fitting one).
