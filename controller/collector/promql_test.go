@@ -194,7 +194,7 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 		series("vllm:generation_tokens_total", "0+600x20", pod("llama-1")...) +
 		series("vllm:generation_tokens_total", "0+100x10 1000x10", pod("llama-2")...) +
 		// llama-1: 3 requests per 15s, their prefills summing to 0.45 s: 150 ms each over
-		// the 5m prompt window; llama-2 exports no prefill time (unknown, not zero).
+		// the 1m rate window; llama-2 exports no prefill time (unknown, not zero).
 		series("vllm:request_prefill_time_seconds_sum", "0+0.45x20", pod("llama-1")...) +
 		series("vllm:request_prefill_time_seconds_count", "0+3x20", pod("llama-1")...)
 	e := newEngineQuerier(t, load)
@@ -216,7 +216,7 @@ func TestForecastQueriesOnPrometheusEngine(t *testing.T) {
 	// avg_over_time over (240s, 300s]: 11, 12, 13, 14.
 	assert.InDelta(t, 12.5, p1.MeanRunning, 1e-9)
 	assert.InDelta(t, 4, p2.MeanRunning, 1e-9)
-	assert.InDelta(t, 0.150, p1.MeanPrefill, 1e-9, "request_prefill_time over the prompt window")
+	assert.InDelta(t, 0.150, p1.MeanPrefill, 1e-9, "request_prefill_time over the rate window")
 	assert.True(t, math.IsNaN(p2.MeanPrefill), "no prefill histogram: unknown")
 	// increase over 1m: 4 x 600 tokens on llama-1, none on the hung llama-2.
 	assert.InDelta(t, 2400, p1.Generated, 1e-6)

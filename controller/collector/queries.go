@@ -37,7 +37,7 @@ const (
 	// a slope fitted on its short series misjudges the growth. Optional.
 	QueryInFlightChange = "in_flight_change"
 	// QueryPrefillTime is each pod's mean prefill time (first scheduled to first token)
-	// over the prompt window: with the ITL, a request's time in a replica.
+	// over the rate window: with the ITL, a request's time in a replica.
 	QueryPrefillTime = "prefill_time"
 )
 
@@ -180,8 +180,8 @@ func Queries(targets []Target, opts Options) []Query {
 		{QueryMeanRunning, byPod + `(avg_over_time(vllm:num_requests_running` + sel + `[` + rw + `]))`},
 		{QueryGenerated, `sum by (namespace, model_name, pod) (increase(vllm:generation_tokens_total` + sel + `[` + rw + `]))`},
 		{QueryInFlightChange, inFlightChange(sel, rw, opts.RateWindow)},
-		{QueryPrefillTime, `sum by (namespace, model_name, pod) (rate(vllm:request_prefill_time_seconds_sum` + sel + `[` + pw + `]))` +
-			` / sum by (namespace, model_name, pod) (rate(vllm:request_prefill_time_seconds_count` + sel + `[` + pw + `]))`},
+		{QueryPrefillTime, `sum by (namespace, model_name, pod) (rate(vllm:request_prefill_time_seconds_sum` + sel + `[` + rw + `]))` +
+			` / sum by (namespace, model_name, pod) (rate(vllm:request_prefill_time_seconds_count` + sel + `[` + rw + `]))`},
 	}
 }
 

@@ -104,7 +104,7 @@ type PodMetrics struct {
 	MeanITL     float64
 	MeanRunning float64
 	// MeanPrefill is the pod's mean prefill time (seconds, first scheduled to first token)
-	// over the prompt window; NaN when unknown.
+	// over the rate window; NaN when unknown.
 	MeanPrefill float64
 	// Generated is the increase of vllm:generation_tokens_total over the rate window; NaN
 	// when unknown.

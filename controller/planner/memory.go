@@ -183,18 +183,23 @@ func (p *Planner) learn(now time.Time, in *saturation.VariantInput, learning sat
 	in.HealthyConcurrency = m.healthy
 	in.QueuedRunning = m.queuedRunning
 	in.Latency = m.observeLatency(now, in.Replicas, p.meanWindow)
-	if f := meanPrefill(in.Replicas); f > 0 {
+	if f := meanPrefill(in.Replicas, t.QueueLengthThreshold); f > 0 {
 		m.prefill = f
 	}
 	in.Latency.Prefill = m.prefill
 }
 
-// meanPrefill is the mean of the replicas' known prefill times (seconds); 0 when none is
-// known.
-func meanPrefill(rs []saturation.ReplicaMetrics) float64 {
+// meanPrefill is the mean of the replicas' known prefill times (seconds) but those of
+// replicas whose one-minute waiting peak reached queueLength: a replica holding a queue
+// prefills each request among as many others as it can run, a prefill no replica at its
+// target sees. 0 when none is known.
+func meanPrefill(rs []saturation.ReplicaMetrics, queueLength float64) float64 {
 	var sum float64
 	var n int
 	for _, r := range rs {
+		if r.Waiting >= queueLength {
+			continue
+		}
 		if f := r.MeanPrefill; f > 0 && !math.IsInf(f, 0) {
 			sum += f
 			n++

@@ -189,12 +189,14 @@ func TestLatencySeededFromHistory(t *testing.T) {
 
 // Each pod's mean prefill time reaches the variant's latency model (a request's time in a
 // replica: its prefill, then its output tokens); a cycle in which no request finished
-// keeps the last one measured.
+// keeps the last one measured, and so does one whose pod holds a queue (it prefills among
+// as many requests as it can run).
 func TestPrefillReachesTheLatencyModel(t *testing.T) {
 	cfg := cfgWith(map[string]string{"default": "sloITL: 50ms\n"}, nil)
 	st := []saturation.VariantState{state("a", 10, 1, 1)}
+	waiting := 0.0
 	snapAt := func(now time.Time, prefill float64) collector.Snapshot {
-		s := newSnap(now).pods("ns", "m", "a", podLoad{0.3, 0}).running("ns", "m", 10).build()
+		s := newSnap(now).pods("ns", "m", "a", podLoad{0.3, waiting}).running("ns", "m", 10).build()
 		pm := s.Models[collector.ModelKey{Namespace: "ns", ModelID: "m"}].Pods["a-abc-0"]
 		pm.MeanRunning, pm.MeanITL, pm.MeanPrefill = 10, 0.012, prefill
 		return s
@@ -212,6 +214,9 @@ func TestPrefillReachesTheLatencyModel(t *testing.T) {
 	assert.Contains(t, d.Reason, "per running request, prefill 1.20s", "none measured this cycle: the last one")
 	d = p.Decide(t0.Add(time.Minute), snapAt(t0.Add(time.Minute), 0.4), st, cfg)[0]
 	assert.Contains(t, d.Reason, "per running request, prefill 0.40s")
+	waiting = 12
+	d = p.Decide(t0.Add(90*time.Second), snapAt(t0.Add(90*time.Second), 3), st, cfg)[0]
+	assert.Contains(t, d.Reason, "prefill 0.40s", "a queueing pod's prefill is not its target's")
 }
 
 func TestVariantPods(t *testing.T) {

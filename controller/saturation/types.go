@@ -28,7 +28,7 @@ type ReplicaMetrics struct {
 	// requests over the last minute; NaN or 0 = unknown. They feed the latency model.
 	MeanITL     float64
 	MeanRunning float64
-	// MeanPrefill is the pod's mean prefill time (seconds) over the last minutes; NaN or 0
+	// MeanPrefill is the pod's mean prefill time (seconds) over the last minute; NaN or 0
 	// = unknown. The planner sets the variant's LatencyModel.Prefill from it.
 	MeanPrefill float64
 }
