@@ -27,8 +27,9 @@
 //  3. runs the configured analyzer (config "analyzer": capacity or wva-v1), after feeding
 //     it what the planner remembers: each pod's sustained waiting (the lowest 1-minute peak
 //     of its last 2 cycles, so a one-off burst does not size the pool; a peak of 4 x
-//     queueLengthThreshold or more counts at once; a peak a scale-up already answered
-//     counts again only once it grows or leaves the peak window), and per variant
+//     queueLengthThreshold or more counts at once; a peak a scale-up already answered,
+//     once the scale target has the replicas it asked for, counts again only once it
+//     grows or leaves the peak window), and per variant
 //     the saturation concurrency (the most running requests seen on a replica holding a
 //     queue over 3 consecutive cycles with KV below kvCacheThreshold, counted only when it
 //     runs at least 90% of the most ever seen on one replica), the running requests a

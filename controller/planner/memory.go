@@ -29,10 +29,12 @@ type peak struct {
 type podMemory struct {
 	peaks    []peak
 	lastSeen time.Time
-	// answeredAt and answeredPeak: the last cycle whose scale-up counted this pod's
-	// queue, and its waiting peak then (see sustainInto).
+	// answeredAt, answeredPeak and answeredWith: the last cycle whose scale-up counted
+	// this pod's queue, its waiting peak then and the replicas the scale-up asked for
+	// (see sustainInto).
 	answeredAt   time.Time
 	answeredPeak float64
+	answeredWith int
 }
 
 // A pod's sustained waiting is the lowest 1-minute peak of its last few cycles no older
@@ -119,12 +121,17 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
 		switch {
-		case m.answeredAt.After(edge) && r.Waiting <= m.answeredPeak:
+		case m.answeredAt.After(edge) && r.Waiting <= m.answeredPeak && in.Current >= m.answeredWith:
 			// The queue a scale-up already answered: a peak window that still holds the
 			// scrapes it was measured on, and no longer queue since, is the same evidence
 			// (scale-to-zero's wake: 30 waiting bought a second replica, and the same
 			// peak, still in the next cycle's window when the pod had emptied, doubled
-			// the pool again). It counts again once grown, or measured anew.
+			// the pool again). It counts again once grown, or measured anew. Answered
+			// means enacted: until the scale target has the replicas asked for (an HPA
+			// reads the recommendation at its own sync, up to 15 s later) the queue still
+			// counts, or the recommendation falls back before the HPA reads it (Kind's
+			// e2e spike was scaled up at 47 s; the twin's HPA read the 1 the next cycle
+			// recommended and scaled up 30 s later).
 			r.SustainedWaiting = 0
 		case r.Waiting >= burstQueueFactor*queueLengthThreshold:
 			// A queue this long within one minute is no passing burst: size on it now.
@@ -142,14 +149,14 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 // its own was taken over them.
 var collectorDefaults = collector.Options{}.WithDefaults()
 
-// answered notes that this cycle's decision scaled the variant up while its pods held
-// the given queues: each queueing pod's peak is answered until the peak window has moved
-// past it.
-func (p *Planner) answered(now time.Time, in *saturation.VariantInput) {
+// answered notes that this cycle's decision scaled the variant up to want replicas while
+// its pods held the given queues: each queueing pod's peak is answered, once the scale
+// target has them, until the peak window has moved past it.
+func (p *Planner) answered(now time.Time, in *saturation.VariantInput, want int) {
 	for _, r := range in.Replicas {
 		if r.Waiting > 0 {
 			m := p.podMem(in.Namespace, r.Pod)
-			m.answeredAt, m.answeredPeak = now, r.Waiting
+			m.answeredAt, m.answeredPeak, m.answeredWith = now, r.Waiting, want
 		}
 	}
 }

@@ -300,6 +300,20 @@ func TestAnsweredQueueIsNotCountedTwice(t *testing.T) {
 
 	d, _ = run(45, 45)
 	assert.Equal(t, 4, d.Desired, "a queue that grew counts: %s", d.Reason)
+
+	// Answered means enacted: while the scale target still has one replica (an HPA that
+	// has not read the recommendation yet) the same peak still asks for two.
+	p := NewPlanner(Options{})
+	cycle := func(i int, waiting float64) Decision {
+		now := t0.Add(time.Duration(i) * 30 * time.Second)
+		snap := newSnap(now).pods("ns", "m", "a", podLoad{0.05, waiting}).running("ns", "m", 250)
+		return p.Decide(now, snap.build(), []saturation.VariantState{state("a", 10, 1, 1)}, config.Default())[0]
+	}
+	cycle(0, 0)
+	require.Equal(t, 2, cycle(1, 30).Desired)
+	d = cycle(2, 30)
+	assert.Equal(t, 30.0, d.Inputs["waiting"], d.Reason)
+	assert.GreaterOrEqual(t, d.Desired, 2, "not enacted: still asked for: %s", d.Reason)
 }
 
 // A queue in one cycle's peak at about the most a replica ran is remembered as the batch

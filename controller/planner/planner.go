@@ -397,7 +397,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 			ds[i].Inputs[k] = x
 		}
 		if recs[i] > vs[i].Current {
-			p.answered(now, &inputs[i])
+			p.answered(now, &inputs[i], recs[i])
 		}
 	}
 
