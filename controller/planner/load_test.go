@@ -55,6 +55,16 @@ func TestTrendStopsWhenTheRateLevelsOff(t *testing.T) {
 	assert.InDelta(t, slope(ss), trend(ss, now), 1e-9)
 	assert.Less(t, slope(ss), fitSlope(ss[len(ss)-5:]))
 
+	// At 30 s cycles the minute's fit still holds the sample half-way up the step (spike:
+	// 25.8, 52.0, 53.0 req/s): the last interval's rise bounds it.
+	var cycles []rateSample
+	for i, r := range []float64{10, 10, 10, 10, 10, 10, 25.8, 52, 53} {
+		cycles = append(cycles, rateSample{t0.Add(time.Duration(i) * 30 * time.Second), r})
+	}
+	now = cycles[len(cycles)-1].at
+	require.Greater(t, fitSlope(cycles[len(cycles)-3:]), 0.4, "the minute's fit still rises")
+	assert.InDelta(t, 1.0/30, trend(cycles, now), 1e-9, "the last interval's rise")
+
 	// A falling rate: the trend is negative (the analyzer extrapolates only a rise).
 	ss, now = series(50, 50, 50, 50, 40, 30, 20, 10, 10)
 	assert.Negative(t, trend(ss, now))

@@ -51,8 +51,9 @@
 //     completion rate plus the growth of the requests in flight (the planner fits it per
 //     pod, and while a pod is younger than the rate window takes it no higher than the
 //     in-flight change summed over the pods, which counts the new pod from zero); extrapolated by their
-//     rising trend (the slope over three minutes, at most the last minute's, so a step
-//     that has levelled off is not extrapolated as a ramp) over the lead time (the
+//     rising trend (the slope over three minutes, at most the last minute's and the last
+//     interval's rise, so a step that has levelled off is not extrapolated as a ramp)
+//     over the lead time (the
 //     model's observed start-up plus one cycle and the rate window's lag), they grow the running requests and the KV in use by Little's
 //     law (forecast rate x time in system), at most 8x per decision, so the pool is sized
 //     for the traffic its new replicas will meet. With the time in
