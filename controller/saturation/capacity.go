@@ -162,7 +162,8 @@ func buildPool(in ModelInput) pool {
 	if out := in.Load.MeanOutputTokens; finite(out) && out > 0 {
 		for i, v := range in.Variants {
 			// Little's law at the operating point: the requests a replica runs over the
-			// time each spends in it (output tokens x the ITL at that load).
+			// time each spends in it (its prefill, then its output tokens at the ITL at that
+			// load: LatencyModel.InSystem).
 			if w := v.Latency.InSystem(p.conc.capacity[i], out); v.Latency.Known && finite(w) && w > 0 {
 				p.inSystem[i] = w
 				p.throughput[i] = p.conc.capacity[i] / w
@@ -292,7 +293,7 @@ const (
 // loadImbalance is the router's imbalance across the pods of a variant: the busiest pod's
 // request rate over the mean of its variant's pods, the largest among the variants, within
 // [1, maxImbalance]. A pod's rate is its mean running requests over their time in it
-// (Little's law, the output tokens x the ITL the variant's line gives at that load), so a
+// (Little's law; the time by the variant's line at that load, LatencyModel.InSystem), so a
 // pod near its limit, whose running requests grow faster than its rate, does not read as
 // imbalance. 1 when no variant has two pods with a known rate.
 func loadImbalance(in ModelInput) float64 {
