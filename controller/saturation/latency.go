@@ -263,17 +263,24 @@ func (m LatencyModel) Flat() bool { return m.Known && m.PerRequest == 0 }
 // InSystem is the time (seconds) a request with out output tokens spends in a replica
 // running c requests: its prefill, then its other out-1 tokens at the line's ITL there
 // (Little's law: a replica serving it holds rate x InSystem running requests). Without a
-// measured prefill one ITL stands in for it: out x the ITL. NaN or 0 when out is not
-// positive.
+// measured prefill one ITL stands in for it: out x the ITL. 0 when out is not positive.
 func (m LatencyModel) InSystem(c, out float64) float64 {
 	if !(out > 0) {
 		return 0
 	}
 	itl := m.Base + m.PerRequest*c
-	if m.Prefill > 0 && finite(m.Prefill) {
-		return m.Prefill + math.Max(out-1, 0)*itl
+	if p := m.prefill(); p > 0 {
+		return p + math.Max(out-1, 0)*itl
 	}
 	return out * itl
+}
+
+// prefill is the measured prefill time (seconds), 0 when unknown.
+func (m LatencyModel) prefill() float64 {
+	if !(m.Prefill > 0) || !finite(m.Prefill) {
+		return 0
+	}
+	return m.Prefill
 }
 
 // runningAtThroughputShare returns the running requests per replica at which a replica
@@ -337,7 +344,7 @@ func (m LatencyModel) String() string {
 
 // prefillNote names the measured prefill time, "" when unknown.
 func (m LatencyModel) prefillNote() string {
-	if !(m.Prefill > 0) || !finite(m.Prefill) {
+	if m.prefill() == 0 {
 		return ""
 	}
 	return fmt.Sprintf(", prefill %.2fs", m.Prefill)

@@ -72,13 +72,13 @@ func waitBeyond(c int, rho, rate float64, t time.Duration) float64 {
 
 // waitBudget is the time a request may wait for a slot within the TTFT objective:
 // ttftTargetShare of it, or what the objective leaves after the line's measured prefill
-// when that is less; 0 when nothing is left.
-func waitBudget(line LatencyModel, ttft time.Duration) time.Duration {
-	budget := time.Duration(ttftTargetShare * float64(ttft))
-	if p := line.Prefill; p > 0 && finite(p) {
-		budget = min(budget, ttft-time.Duration(p*float64(time.Second)))
+// when that is less (afterPrefill); 0 when nothing is left.
+func waitBudget(line LatencyModel, ttft time.Duration) (budget time.Duration, afterPrefill bool) {
+	budget = time.Duration(ttftTargetShare * float64(ttft))
+	if left := ttft - time.Duration(line.prefill()*float64(time.Second)); line.prefill() > 0 && left < budget {
+		budget, afterPrefill = left, true
 	}
-	return max(budget, 0)
+	return max(budget, 0), afterPrefill
 }
 
 // utilisationFor returns the largest utilisation in [minUtilisation, maxUtilisation] at
@@ -95,9 +95,9 @@ func utilisationFor(line LatencyModel, slots, out float64, ttft time.Duration) (
 	// counted as one with maxSlots, which waits more: its utilisation comes out lower, never
 	// higher, than its own.
 	c := int(math.Min(math.Round(slots), maxSlots))
-	budget := waitBudget(line, ttft)
+	budget, afterPrefill := waitBudget(line, ttft)
 	from = fmt.Sprintf(" (%d slots keep %.0f%% of waits under %.0f%% of sloTTFT %v)", c, (1-ttftMissShare)*100, ttftTargetShare*100, ttft)
-	if budget < time.Duration(ttftTargetShare*float64(ttft)) {
+	if afterPrefill {
 		from = fmt.Sprintf(" (%d slots keep %.0f%% of waits under the %v sloTTFT %v leaves after the prefill)", c, (1-ttftMissShare)*100, budget.Round(time.Millisecond), ttft)
 	}
 	miss := func(r float64) bool { return waitBeyond(c, r, rate, budget) > ttftMissShare }

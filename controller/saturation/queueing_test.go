@@ -74,8 +74,9 @@ func TestUtilisationKeepsTheWaitsUnderTheBudget(t *testing.T) {
 // request over 120 output tokens.
 func TestUtilisationBudgetAfterThePrefill(t *testing.T) {
 	line := LatencyModel{Known: true, Base: 0.018, PerRequest: 0.029, Prefill: 2}
-	assert.Equal(t, 3*time.Second, waitBudget(line, 5*time.Second))
-	assert.Equal(t, 4*time.Second, waitBudget(LatencyModel{Known: true, Base: 0.01}, 5*time.Second), "80% without a prefill")
+	budget := func(line LatencyModel, ttft time.Duration) time.Duration { b, _ := waitBudget(line, ttft); return b }
+	assert.Equal(t, 3*time.Second, budget(line, 5*time.Second))
+	assert.Equal(t, 4*time.Second, budget(LatencyModel{Known: true, Base: 0.01}, 5*time.Second), "80% without a prefill")
 	rho, from, ok := utilisationFor(line, 15, 120, 5*time.Second)
 	require.True(t, ok)
 	assert.Equal(t, " (15 slots keep 99% of waits under the 3s sloTTFT 5s leaves after the prefill)", from)
@@ -88,7 +89,7 @@ func TestUtilisationBudgetAfterThePrefill(t *testing.T) {
 	line.Prefill = 4
 	shorter, _, _ := utilisationFor(line, 15, 120, 5*time.Second)
 	line.Prefill = 6
-	assert.Zero(t, waitBudget(line, 5*time.Second))
+	assert.Zero(t, budget(line, 5*time.Second))
 	none, _, ok := utilisationFor(line, 15, 120, 5*time.Second)
 	require.True(t, ok)
 	assert.LessOrEqual(t, none, shorter)
