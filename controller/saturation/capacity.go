@@ -592,11 +592,10 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 	supplyUnits, supplyRepl, concSupply := p.supplyUnits, p.supplyReplicas, p.concSupplyDown
 	// With the concurrency from the forecast rate at the operating point, the remaining
 	// replicas are held to rateScaleDownHeadroom of their targets on average, and the
-	// busiest of them (the router's imbalance) to its target. Otherwise, and when one
-	// replica would remain, to scaleDownHeadroom: a lone replica takes a burst alone for a
-	// whole start-up time, and the queue it builds cannot move to the replicas added then.
-	headroom := func(remaining int) float64 {
-		if p.residenceSec <= 0 || remaining <= 1 {
+	// busiest of them (the router's imbalance) to its target, down to one replica as to
+	// any other count. Otherwise to scaleDownHeadroom.
+	headroom := func() float64 {
+		if p.residenceSec <= 0 {
 			return scaleDownHeadroom
 		}
 		return math.Min(rateScaleDownHeadroom, 1/p.imbalance)
@@ -619,7 +618,7 @@ func (Capacity) scaleDown(in ModelInput, p pool, res *Result, summary string) {
 			removed[i]++
 			conc := p.concurrencyAt(in, removed)
 			removed[i]--
-			if h := headroom(nextRepl); conc > nextConc*h+epsilon {
+			if h := headroom(); conc > nextConc*h+epsilon {
 				blocked = fmt.Sprintf("removing one more replica would put concurrency %.0f over %.0f%% of the remaining %.0f", conc, h*100, nextConc)
 				if h < rateScaleDownHeadroom && h != scaleDownHeadroom {
 					blocked += fmt.Sprintf(" (the busiest replica takes %.2fx the mean: the router's imbalance)", p.imbalance)

@@ -179,7 +179,7 @@ func TestCapacityCountsThePrefillInTheTimeInSystem(t *testing.T) {
 
 // With the concurrency from the forecast rate at the operating point, a pool shrinks while
 // the replicas left stay under 85% of their target on average and the busiest of them
-// under its target; to one replica only under 70% of it.
+// under its target, down to one replica.
 func TestCapacityConsolidatesByTheRate(t *testing.T) {
 	// 48 req/s x 6.17 s = 296 in flight at the targets: 3 replicas hold 373, and 296 is
 	// 79% of it (over the 70% a projection of today's load would allow); 2 would hold 249.
@@ -197,14 +197,13 @@ func TestCapacityConsolidatesByTheRate(t *testing.T) {
 	assert.Equal(t, map[string]int{"h100": 4}, targets(r), r.Reason)
 	assert.Contains(t, r.Reason, "over 50% of the remaining 373 (the busiest replica takes 2.00x the mean: the router's imbalance)")
 
-	// Two replicas at 16 req/s: 98.8 in flight, 79% of one replica's target. One replica
-	// alone would take any burst for a whole start-up time: it needs 70%. At 13 req/s
-	// (80.2, 65%) it goes.
+	// Down to one replica by the same 85%: two replicas at 16 req/s put 98.8 in flight,
+	// 79% of one replica's target, and one goes; at 18 req/s (111, 90%) both stay.
 	r = Capacity{}.Analyze(consolidationPool(2, 16, 40))
-	assert.Equal(t, map[string]int{"h100": 2}, targets(r), r.Reason)
-	assert.Contains(t, r.Reason, "over 70% of the remaining 124")
-	r = Capacity{}.Analyze(consolidationPool(2, 13, 40))
 	assert.Equal(t, map[string]int{"h100": 1}, targets(r), r.Reason)
+	r = Capacity{}.Analyze(consolidationPool(2, 18, 40))
+	assert.Equal(t, map[string]int{"h100": 2}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "over 85% of the remaining 124")
 
 	// One pod's figures alone say nothing of the router.
 	assert.InDelta(t, 1, loadImbalance(consolidationPool(1, 14, 90)), 1e-9)
