@@ -244,3 +244,56 @@ func TestObserveLatencySkipsPodsReadyWithinTheWindow(t *testing.T) {
 	m.observeLatency(at, []saturation.ReplicaMetrics{sample("newer", 150, 0.2)}, 0)
 	assert.Len(t, m.latency, 3, "window 0 is the collector's default minute")
 }
+
+// A rate measured over a window spreads a step over the window: the level it stepped to
+// is read from the rise since the last sample at the flat level, scaled by the window, and
+// the trend is not extrapolated from it. A ramp, a rise within the rate's noise, a level
+// that was not flat before, and a fall are no step.
+func TestStepWithinTheRateWindow(t *testing.T) {
+	cycles := func(rates ...float64) ([]rateSample, time.Time) {
+		var ss []rateSample
+		for i, r := range rates {
+			ss = append(ss, rateSample{t0.Add(time.Duration(i) * 30 * time.Second), r})
+		}
+		return ss, ss[len(ss)-1].at
+	}
+	// spike at 30 s cycles: 10 req/s, then a step to 50 the one-minute window reads half
+	// of 30 s later. The level is the samples a window old or older (10); 9.7 is still at
+	// it, 30 s ago: the rise is doubled.
+	ss, now := cycles(10, 10, 10, 10, 9.7, 25.8)
+	level, ok := step(ss, now, time.Minute)
+	require.True(t, ok)
+	assert.InDelta(t, 10+(25.8-10)*2, level, 1e-9)
+	// A window later the rate has it all; the half-way sample is not at the flat level.
+	ss, now = cycles(10, 10, 10, 10, 9.7, 25.8, 52)
+	level, ok = step(ss, now, time.Minute)
+	require.True(t, ok)
+	assert.InDelta(t, 52, level, 0.1)
+
+	for name, rates := range map[string][]float64{
+		"a ramp":                       {10, 11, 12, 13, 14, 15, 16},
+		"a rise within the rate noise": {10, 10, 10, 10, 10, 11.2},
+		"no flat level before it":      {10, 14, 10, 14, 10, 30},
+		"a fall":                       {50, 50, 50, 50, 40, 30},
+		"under a window of samples":    {10, 30},
+	} {
+		ss, now := cycles(rates...)
+		_, ok := step(ss, now, time.Minute)
+		assert.False(t, ok, name)
+	}
+
+	// Through load: the step sets Load.Step and no trend.
+	p := NewPlanner(Options{})
+	vs := []saturation.VariantState{{Name: "a", Namespace: "ns", Current: 1, Ready: 1}}
+	var mem modelMemory
+	mm := &collector.ModelMetrics{MeanOutputTokens: 200}
+	var l saturation.Load
+	for i, r := range []float64{10, 10, 10, 10, 9.7, 25.8} {
+		now := t0.Add(time.Duration(i) * 30 * time.Second)
+		mm.CompletionRate, mm.InFlightGrowth = r, 0
+		l = p.load(now, now.Add(-30*time.Second), &mem, mm, vs, time.Minute)
+	}
+	assert.InDelta(t, 25.8, l.ArrivalRate, 1e-9)
+	assert.InDelta(t, 41.6, l.Step, 1e-9)
+	assert.Zero(t, l.Trend)
+}

@@ -183,7 +183,7 @@ func buildPool(in ModelInput) pool {
 		// system is the one at the replicas' operating point when the latency model gives
 		// it (generated tokens x the ITL at the per-replica target), else the one measured
 		// now (requests in flight / completions), which an overloaded pool inflates.
-		p.forecast = l.ArrivalRate + math.Max(l.Trend, 0)*l.Lead.Seconds()
+		p.forecast = math.Max(l.ArrivalRate+math.Max(l.Trend, 0)*l.Lead.Seconds(), l.Step)
 		need := inFlight * p.forecast / l.CompletionRate
 		if w := p.residence(in.Variants); w > 0 {
 			p.residenceSec = w
@@ -389,6 +389,9 @@ func (p pool) describe(in ModelInput) string {
 		if l.Trend != 0 {
 			fmt.Fprintf(&b, ", trend %+.3f req/s per s", l.Trend)
 		}
+		if l.Step > 0 {
+			fmt.Fprintf(&b, ", a step up to %.2f req/s within the rate window", l.Step)
+		}
 		fmt.Fprintf(&b, "), forecast %.2f req/s in %v", p.forecast, l.Lead.Round(time.Second))
 		if p.residenceSec > 0 {
 			fmt.Fprintf(&b, " x %.1fs in system at the target ITL (%.0f output tokens)", p.residenceSec, l.MeanOutputTokens)
@@ -466,6 +469,7 @@ func (c Capacity) analyze(in ModelInput) Result {
 			"arrivalRate":      in.Load.ArrivalRate,
 			"completionRate":   in.Load.CompletionRate,
 			"trend":            in.Load.Trend,
+			"step":             in.Load.Step,
 			"leadSeconds":      in.Load.Lead.Seconds(),
 			"residenceSeconds": p.residenceSec,
 			"imbalance":        p.imbalance,

@@ -33,6 +33,16 @@ func TestCapacitySizesForTheForecastRate(t *testing.T) {
 	assert.InDelta(t, 1.725, r.Inputs["growth"], 1e-9)
 	assert.InDelta(t, 13.8, r.Inputs["forecastRate"], 1e-9)
 
+	// A step the rate window has read only in part: the forecast is the level it stepped
+	// to, 13.8 req/s as above, whatever the trend.
+	in.Load = Load{Known: true, CompletionRate: 8, ArrivalRate: 10, Step: 13.8, Lead: 90 * time.Second}
+	r = c.Analyze(in)
+	assert.Equal(t, map[string]int{"h100": 7}, targets(r), r.Reason)
+	assert.Contains(t, r.Reason, "arrivals 10.00 req/s (8.00 completed, a step up to 13.80 req/s within the rate window), forecast 13.80 req/s")
+	assert.InDelta(t, 13.8, r.Inputs["step"], 1e-9)
+	in.Load.Trend = 0.1
+	assert.InDelta(t, 19, c.Analyze(in).Inputs["forecastRate"], 1e-9, "a trend beyond the step still counts")
+
 	// A falling trend does not lower the forecast below the arrivals, and no growth sizes
 	// below the requests in flight.
 	in.Load = Load{Known: true, CompletionRate: 8, ArrivalRate: 6, Trend: -0.1, Lead: 90 * time.Second}

@@ -206,6 +206,10 @@ type Load struct {
 	// Trend is the slope of the arrival rate over the last few cycles (requests/s per
 	// second), at most its slope over the last minute; 0 when too few cycles were seen.
 	Trend float64
+	// Step is the level the arrival rate stepped up to within the last rate window, which
+	// the windowed rate reaches only a window after the step; 0 when no step was seen. The
+	// forecast is at least it.
+	Step float64
 	// Lead is how far ahead a scale-up must look: the time a new replica takes to become
 	// ready (observed on this model's variants, else a default) plus the measurement lag.
 	Lead time.Duration
