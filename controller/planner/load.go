@@ -177,16 +177,16 @@ func step(ss []rateSample, now time.Time, window time.Duration) (level float64, 
 
 // trend is the arrival rates' slope over the trend window where step finds no step,
 // bounded above by their slope over the last recentTrendWindow when that holds three
-// samples or more, and by the rise of the last interval. A rate measured over a window turns a step into a ramp as long
-// as the window, and the three-minute fit keeps the ramp's slope after the rate has
-// levelled off: spike's step from 10 to 50 req/s read +0.16 to +0.24 req/s per s for two
-// minutes after it, extrapolated over the lead time to 72-76 req/s, replicas the
-// scale-down window then held for five minutes. A ramp rises in its last minute, and in
-// its last interval, as in the three minutes before, so it keeps its slope; a step that
-// has levelled off, or a ramp that has stopped, drops it as soon as an interval no longer
-// rises (at 30 s cycles the minute's fit still holds the sample half-way up the step:
-// spike read 25.8, 52.0 and 53.0 req/s, +0.45 req/s per s over the minute, +0.04 over the
-// last interval).
+// samples or more, and by the rise of the last interval. A rate measured over a window
+// turns a step into a ramp as long as the window, and the three-minute fit keeps the
+// ramp's slope after the rate has levelled off: spike's step from 10 to 50 req/s read
+// +0.16 to +0.24 req/s per s for two minutes after it, extrapolated over the lead time to
+// 72-76 req/s, replicas the scale-down window then held for five minutes. A ramp rises in
+// its last minute, and in its last interval, as in the three minutes before, so it keeps
+// its slope; a step that has levelled off, or a ramp that has stopped, drops it as soon
+// as an interval no longer rises (at 30 s cycles the minute's fit still holds the sample
+// half-way up the step: spike read 25.8, 52.0 and 53.0 req/s, +0.45 req/s per s over the
+// minute, +0.04 over the last interval).
 func trend(ss []rateSample, now time.Time) float64 {
 	long := slope(ss)
 	var recent []rateSample

@@ -204,7 +204,8 @@ type Load struct {
 	// requests in flight.
 	ArrivalRate float64
 	// Trend is the slope of the arrival rate over the last few cycles (requests/s per
-	// second), at most its slope over the last minute; 0 when too few cycles were seen.
+	// second), at most its slope over the last minute; 0 when too few cycles were seen or
+	// when Step is set.
 	Trend float64
 	// Step is the level the arrival rate stepped up to within the last rate window, which
 	// the windowed rate reaches only a window after the step; 0 when no step was seen. The
