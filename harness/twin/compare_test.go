@@ -13,11 +13,11 @@ import (
 
 // TestSpikeCapacityVersusWVA is `saturn compare scenarios/spike.yaml
 // --analyzer wva-v1` as a test: on the same traffic, saturn's capacity
-// analyzer reaches the plan's need in the surge, sizes it with more replicas
-// than WVA's one-per-cycle rule, reverses direction no more often, and passes
-// the scenario. It does not have the need ready sooner: it drops to one
-// replica in the calm where wva-v1 keeps two (issue 20's analyzer keeps a
-// warm floor).
+// analyzer has the plan's need ready sooner in the surge, in fewer scale-ups
+// than WVA's one-per-cycle rule (one decision to the surge's level where
+// wva-v1 adds a replica per cycle), for fewer GPU-hours, reverses direction
+// no more often, and passes the scenario. (It once also peaked higher in the
+// surge; since it forecasts a step at the level it reached, both peak at 5.)
 func TestSpikeCapacityVersusWVA(t *testing.T) {
 	run := func(analyzer string) record.Summary {
 		sc, err := scenarios.Load("spike")
@@ -42,7 +42,11 @@ func TestSpikeCapacityVersusWVA(t *testing.T) {
 	c, w := surge(capacity), surge(wva)
 	require.Positive(t, c.PlanNeed)
 	require.GreaterOrEqual(t, c.ReadyForNeedSeconds, 0.0, "capacity never had the plan's need ready")
-	require.Greater(t, c.ReadyMax, w.ReadyMax, "capacity sizes the surge in fewer, larger steps")
+	if w.ReadyForNeedSeconds >= 0 {
+		require.Less(t, c.ReadyForNeedSeconds, w.ReadyForNeedSeconds, "capacity has the surge's need ready sooner")
+	}
+	require.Less(t, capacity.Variants[0].ScaleUps, wva.Variants[0].ScaleUps, "capacity scales up in fewer, larger steps")
+	require.Less(t, capacity.GPUHours, wva.GPUHours)
 	// Oscillation is a reversal of direction: the walk down from the surge's peak
 	// (halving per minute, the scenario's HPA policy) is several changes in one
 	// direction, not a flap.
