@@ -122,9 +122,9 @@ const (
 )
 
 // step tells whether the arrival rates hold a step up within the last rate window: a
-// level held flat before the window (samples at least a window old, their change over
-// their span within stepFlatSE standard errors of a Poisson count over the window) and a
-// rise from it that stands out by stepRiseSE standard errors. A rate measured over a
+// level held flat before the window (samples at least a window old whose fitted slope is
+// within stepFlatSE standard errors of none, each sample taken as a Poisson count over the
+// window) and a rise from it that stands out by stepRiseSE standard errors. A rate measured over a
 // window spreads a step over the window's length, as a ramp: half-way through it the
 // rate reads half the rise (spike at 30 s cycles: 9.7, 25.8, 52.0 req/s for a step from
 // 10 to 50). The level is the rise scaled by the window over the time since the last
@@ -152,8 +152,15 @@ func step(ss []rateSample, now time.Time, window time.Duration) (level float64, 
 		base += s.rate / float64(n)
 	}
 	se := math.Sqrt(math.Max(base, 0) / w)
-	span := older[n-1].at.Sub(older[0].at).Seconds()
-	if math.Abs(fitSlope(older))*span > stepFlatSE*se {
+	var mt, sxx float64
+	for _, s := range older {
+		mt += s.at.Sub(older[0].at).Seconds() / float64(n)
+	}
+	for _, s := range older {
+		d := s.at.Sub(older[0].at).Seconds() - mt
+		sxx += d * d
+	}
+	if !(sxx > 0) || math.Abs(fitSlope(older)) > stepFlatSE*se/math.Sqrt(sxx) {
 		return 0, false
 	}
 	last := ss[len(ss)-1]

@@ -270,6 +270,13 @@ func TestStepWithinTheRateWindow(t *testing.T) {
 	require.True(t, ok)
 	assert.InDelta(t, 52, level, 0.1)
 
+	// The flat level's own noise (spike, seed 55: five samples whose fit rises 0.84 req/s
+	// over two minutes, 1.6 standard errors of a fitted slope) hides no step.
+	ss, now = cycles(9.84, 9.65, 10.26, 10.76, 10.33, 31.49, 49.34)
+	level, ok = step(ss, now, time.Minute)
+	require.True(t, ok)
+	assert.InDelta(t, 49.34, level, 1e-9)
+
 	for name, rates := range map[string][]float64{
 		"a ramp":                       {10, 11, 12, 13, 14, 15, 16},
 		"a rise within the rate noise": {10, 10, 10, 10, 10, 11.2},
