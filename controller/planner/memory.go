@@ -58,10 +58,11 @@ const saturationRunningShare = 0.9
 
 // sustain records this cycle's peaks of the input's pods, fills their sustained waiting
 // (sizingCycles) and returns a copy of the input whose sustained waiting spans
-// learningCycles, for learn.
-func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64) saturation.VariantInput {
+// learningCycles, for learn. woke tells that the model's replicas came up from zero
+// within sustainWindow (modelMemory.woke).
+func (p *Planner) sustain(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, woke bool) saturation.VariantInput {
 	var learning saturation.VariantInput
-	p.sustainInto(now, in, queueLengthThreshold, &learning, nil)
+	p.sustainInto(now, in, queueLengthThreshold, woke, &learning, nil)
 	return learning
 }
 
@@ -79,7 +80,7 @@ func (p *Planner) podMem(namespace, pod string) *podMemory {
 // sustainInto is sustain writing the copy into learning, reusing its replicas' array.
 // mems, when not nil, holds the memory of each of in's replicas (podMem), already
 // looked up.
-func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, learning *saturation.VariantInput, mems []*podMemory) {
+func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueLengthThreshold float64, woke bool, learning *saturation.VariantInput, mems []*podMemory) {
 	w := p.peakWindow
 	if w <= 0 {
 		w = collectorDefaults.KVWindow
@@ -121,6 +122,15 @@ func (p *Planner) sustainInto(now time.Time, in *saturation.VariantInput, queueL
 		m.peaks = keep
 		r.SustainedWaiting, r.SustainedKnown = lowest(keep, sizingCycles), true
 		switch {
+		case woke && !anchored:
+			// A model scaled from zero: the gateway held its requests until this pod became
+			// ready and handed them over at once, so the peaks whose window holds that
+			// moment are the hand-over, not a load (scale-to-zero's wake: 256 running and
+			// 30 waiting at the first scrape, which Qwen3-0.6B on an L40S clears in two
+			// seconds, bought a second replica the scale-down window then kept five
+			// minutes). A queue counts once a peak window that shares no scrape with the
+			// pod's first one shows it; the burst rule does not shortcut it.
+			r.SustainedWaiting = 0
 		case m.answeredAt.After(edge) && r.Waiting <= m.answeredPeak && in.Current >= m.answeredWith:
 			// The queue a scale-up already answered: a peak window that still holds the
 			// scrapes it was measured on, and no longer queue since, is the same evidence
@@ -375,7 +385,7 @@ func (p *Planner) seed(now time.Time, v saturation.VariantState, m *variantMemor
 			}
 		}
 		if len(in.Replicas) > 0 {
-			p.sustainInto(at, &in, t.QueueLengthThreshold, &learning, mems)
+			p.sustainInto(at, &in, t.QueueLengthThreshold, false, &learning, mems)
 			m.learnConcurrency(in, learning, t)
 		}
 	}

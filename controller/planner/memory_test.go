@@ -344,3 +344,43 @@ func TestQueuedRunningRemembered(t *testing.T) {
 	assert.Equal(t, 8.0, observe(8.5, 0), "a replica within 90%% of it keeps it")
 	assert.Zero(t, observe(12, 0), "a replica running more forgets it")
 }
+
+// A model scaled from zero gets, on its first replica, every request the gateway held
+// while it was at zero: the peaks whose window holds that hand-over size nothing, and a
+// queue counts once a window of its own shows it, however long the replica took to
+// start. Without a wake, the same first peak doubles the pool at once (the burst rule).
+func TestWokenReplicasHandOverIsNoQueue(t *testing.T) {
+	cfg := cfgWith(nil, map[string]string{"default": "enable_scale_to_zero: true\n"})
+	var p *Planner
+	cycle := func(i int, waiting float64) Decision {
+		now := t0.Add(time.Duration(i) * 30 * time.Second)
+		snap := newSnap(now).pods("ns", "m", "a", podLoad{0.05, waiting}).running("ns", "m", 250)
+		return p.Decide(now, snap.build(), []saturation.VariantState{state("a", 10, 1, 1)}, cfg)[0]
+	}
+	for _, startup := range []int{1, 10} { // cycles of 30 s: 30 s, then five minutes
+		p = NewPlanner(Options{})
+		zero := newSnap(t0).build()
+		newSnapModel(zero).ScaleFromZeroWaiting = 150
+		d := p.Decide(t0, zero, []saturation.VariantState{state("a", 10, 0, 0)}, cfg)[0]
+		require.Equal(t, 1, d.Desired, d.Reason)
+		for i := 1; i < startup; i++ {
+			now := t0.Add(time.Duration(i) * 30 * time.Second)
+			p.Decide(now, newSnap(now).build(), []saturation.VariantState{state("a", 10, 1, 0)}, cfg)
+		}
+
+		d = cycle(startup, 30)
+		assert.Equal(t, 1, d.Desired, "the hand-over: %s", d.Reason)
+		assert.Zero(t, d.Inputs["waiting"])
+		assert.Equal(t, 30.0, d.Inputs["peakWaiting"], "the peak is still shown")
+		d = cycle(startup+1, 30)
+		assert.Equal(t, 1, d.Desired, "the same window still holds the hand-over: %s", d.Reason)
+		d = cycle(startup+2, 30)
+		assert.Equal(t, 30.0, d.Inputs["waiting"], "a window later a queue is a queue")
+		assert.Greater(t, d.Desired, 1, d.Reason)
+	}
+
+	// No wake: the first peak sizes at once.
+	p = NewPlanner(Options{})
+	d := cycle(1, 30)
+	assert.Equal(t, 2, d.Desired, d.Reason)
+}

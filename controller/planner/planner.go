@@ -71,6 +71,9 @@ type variantMemory struct {
 type modelMemory struct {
 	lastActive time.Time
 	lastSeen   time.Time
+	// wokeAt is when the planner last scaled the model from zero, upAt the first cycle
+	// after it with a ready replica (zero until then).
+	wokeAt, upAt time.Time
 	// arrivals are the model's recent arrival rates (load forecast).
 	arrivals []rateSample
 }
@@ -362,7 +365,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		total += v.Current
 	}
 	if total == 0 {
-		return p.fromZero(now, snap, mm, vs, ds, mc)
+		return p.fromZero(now, snap, mm, vs, ds, mem, mc)
 	}
 
 	// 4. Analyzer.
@@ -371,7 +374,7 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 		a = p.analyzers[config.AnalyzerCapacity]
 	}
 	for i := range inputs {
-		learning := p.sustain(now, &inputs[i], mc.QueueLengthThreshold)
+		learning := p.sustain(now, &inputs[i], mc.QueueLengthThreshold, mem.woke(now, vs))
 		p.learn(now, &inputs[i], learning, mc.Thresholds)
 		if inputs[i].Desired == 0 {
 			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
@@ -596,8 +599,26 @@ func oldestCreated(vs []saturation.VariantState) time.Time {
 	return oldest
 }
 
+// woke tells whether the model's replicas came up from zero within sustainWindow: from
+// the first cycle after a scale from zero that sees one ready, however long it took to
+// start.
+func (m *modelMemory) woke(now time.Time, vs []saturation.VariantState) bool {
+	if m.wokeAt.IsZero() {
+		return false
+	}
+	if m.upAt.IsZero() {
+		for _, v := range vs {
+			if v.Ready > 0 {
+				m.upAt = now
+				break
+			}
+		}
+	}
+	return m.upAt.IsZero() || now.Sub(m.upAt) <= sustainWindow
+}
+
 // fromZero handles a model whose variants are all at zero replicas.
-func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector.ModelMetrics, vs []saturation.VariantState, ds []Decision, mc config.ModelConfig) []Decision {
+func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector.ModelMetrics, vs []saturation.VariantState, ds []Decision, mem *modelMemory, mc config.ModelConfig) []Decision {
 	waiting := mm.ScaleFromZeroWaiting
 	if err, failed := snap.Failed[collector.QueryScaleFromZero]; failed && mc.ScaleToZero {
 		return p.holdAll(now, vs, ds, v1alpha1.ReasonPrometheusError,
@@ -617,6 +638,7 @@ func (p *Planner) fromZero(now time.Time, snap collector.Snapshot, mm *collector
 		why = "scale-to-zero is not enabled for this model, so it must run"
 	case waiting > 0:
 		why = fmt.Sprintf("scale from zero: %.0f requests waiting for the model", waiting)
+		mem.wokeAt, mem.upAt = now, time.Time{}
 	default:
 		for i, v := range vs {
 			p.finish(now, v, &ds[i], 0, 0, AnalyzerScaleFromZero,
