@@ -29,7 +29,9 @@
 //     of its last 2 cycles, so a one-off burst does not size the pool; a peak of 4 x
 //     queueLengthThreshold or more counts at once; a peak a scale-up already answered,
 //     once the scale target has the replicas it asked for, counts again only once it
-//     grows or leaves the peak window), and per variant
+//     grows or leaves the peak window; after a scale from zero, a woken pod's peaks count
+//     nothing until a peak window that shares no scrape with its first one, which holds
+//     the requests the gateway kept while the model was at zero), and per variant
 //     the saturation concurrency (the most running requests seen on a replica holding a
 //     queue over 3 consecutive cycles with KV below kvCacheThreshold, counted only when it
 //     runs at least 90% of the most ever seen on one replica), the running requests a

@@ -41,7 +41,7 @@
 //     in use shrinks when a pool grows and explodes when it is cut: KV alone never
 //     justifies a removal; with the concurrency from the forecast rate at the targets,
 //     85% on average and the busiest replica, by the router's imbalance, under its
-//     target, but 70% when one replica would remain), and never while replicas are starting, while a replica holds
+//     target, down to one replica as to any other count), and never while replicas are starting, while a replica holds
 //     a sustained queue of queueLengthThreshold, or below a variant's minimum (at least
 //     one replica: only the planner's scale-to-zero empties a variant). Until saturation
 //     is observed, a replica is trusted with no more than the highest concurrency one was
@@ -50,7 +50,10 @@
 //     VariantInput.Latency, both from the planner). The forecast: arrivals are the
 //     completion rate plus the growth of the requests in flight (the planner fits it per
 //     pod, and while a pod is younger than the rate window takes it no higher than the
-//     in-flight change summed over the pods, which counts the new pod from zero); extrapolated by their
+//     in-flight change summed over the pods, which counts the new pod from zero); a step
+//     within the rate window (a level flat before it, a rise standing out of the rate's
+//     noise) is forecast at the level it stepped to, which the windowed rate shows only
+//     a window later; otherwise they are extrapolated by their
 //     rising trend (the slope over three minutes, at most the last minute's and the last
 //     interval's rise, so a step that has levelled off is not extrapolated as a ramp)
 //     over the lead time (the
