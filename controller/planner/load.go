@@ -124,9 +124,9 @@ const (
 // step tells whether the arrival rates hold a step up within the last rate window: a
 // level held flat before the window (samples at least a window old whose fitted slope is
 // within stepFlatSE standard errors of none, each sample taken as a Poisson count over the
-// window) and a rise from it that stands out by stepRiseSE standard errors. A rate measured over a
-// window spreads a step over the window's length, as a ramp: half-way through it the
-// rate reads half the rise (spike at 30 s cycles: 9.7, 25.8, 52.0 req/s for a step from
+// window) and a rise from it that stands out by stepRiseSE standard errors. A rate
+// measured over a window spreads a step over the window's length, as a ramp: half-way
+// through it the rate reads half the rise (spike at 30 s cycles: 9.7, 25.8, 52.0 req/s for a step from
 // 10 to 50). The level is the rise scaled by the window over the time since the last
 // sample still at the flat level (at most the window), which a step reached at once, and
 // the trend is not extrapolated from it: the three-minute fit kept the step's slope and
@@ -152,15 +152,7 @@ func step(ss []rateSample, now time.Time, window time.Duration) (level float64, 
 		base += s.rate / float64(n)
 	}
 	se := math.Sqrt(math.Max(base, 0) / w)
-	var mt, sxx float64
-	for _, s := range older {
-		mt += s.at.Sub(older[0].at).Seconds() / float64(n)
-	}
-	for _, s := range older {
-		d := s.at.Sub(older[0].at).Seconds() - mt
-		sxx += d * d
-	}
-	if !(sxx > 0) || math.Abs(fitSlope(older)) > stepFlatSE*se/math.Sqrt(sxx) {
+	if flat, sxx := fit(older); !(sxx > 0) || math.Abs(flat) > stepFlatSE*se/math.Sqrt(sxx) {
 		return 0, false
 	}
 	last := ss[len(ss)-1]
@@ -221,8 +213,16 @@ func slope(ss []rateSample) float64 {
 // fitSlope is the least-squares slope of the samples (per second); 0 when their times do
 // not differ.
 func fitSlope(ss []rateSample) float64 {
+	slope, _ := fit(ss)
+	return slope
+}
+
+// fit is the samples' least-squares slope (per second; 0 when their times do not differ)
+// and the sum of their squared time offsets from the mean time (s²), over which a
+// sample's variance gives the slope's.
+func fit(ss []rateSample) (slope, sxx float64) {
 	if len(ss) < 2 {
-		return 0
+		return 0, 0
 	}
 	var st, sr float64
 	for _, s := range ss {
@@ -231,16 +231,16 @@ func fitSlope(ss []rateSample) float64 {
 	}
 	n := float64(len(ss))
 	mt, mr := st/n, sr/n
-	var num, den float64
+	var num float64
 	for _, s := range ss {
 		dt := s.at.Sub(ss[0].at).Seconds() - mt
 		num += dt * (s.rate - mr)
-		den += dt * dt
+		sxx += dt * dt
 	}
-	if den <= 0 || !finite(num/den) {
-		return 0
+	if sxx <= 0 || !finite(num/sxx) {
+		return 0, sxx
 	}
-	return num / den
+	return num / sxx, sxx
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

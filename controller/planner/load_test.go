@@ -31,13 +31,7 @@ func TestSlope(t *testing.T) {
 // although the three-minute fit still rises; a rise that has just begun keeps the
 // three-minute slope, the lesser.
 func TestTrendStopsWhenTheRateLevelsOff(t *testing.T) {
-	series := func(rates ...float64) ([]rateSample, time.Time) {
-		var ss []rateSample
-		for i, r := range rates {
-			ss = append(ss, rateSample{t0.Add(time.Duration(i) * 15 * time.Second), r})
-		}
-		return ss, ss[len(ss)-1].at
-	}
+	series := func(rates ...float64) ([]rateSample, time.Time) { return ratesEvery(15*time.Second, rates...) }
 	var ramp []float64
 	for i := range 13 {
 		ramp = append(ramp, 10+0.02*float64(i*15))
@@ -57,11 +51,7 @@ func TestTrendStopsWhenTheRateLevelsOff(t *testing.T) {
 
 	// At 30 s cycles the minute's fit still holds the sample half-way up the step (spike:
 	// 25.8, 52.0, 53.0 req/s): the last interval's rise bounds it.
-	var cycles []rateSample
-	for i, r := range []float64{10, 10, 10, 10, 10, 10, 25.8, 52, 53} {
-		cycles = append(cycles, rateSample{t0.Add(time.Duration(i) * 30 * time.Second), r})
-	}
-	now = cycles[len(cycles)-1].at
+	cycles, now := ratesEvery(30*time.Second, 10, 10, 10, 10, 10, 10, 25.8, 52, 53)
 	require.Greater(t, fitSlope(cycles[len(cycles)-3:]), 0.4, "the minute's fit still rises")
 	assert.InDelta(t, 1.0/30, trend(cycles, now), 1e-9, "the last interval's rise")
 
@@ -250,13 +240,7 @@ func TestObserveLatencySkipsPodsReadyWithinTheWindow(t *testing.T) {
 // the trend is not extrapolated from it. A ramp, a rise within the rate's noise, a level
 // that was not flat before, and a fall are no step.
 func TestStepWithinTheRateWindow(t *testing.T) {
-	cycles := func(rates ...float64) ([]rateSample, time.Time) {
-		var ss []rateSample
-		for i, r := range rates {
-			ss = append(ss, rateSample{t0.Add(time.Duration(i) * 30 * time.Second), r})
-		}
-		return ss, ss[len(ss)-1].at
-	}
+	cycles := func(rates ...float64) ([]rateSample, time.Time) { return ratesEvery(30*time.Second, rates...) }
 	// spike at 30 s cycles: 10 req/s, then a step to 50 the one-minute window reads half
 	// of 30 s later. The level is the samples a window old or older (10); 9.7 is still at
 	// it, 30 s ago: the rise is doubled.
@@ -303,4 +287,13 @@ func TestStepWithinTheRateWindow(t *testing.T) {
 	assert.InDelta(t, 25.8, l.ArrivalRate, 1e-9)
 	assert.InDelta(t, 41.6, l.Step, 1e-9)
 	assert.Zero(t, l.Trend)
+}
+
+// ratesEvery returns the rates as samples every d from t0, and the last one's time.
+func ratesEvery(d time.Duration, rates ...float64) ([]rateSample, time.Time) {
+	ss := make([]rateSample, len(rates))
+	for i, r := range rates {
+		ss[i] = rateSample{t0.Add(time.Duration(i) * d), r}
+	}
+	return ss, ss[len(ss)-1].at
 }

@@ -373,8 +373,9 @@ func (p *Planner) decideModel(now time.Time, snap collector.Snapshot, key collec
 	if a == nil {
 		a = p.analyzers[config.AnalyzerCapacity]
 	}
+	woke := mem.woke(now, vs)
 	for i := range inputs {
-		learning := p.sustain(now, &inputs[i], mc.QueueLengthThreshold, mem.woke(now, vs))
+		learning := p.sustain(now, &inputs[i], mc.QueueLengthThreshold, woke)
 		p.learn(now, &inputs[i], learning, mc.Thresholds)
 		if inputs[i].Desired == 0 {
 			if m := p.variants[variantKey{vs[i].Namespace, vs[i].Name}]; m != nil && m.hasDesired {
