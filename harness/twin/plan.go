@@ -38,7 +38,8 @@ const (
 // fewest GPUs per unit of capacity at the SLO (the others stay at their
 // minReplicas), minute by minute: each minute starts with enough replicas for
 // its arrivals at one replica's sustainable rate at the SLO, started ahead by
-// the variant's start-up time (its 95th percentile). The schedule is then
+// the variant's start-up time (its 95th percentile), within the bounds the
+// scenario's replicas assertions on the variant set (planBounds). The schedule is then
 // replayed through the same twin (router, prefixes, faults, start-up times)
 // and corrected where the replay shows it short or slack: a minute whose
 // arrivals miss the SLO-attainment target gets a replica more (the minute
@@ -96,12 +97,80 @@ func sizePlan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, se
 	for i := range rec.Requests {
 		arrivals[min(int(rec.Requests[i].Arrival/planStep), steps-1)]++
 	}
+	bounds := planBoundsFor(sc, rec, pick, steps)
 	need := make([]int, steps)
 	for k, n := range arrivals {
-		need[k] = pick.clamp(int(math.Ceil(float64(n) / planStep.Seconds() / pick.capRPS)))
+		need[k] = int(math.Ceil(float64(n) / planStep.Seconds() / pick.capRPS))
 	}
-	p := &planSizer{sc: sc, seed: seed, target: target, pick: pick, steps: steps}
+	bounds.apply(need)
+	p := &planSizer{sc: sc, seed: seed, target: target, pick: pick, steps: steps, bounds: bounds}
 	return p.size(ctx, need)
+}
+
+// planBounds are the replicas each step of a plan may run: the variant's minReplicas and
+// maxReplicas, narrowed by the scenario's replicas assertions on it over every step their
+// window overlaps, and the runs of steps an assertion holds at one count. A plan is a
+// schedule the scenario accepts: prometheus-outage asks for two replicas held through its
+// outage, and a plan that ran one there cost 0.2 GPU-h less than any run that passes.
+type planBounds struct {
+	lo, hi []int
+	// held are the runs of steps a held window overlaps, [first, last], which run at one
+	// count, and the last step a lead time after the window, up to which no step runs
+	// more (its replicas would start inside the window).
+	held [][3]int
+}
+
+// planBoundsFor reads the bounds of a plan of steps steps scaling pick from sc's
+// assertions, on the phases as rec ran them.
+func planBoundsFor(sc *scenario.Scenario, rec *record.Record, pick *planPick, steps int) planBounds {
+	b := planBounds{lo: make([]int, steps), hi: make([]int, steps)}
+	for k := range steps {
+		b.lo[k], b.hi[k] = pick.min, pick.max
+	}
+	stepOf := func(t time.Duration) int { return min(max(int(t/planStep), 0), steps-1) }
+	for _, a := range sc.Spec.Assertions {
+		c := a.Replicas
+		if c == nil || c.Variant != pick.name || steps == 0 {
+			continue
+		}
+		start, end := time.Duration(0), rec.Meta.Duration
+		if a.Phase != "" {
+			ph, ok := rec.Meta.Phase(a.Phase)
+			if !ok || ph.End <= ph.Start {
+				continue
+			}
+			start, end = ph.Start, ph.End
+		}
+		first, last := stepOf(start), stepOf(end-1)
+		for k := first; k <= last; k++ {
+			if c.Min != nil {
+				b.lo[k] = min(max(b.lo[k], *c.Min), b.hi[k])
+			}
+			if c.Max != nil {
+				b.hi[k] = max(min(b.hi[k], *c.Max), b.lo[k])
+			}
+		}
+		if c.Held {
+			b.held = append(b.held, [3]int{first, last, stepOf(end - 1 + pick.lead)})
+		}
+	}
+	return b
+}
+
+// apply bounds need in place: each step within its limits, then each held run at the
+// most any of its steps needs, and the steps a lead time after it at no more.
+func (b planBounds) apply(need []int) {
+	for k := range need {
+		need[k] = min(max(need[k], b.lo[k]), b.hi[k])
+	}
+	for _, h := range b.held {
+		top := slices.Max(need[h[0] : h[1]+1])
+		for k := h[0]; k <= h[2]; k++ {
+			if k <= h[1] || need[k] > top {
+				need[k] = max(top, b.lo[k])
+			}
+		}
+	}
 }
 
 // plans remembers the plans computed in this process. A plan depends on the
@@ -173,8 +242,6 @@ type planPick struct {
 	lead     time.Duration
 }
 
-func (p *planPick) clamp(n int) int { return min(max(n, p.min), p.max) }
-
 // planVariant picks the variant with the fewest GPUs per unit of capacity at
 // the SLO, for the record's request mix.
 func planVariant(sc *scenario.Scenario, rec *record.Record, target float64) (*planPick, error) {
@@ -221,6 +288,7 @@ type planSizer struct {
 	seed    uint64
 	target  float64
 	pick    *planPick
+	bounds  planBounds
 	steps   int
 	replays int
 }
@@ -294,7 +362,6 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 			closest = rp
 		}
 		next := slices.Clone(need)
-		changed := false
 		switch {
 		case rp.reached:
 			if best != nil && rp.sum.GPUHours > (1-planMinGain)*best.sum.GPUHours {
@@ -309,9 +376,8 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 			// Give back a replica wherever the minute's arrivals met the SLO
 			// with half the misses the target allows to spare.
 			for k := range next {
-				if !frozen[k] && rp.att[k] >= 1-(1-p.target)/2 && next[k] > p.pick.min {
+				if !frozen[k] && rp.att[k] >= 1-(1-p.target)/2 && next[k] > p.bounds.lo[k] {
 					next[k]--
-					changed = true
 				}
 			}
 		case best != nil:
@@ -320,7 +386,6 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 			for k := range next {
 				if rp.att[k] < p.target && next[k] < best.need[k] {
 					next[k], frozen[k] = best.need[k], true
-					changed = true
 				}
 			}
 		default:
@@ -333,20 +398,21 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 					// come from elsewhere (the minute before, or prompts no
 					// replica serves in time).
 					frozen[k] = true
-					if k > 0 && next[k-1] < p.pick.max {
+					if k > 0 && next[k-1] < p.bounds.hi[k-1] {
 						next[k-1]++
-						changed = true
 					}
 					continue
 				}
-				if next[k] < p.pick.max {
+				if next[k] < p.bounds.hi[k] {
 					next[k]++
-					changed = true
 				}
 			}
 		}
 		prev = rp
-		if !changed {
+		// A trim inside a held run is undone by the bounds: only a change that survives
+		// them is worth a replay.
+		p.bounds.apply(next)
+		if slices.Equal(next, need) {
 			break
 		}
 		need = next

@@ -8,7 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/saturn-autoscaler/saturn/harness/assert"
 	"github.com/saturn-autoscaler/saturn/harness/record"
+	"github.com/saturn-autoscaler/saturn/harness/scenario"
 )
 
 func TestScriptStartsAheadAndStopsOnTime(t *testing.T) {
@@ -70,4 +72,62 @@ func TestScriptRefusesAnUnknownVariant(t *testing.T) {
 	require.ErrorContains(t, err, `no variant "nope"`)
 	_, err = Run(context.Background(), sc, Options{NoYardstick: true, Script: &Script{Variant: "h100", Replicas: []int{1}}})
 	require.ErrorContains(t, err, "step")
+}
+
+// A plan is a schedule the scenario accepts: its replicas assertions bound every step
+// their window overlaps, and a held window runs at one count, through the lead time after
+// it (a replica started then would start inside it).
+func TestPlanBoundsFollowTheReplicasAssertions(t *testing.T) {
+	two, three, five := 2, 3, 5
+	sc := &scenario.Scenario{Spec: scenario.Spec{Assertions: []scenario.Assertion{
+		{Phase: "outage", Replicas: &scenario.ReplicasCheck{Variant: "a", Min: &two, Held: true}},
+		{Phase: "peak", Replicas: &scenario.ReplicasCheck{Variant: "a", Min: &three, Max: &five}},
+		{Replicas: &scenario.ReplicasCheck{Variant: "b", Min: &five}}, // another variant's
+		{Phase: "missing", Replicas: &scenario.ReplicasCheck{Variant: "a", Min: &five}},
+	}}}
+	rec := &record.Record{Meta: record.Meta{Duration: 10 * time.Minute, Phases: []record.Phase{
+		{Name: "calm", Start: 0, End: 2 * time.Minute},
+		{Name: "outage", Start: 2 * time.Minute, End: 4*time.Minute + 30*time.Second},
+		{Name: "peak", Start: 7 * time.Minute, End: 9 * time.Minute},
+	}}}
+	pick := &planPick{name: "a", min: 1, max: 4, lead: 40 * time.Second}
+	b := planBoundsFor(sc, rec, pick, 10)
+	require.Equal(t, []int{1, 1, 2, 2, 2, 1, 1, 3, 3, 1}, b.lo)
+	require.Equal(t, []int{4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, b.hi, "maxReplicas caps an assertion's max")
+	require.Equal(t, [][3]int{{2, 4, 5}}, b.held, "4m30s + a 40 s lead reaches into step 5")
+
+	need := []int{0, 1, 1, 3, 1, 1, 1, 2, 9, 1}
+	b.apply(need)
+	require.Equal(t, []int{1, 1, 3, 3, 3, 1, 1, 3, 4, 1}, need, "step 5 may run fewer than the held run")
+	need = []int{1, 1, 2, 2, 2, 4, 1, 3, 3, 1}
+	b.apply(need)
+	require.Equal(t, []int{1, 1, 2, 2, 2, 2, 1, 3, 3, 1}, need, "not more: its replicas would start in the window")
+}
+
+// prometheus-outage holds two replicas through its outage: so does its plan, and the
+// plan's replay passes the scenario's replicas assertions.
+func TestPlanPassesTheReplicasAssertions(t *testing.T) {
+	sc := loadScenario(t, "prometheus-outage")
+	rec, err := Run(context.Background(), sc, Options{})
+	require.NoError(t, err)
+	p := rec.Plan
+	require.NotNil(t, p)
+	outage, ok := rec.Meta.Phase("outage")
+	require.True(t, ok)
+	held := p.Replicas[int(outage.Start/time.Minute) : int((outage.End-1)/time.Minute)+1]
+	require.GreaterOrEqual(t, slices.Min(held), 2, "plan %v", p.Replicas)
+	require.Equal(t, slices.Min(held), slices.Max(held), "plan %v", p.Replicas)
+
+	replay, err := Run(context.Background(), sc, Options{NoYardstick: true, Script: &Script{
+		Variant: p.Variant, Step: time.Duration(p.StepSeconds) * time.Second, Lead: time.Duration(p.LeadSeconds * float64(time.Second)), Replicas: p.Replicas,
+	}})
+	require.NoError(t, err)
+	var checked int
+	for i, res := range assert.Evaluate(sc.Spec.Assertions, replay) {
+		if sc.Spec.Assertions[i].Replicas != nil {
+			require.True(t, res.Pass, "%s: %s %s", res.Name, res.Observed, res.Detail)
+			checked++
+		}
+	}
+	require.Positive(t, checked)
 }
