@@ -104,30 +104,73 @@ func TestPlanBoundsFollowTheReplicasAssertions(t *testing.T) {
 	require.Equal(t, []int{1, 1, 2, 2, 2, 2, 1, 3, 3, 1}, need, "not more: its replicas would start in the window")
 }
 
-// prometheus-outage holds two replicas through its outage: so does its plan, and the
-// plan's replay passes the scenario's replicas assertions.
-func TestPlanPassesTheReplicasAssertions(t *testing.T) {
-	sc := loadScenario(t, "prometheus-outage")
-	rec, err := Run(context.Background(), sc, Options{})
-	require.NoError(t, err)
-	p := rec.Plan
-	require.NotNil(t, p)
-	outage, ok := rec.Meta.Phase("outage")
-	require.True(t, ok)
-	held := p.Replicas[int(outage.Start/time.Minute) : int((outage.End-1)/time.Minute)+1]
-	require.GreaterOrEqual(t, slices.Min(held), 2, "plan %v", p.Replicas)
-	require.Equal(t, slices.Min(held), slices.Max(held), "plan %v", p.Replicas)
-
-	replay, err := Run(context.Background(), sc, Options{NoYardstick: true, Script: &Script{
-		Variant: p.Variant, Step: time.Duration(p.StepSeconds) * time.Second, Lead: time.Duration(p.LeadSeconds * float64(time.Second)), Replicas: p.Replicas,
-	}})
-	require.NoError(t, err)
-	var checked int
-	for i, res := range assert.Evaluate(sc.Spec.Assertions, replay) {
-		if sc.Spec.Assertions[i].Replicas != nil {
-			require.True(t, res.Pass, "%s: %s %s", res.Name, res.Observed, res.Detail)
-			checked++
-		}
+// A plan is a schedule the scenario accepts: prometheus-outage holds two replicas through
+// its outage, multi-variant asks for 90% in its high phase (a plan that reached 90% over
+// the run had 89.8% there, seed 11); each plan's replay passes its scenario's replicas,
+// sloAttainment and TTFT assertions.
+func TestPlanPassesTheScenarioAssertions(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		seed uint64
+		kind func(a scenario.Assertion) bool
+	}{
+		{"prometheus-outage", 0, func(a scenario.Assertion) bool { return a.Replicas != nil }},
+		{"multi-variant", 11, func(a scenario.Assertion) bool { return a.SLOAttainment != nil && a.Phase != "" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := loadScenario(t, c.name)
+			rec, err := Run(context.Background(), sc, Options{Seed: c.seed})
+			require.NoError(t, err)
+			p := rec.Plan
+			require.NotNil(t, p)
+			if c.name == "prometheus-outage" {
+				outage, ok := rec.Meta.Phase("outage")
+				require.True(t, ok)
+				held := p.Replicas[int(outage.Start/time.Minute) : int((outage.End-1)/time.Minute)+1]
+				require.GreaterOrEqual(t, slices.Min(held), 2, "plan %v", p.Replicas)
+				require.Equal(t, slices.Min(held), slices.Max(held), "plan %v", p.Replicas)
+			}
+			replay, err := Run(context.Background(), sc, Options{Seed: c.seed, NoYardstick: true, Script: &Script{
+				Variant: p.Variant, Step: time.Duration(p.StepSeconds) * time.Second, Lead: time.Duration(p.LeadSeconds * float64(time.Second)), Replicas: p.Replicas,
+			}})
+			require.NoError(t, err)
+			var checked int
+			for i, res := range assert.Evaluate(sc.Spec.Assertions, replay) {
+				a := sc.Spec.Assertions[i]
+				if a.Replicas != nil || a.SLOAttainment != nil || (a.Latency != nil && a.Latency.Metric == scenario.MetricTTFT) {
+					require.True(t, res.Pass, "%s: %s %s (plan %v)", res.Name, res.Observed, res.Detail, p.Replicas)
+				}
+				if c.kind(a) {
+					checked++
+				}
+			}
+			require.Positive(t, checked, "the scenario has the assertion the case is about")
+		})
 	}
-	require.Positive(t, checked)
+}
+
+// The plan's goals: the run's target, each sloAttainment assertion's share over its window
+// and class, and a TTFT percentile as the share of requests within its bound; an ITL
+// percentile is no goal.
+func TestPlanGoalsFollowTheAttainmentAssertions(t *testing.T) {
+	sc := &scenario.Scenario{Spec: scenario.Spec{Assertions: []scenario.Assertion{
+		{Phase: "high", SLOAttainment: &scenario.SLOAttainmentCheck{TTFT: 2 * time.Second, ITL: 100 * time.Millisecond, MinShare: 0.9}},
+		{Phase: "high", Latency: &scenario.LatencyCheck{Metric: scenario.MetricTTFT, Percentile: "p95", Max: 5 * time.Second, Class: "chat"}},
+		{Latency: &scenario.LatencyCheck{Metric: scenario.MetricITL, Percentile: "p50", Max: 50 * time.Millisecond}},
+		{Phase: "missing", SLOAttainment: &scenario.SLOAttainmentCheck{TTFT: time.Second, MinShare: 0.5}},
+	}}}
+	slo := record.SLO{TTFT: 3 * time.Second, ITL: 150 * time.Millisecond}
+	rec := &record.Record{Meta: record.Meta{Duration: 10 * time.Minute, SLO: slo, Phases: []record.Phase{
+		{Name: "low", Start: 0, End: 4*time.Minute + 30*time.Second},
+		{Name: "high", Start: 4*time.Minute + 30*time.Second, End: 10 * time.Minute},
+	}}}
+	goals := planGoalsFor(sc, rec, 0.99)
+	require.Equal(t, []planGoal{
+		{end: 10 * time.Minute, slo: slo, share: 0.99},
+		{start: 4*time.Minute + 30*time.Second, end: 10 * time.Minute, slo: record.SLO{TTFT: 2 * time.Second, ITL: 100 * time.Millisecond}, share: 0.9},
+		{start: 4*time.Minute + 30*time.Second, end: 10 * time.Minute, class: "chat", slo: record.SLO{TTFT: 5 * time.Second}, share: 0.95},
+	}, goals)
+	require.False(t, goals[1].holds(3))
+	require.True(t, goals[1].holds(4), "step 4 holds the phase's first 30 s")
+	require.True(t, goals[1].holds(9))
 }
