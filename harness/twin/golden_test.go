@@ -22,7 +22,8 @@ var slowUnderRace = map[string]bool{"diurnal-24h": true}
 
 // TestGolden runs every library scenario and compares its summary (without
 // wall-clock figures) with testdata/golden/<name>.json; every library
-// scenario must also pass its own assertions.
+// scenario must also pass its own assertions, and so must its plan (those a
+// plan is bounded or aimed by).
 func TestGolden(t *testing.T) {
 	for _, name := range scenarios.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -51,6 +52,8 @@ func TestGolden(t *testing.T) {
 					t.Errorf("library scenario %s: assertion %q fails: observed %s (%s)", name, a.Name, a.Observed, a.Detail)
 				}
 			}
+			require.NotNil(t, rec.Plan)
+			requirePlanAccepted(t, sc, 0, rec.Plan)
 		})
 	}
 }

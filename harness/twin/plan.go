@@ -112,16 +112,31 @@ func sizePlan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, se
 
 // planGoal is a share of requests a plan must serve within an SLO: the run's target over
 // all its requests, each sloAttainment assertion's over its window and class, and each
-// TTFT percentile assertion's (a p99 TTFT of at most 20 s is 99% of the requests with a
-// TTFT of at most 20 s). A plan that reaches the run's target with a phase under its own
+// latency percentile assertion's (a p99 TTFT of at most 20 s is 99% of the requests with
+// a TTFT of at most 20 s; an ITL percentile counts every output token after the first,
+// as the assertion does). A plan that reaches the run's target with a phase under its own
 // assertion is a schedule the scenario does not accept (multi-variant's high phase asks
-// for 90%: a plan at 92% over the run ran it at 89.8%). ITL percentiles weigh every
-// token, E2E has no objective here: neither is a goal.
+// for 90%: a plan at 92% over the run ran it at 89.8%).
 type planGoal struct {
 	start, end time.Duration
 	class      string
 	slo        record.SLO
+	e2e        time.Duration // the most a request may take end to end; 0 = no bound
+	byTokens   bool          // each request weighs its output tokens after the first
 	share      float64
+}
+
+// weight is what request r counts for in the goal.
+func (g planGoal) weight(r *record.Request) float64 {
+	if g.byTokens {
+		return float64(max(r.OutputTokens-1, 0))
+	}
+	return 1
+}
+
+// meets says request r meets the goal's SLO.
+func (g planGoal) meets(r *record.Request) bool {
+	return g.slo.MeetsSLO(r) && (g.e2e <= 0 || r.E2E() <= g.e2e)
 }
 
 // holds says the goal's window overlaps step k.
@@ -138,8 +153,18 @@ func planGoalsFor(sc *scenario.Scenario, rec *record.Record, target float64) []p
 		switch c, l := a.SLOAttainment, a.Latency; {
 		case c != nil && c.MinShare > 0:
 			g.class, g.slo, g.share = c.Class, record.SLO{TTFT: c.TTFT, ITL: c.ITL}, c.MinShare
-		case l != nil && l.Metric == scenario.MetricTTFT && l.Max > 0:
-			g.class, g.slo, g.share = l.Class, record.SLO{TTFT: l.Max}, scenario.Percentiles[l.Percentile]
+		case l != nil && l.Max > 0:
+			g.class, g.share = l.Class, scenario.Percentiles[l.Percentile]
+			switch l.Metric {
+			case scenario.MetricTTFT:
+				g.slo.TTFT = l.Max
+			case scenario.MetricITL:
+				g.slo.ITL, g.byTokens = l.Max, true
+			case scenario.MetricE2E:
+				g.e2e = l.Max
+			default:
+				continue
+			}
 		default:
 			continue
 		}
@@ -366,10 +391,11 @@ func (p *planSizer) run(ctx context.Context, need []int) (*replay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replaying the plan: %w", err)
 	}
-	// met and servable per goal and step; the last step of each goal's row is its total.
-	met, servable := make([][]int, len(p.goals)), make([][]int, len(p.goals))
+	// met and servable per goal and step, weighed; the last step of each goal's row is its
+	// total.
+	met, servable := make([][]float64, len(p.goals)), make([][]float64, len(p.goals))
 	for j := range p.goals {
-		met[j], servable[j] = make([]int, p.steps+1), make([]int, p.steps+1)
+		met[j], servable[j] = make([]float64, p.steps+1), make([]float64, p.steps+1)
 	}
 	failed, allFailed := make([]bool, p.steps), false
 	for i := range rec.Requests {
@@ -385,11 +411,12 @@ func (p *planSizer) run(ctx context.Context, need []int) (*replay, error) {
 			if r.Arrival < g.start || r.Arrival >= g.end || (g.class != "" && r.Class != g.class) {
 				continue
 			}
-			servable[j][k]++
-			servable[j][p.steps]++
-			if g.slo.MeetsSLO(r) {
-				met[j][k]++
-				met[j][p.steps]++
+			w := g.weight(r)
+			servable[j][k] += w
+			servable[j][p.steps] += w
+			if g.meets(r) {
+				met[j][k] += w
+				met[j][p.steps] += w
 			}
 		}
 	}
@@ -402,7 +429,7 @@ func (p *planSizer) run(ctx context.Context, need []int) (*replay, error) {
 			}
 			att := 1.0
 			if servable[j][k] > 0 {
-				att = float64(met[j][k]) / float64(servable[j][k])
+				att = met[j][k] / servable[j][k]
 			}
 			if failed[k] {
 				att = 0 // a schedule that drops requests is short, whatever the goal
@@ -412,7 +439,7 @@ func (p *planSizer) run(ctx context.Context, need []int) (*replay, error) {
 		}
 	}
 	for j, g := range p.goals {
-		if float64(met[j][p.steps]) < g.share*float64(servable[j][p.steps]) {
+		if met[j][p.steps] < g.share*servable[j][p.steps] {
 			rp.reached = false
 		}
 	}
