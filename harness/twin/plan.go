@@ -39,23 +39,23 @@ const (
 // minReplicas), minute by minute: each minute starts with enough replicas for
 // its arrivals at one replica's sustainable rate at the SLO, started ahead by
 // the variant's start-up time (its 95th percentile), within the bounds the
-// scenario's replicas assertions on the variant set (planBounds). The schedule is then
-// replayed through the same twin (router, prefixes, faults, start-up times)
-// and corrected where the replay shows it short or slack: a minute whose
-// arrivals miss a goal gets a replica more (the minute before it instead when
-// that did not help), and once every goal holds, every minute whose arrivals
-// met each goal with half the allowed misses to spare gives one back, as long
-// as the goals keep holding and a trim saves 1% or more; at most 8 replays.
-// The cheapest schedule that reached every goal is kept, else the replay that
-// came closest.
+// scenario's replicas assertions on the variant set (planBounds). The
+// schedule is then replayed through the same twin (router, prefixes, faults,
+// start-up times) and corrected where the replay shows it short or slack: a
+// minute whose arrivals miss a goal gets a replica more (the minute before it
+// instead when that did not help), and once every goal holds, every minute
+// whose arrivals met each goal with half the allowed misses to spare gives
+// one back, as long as the goals keep holding and a trim saves 1% or more; at
+// most 8 replays. The cheapest schedule that reached every goal is kept, else
+// the replay that came closest.
 //
 // The goals are the target over the run (the scenario's lowest sloAttainment
-// minShare, 99% when it states none) and the scenario's sloAttainment and TTFT
-// percentile assertions over their windows (planGoal); whatever the goals,
-// the plan serves every request a replica accepts (none lost or timed out in
-// the router). seed is the run's seed
-// override (0: the scenario's). The plan does not depend on the analyzer:
-// it is sized once per scenario and seed in a process.
+// minShare, 99% when it states none) and the scenario's sloAttainment and
+// latency percentile assertions over their windows (planGoal); whatever the
+// goals, the plan serves every request a replica accepts (none lost or timed
+// out in the router). seed is the run's seed override (0: the scenario's).
+// The plan does not depend on the analyzer: it is sized once per scenario and
+// seed in a process.
 func Plan(ctx context.Context, sc *scenario.Scenario, rec *record.Record, seed uint64) (*record.Plan, error) {
 	if len(rec.Requests) == 0 || len(sc.Spec.Variants) == 0 {
 		return nil, nil //nolint:nilnil // no traffic, no plan
@@ -476,15 +476,15 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 				break
 			}
 			best = rp
-			// Give back a replica wherever the minute's arrivals met the SLO
-			// with half the misses the target allows to spare.
+			// Give back a replica wherever the minute's arrivals met every
+			// goal with half the misses it allows to spare.
 			for k := range next {
 				if !frozen[k] && rp.spare[k] >= 0 && next[k] > p.bounds.lo[k] {
 					next[k]--
 				}
 			}
 		case best != nil:
-			// A trim went too far: restore the best schedule where the SLO
+			// A trim went too far: restore the best schedule where a goal
 			// suffered and keep those minutes as they were.
 			for k := range next {
 				if rp.short[k] > 0 && next[k] < best.need[k] {
