@@ -262,9 +262,12 @@ type Plan struct {
 	GPUHours float64 `json:"gpu_hours"`
 	Cost     float64 `json:"cost"`
 	// Attainment is the SLO attainment the replay reached; Target is the
-	// attainment the plan was sized for.
+	// attainment the plan was sized for over the run, Assertions how many of
+	// the scenario's assertions it was sized or bounded by besides (its
+	// sloAttainment, latency and replicas assertions).
 	Attainment     float64 `json:"attainment"`
 	Target         float64 `json:"target"`
+	Assertions     int     `json:"assertions,omitempty"`
 	P99TTFTSeconds float64 `json:"p99_ttft_seconds"`
 	// Variant is the variant the plan scales (the others stay at their
 	// minReplicas); Replicas is its schedule, one entry per Step.

@@ -59,6 +59,16 @@ func TestText(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "oracle")
+
+	// A plan sized or bounded by the scenario's own assertions says how many.
+	sum.Plan.Assertions = 3
+	b.Reset()
+	require.NoError(t, Text(&b, sum))
+	assert.Contains(t, b.String(), "SLO attainment 99.50% for a target of 99.00% and the scenario's 3 assertions on it (h100,")
+	sum.Plan.Assertions = 1
+	b.Reset()
+	require.NoError(t, Text(&b, sum))
+	assert.Contains(t, b.String(), "for a target of 99.00% and the scenario's assertion on it (h100,")
 }
 
 func TestCompare(t *testing.T) {

@@ -126,8 +126,15 @@ func PlanLine(sum *record.Summary) string {
 	if p == nil || p.GPUHours <= 0 {
 		return ""
 	}
+	target := pct(p.Target)
+	switch {
+	case p.Assertions == 1:
+		target += " and the scenario's assertion on it"
+	case p.Assertions > 1:
+		target += fmt.Sprintf(" and the scenario's %d assertions on it", p.Assertions)
+	}
 	return fmt.Sprintf("plan %.3f GPU-h, cost %.2f, SLO attainment %s for a target of %s (%s, peak %d, started %s ahead, replayed %d times) | %.2fx the plan",
-		p.GPUHours, p.Cost, pct(p.Attainment), pct(p.Target), p.Variant, p.PeakReplicas, fmtSeconds(p.LeadSeconds), p.Replays, sum.PlanRatio)
+		p.GPUHours, p.Cost, pct(p.Attainment), target, p.Variant, p.PeakReplicas, fmtSeconds(p.LeadSeconds), p.Replays, sum.PlanRatio)
 }
 
 // fmtSeconds prints seconds compactly: ms below a second, s below a

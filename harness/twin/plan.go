@@ -194,6 +194,8 @@ type planBounds struct {
 	// count, and the last step a lead time after the window, up to which no step runs
 	// more (its replicas would start inside the window).
 	held [][3]int
+	// assertions counts the replicas assertions that set them.
+	assertions int
 }
 
 // planBoundsFor reads the bounds of a plan of steps steps scaling pick from sc's
@@ -217,6 +219,7 @@ func planBoundsFor(sc *scenario.Scenario, rec *record.Record, pick *planPick, st
 			}
 			start, end = ph.Start, ph.End
 		}
+		b.assertions++
 		first, last := stepOf(start), stepOf(end-1)
 		for k := first; k <= last; k++ {
 			if c.Min != nil {
@@ -526,8 +529,9 @@ func (p *planSizer) size(ctx context.Context, need []int) (*record.Plan, error) 
 	}
 	pl := &record.Plan{
 		GPUHours: final.sum.GPUHours, Cost: final.sum.Cost,
-		Attainment: final.sum.Requests.SLOAttainment, Target: p.target, P99TTFTSeconds: final.sum.TTFT.P99,
-		Variant: p.pick.name, StepSeconds: planStep.Seconds(), LeadSeconds: round3(p.pick.lead.Seconds()),
+		Attainment: final.sum.Requests.SLOAttainment, Target: p.target, Assertions: len(p.goals) - 1 + p.bounds.assertions,
+		P99TTFTSeconds: final.sum.TTFT.P99,
+		Variant:        p.pick.name, StepSeconds: planStep.Seconds(), LeadSeconds: round3(p.pick.lead.Seconds()),
 		Replicas: final.need, PeakReplicas: slices.Max(final.need), Replays: p.replays,
 	}
 	return pl, nil

@@ -95,6 +95,7 @@ func TestPlanBoundsFollowTheReplicasAssertions(t *testing.T) {
 	require.Equal(t, []int{1, 1, 2, 2, 2, 1, 1, 3, 3, 1}, b.lo)
 	require.Equal(t, []int{4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, b.hi, "maxReplicas caps an assertion's max")
 	require.Equal(t, [][3]int{{2, 4, 5}}, b.held, "4m30s + a 40 s lead reaches into step 5")
+	require.Equal(t, 2, b.assertions, "another variant's and a missing phase's set nothing")
 
 	need := []int{0, 1, 1, 3, 1, 1, 1, 2, 9, 1}
 	b.apply(need)
@@ -145,12 +146,17 @@ func requirePlanAccepted(t *testing.T, sc *scenario.Scenario, seed uint64, p *re
 		Variant: p.Variant, Step: time.Duration(p.StepSeconds) * time.Second, Lead: time.Duration(p.LeadSeconds * float64(time.Second)), Replicas: p.Replicas,
 	}})
 	require.NoError(t, err)
+	aimed := 0
 	for i, res := range assert.Evaluate(sc.Spec.Assertions, replay) {
 		a := sc.Spec.Assertions[i]
 		if a.Replicas != nil || a.SLOAttainment != nil || a.Latency != nil {
 			require.True(t, res.Pass, "the plan fails %s: %s %s (plan %v)", res.Name, res.Observed, res.Detail, p.Replicas)
+			if a.Replicas == nil || a.Replicas.Variant == p.Variant {
+				aimed++
+			}
 		}
 	}
+	require.Equal(t, aimed, p.Assertions, "the plan counts the assertions it was sized or bounded by")
 }
 
 // The plan's goals: the run's target, each sloAttainment assertion's share over its window
