@@ -75,8 +75,8 @@ func TestScriptRefusesAnUnknownVariant(t *testing.T) {
 }
 
 // A plan is a schedule the scenario accepts: its replicas assertions bound every step
-// their window overlaps, and a held window runs at one count, through the lead time after
-// it (a replica started then would start inside it).
+// their window overlaps, and a held window runs at one count, no step within a lead time
+// after it running more (a replica started then would start inside it).
 func TestPlanBoundsFollowTheReplicasAssertions(t *testing.T) {
 	two, three, five := 2, 3, 5
 	sc := &scenario.Scenario{Spec: scenario.Spec{Assertions: []scenario.Assertion{
@@ -108,7 +108,7 @@ func TestPlanBoundsFollowTheReplicasAssertions(t *testing.T) {
 // A plan is a schedule the scenario accepts: prometheus-outage holds two replicas through
 // its outage, multi-variant asks for 90% in its high phase (a plan that reached 90% over
 // the run had 89.8% there, seed 11); each plan's replay passes its scenario's replicas,
-// sloAttainment and TTFT assertions.
+// sloAttainment and latency assertions.
 func TestPlanPassesTheScenarioAssertions(t *testing.T) {
 	for _, c := range []struct {
 		name string
