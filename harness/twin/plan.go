@@ -190,12 +190,19 @@ func planGoalsFor(sc *scenario.Scenario, rec *record.Record, target float64) []p
 // outage, and a plan that ran one there cost 0.2 GPU-h less than any run that passes.
 type planBounds struct {
 	lo, hi []int
-	// held are the runs of steps a held window overlaps, [first, last], which run at one
-	// count, and the last step a lead time after the window, up to which no step runs
-	// more (its replicas would start inside the window).
-	held [][3]int
+	held   []heldRun
 	// assertions counts the replicas assertions that set them.
 	assertions int
+}
+
+// heldRun is a run of steps a held window overlaps, [first, last], which run at one count:
+// at least what the step before needs when the window starts where that step ends (the
+// decrease would happen at the window's start, inside it), and no step up to tail, the
+// last a lead time after the window, runs more (its replicas would start inside it).
+type heldRun struct {
+	first, last, tail int
+	// from is the first step the count is at least: first, or the step before it.
+	from int
 }
 
 // planBoundsFor reads the bounds of a plan of steps steps scaling pick from sc's
@@ -230,7 +237,11 @@ func planBoundsFor(sc *scenario.Scenario, rec *record.Record, pick *planPick, st
 			}
 		}
 		if c.Held {
-			b.held = append(b.held, [3]int{first, last, stepOf(end - 1 + pick.lead)})
+			h := heldRun{first: first, last: last, tail: stepOf(end - 1 + pick.lead), from: first}
+			if first > 0 && start == time.Duration(first)*planStep {
+				h.from = first - 1
+			}
+			b.held = append(b.held, h)
 		}
 	}
 	return b
@@ -243,9 +254,9 @@ func (b planBounds) apply(need []int) {
 		need[k] = min(max(need[k], b.lo[k]), b.hi[k])
 	}
 	for _, h := range b.held {
-		top := slices.Max(need[h[0] : h[1]+1])
-		for k := h[0]; k <= h[2]; k++ {
-			if k <= h[1] || need[k] > top {
+		top := min(slices.Max(need[h.from:h.last+1]), slices.Min(b.hi[h.first:h.last+1]))
+		for k := h.first; k <= h.tail; k++ {
+			if k <= h.last || need[k] > top {
 				need[k] = max(top, b.lo[k])
 			}
 		}
