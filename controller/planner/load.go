@@ -126,8 +126,8 @@ const (
 // within stepFlatSE standard errors of none, each sample taken as a Poisson count over the
 // window) and a rise from it that stands out by stepRiseSE standard errors. A rate
 // measured over a window spreads a step over the window's length, as a ramp: half-way
-// through it the rate reads half the rise (spike at 30 s cycles: 9.7, 25.8, 52.0 req/s for a step from
-// 10 to 50). The level is the rise scaled by the window over the time since the last
+// through it the rate reads half the rise (spike at 30 s cycles: 9.7, 25.8, 52.0 req/s
+// for a step from 10 to 50). The level is the rise scaled by the window over the time since the last
 // sample still at the flat level (at most the window), which a step reached at once, and
 // the trend is not extrapolated from it: the three-minute fit kept the step's slope and
 // forecast 74 req/s two minutes ahead, replicas the scale-down window then held for five

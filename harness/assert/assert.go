@@ -41,6 +41,13 @@ type window struct{ start, end time.Duration }
 
 func (w window) contains(t time.Duration) bool { return t >= w.start && t < w.end }
 
+// Window is the span of the run assertion a covers, [start, end): its phase's, or the
+// whole run's; ok is false when rec ran no phase of that name.
+func Window(a *scenario.Assertion, rec *record.Record) (start, end time.Duration, ok bool) {
+	w, err := windowOf(a, rec)
+	return w.start, w.end, err == nil
+}
+
 func windowOf(a *scenario.Assertion, rec *record.Record) (window, error) {
 	if a.Phase == "" {
 		return window{0, rec.Meta.Duration}, nil

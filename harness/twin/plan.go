@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/saturn-autoscaler/saturn/harness/assert"
 	"github.com/saturn-autoscaler/saturn/harness/blueprint"
 	"github.com/saturn-autoscaler/saturn/harness/record"
 	"github.com/saturn-autoscaler/saturn/harness/scenario"
@@ -149,7 +150,7 @@ func (g planGoal) holds(k int) bool {
 func planGoalsFor(sc *scenario.Scenario, rec *record.Record, target float64) []planGoal {
 	goals := []planGoal{{end: rec.Meta.Duration, slo: rec.Meta.SLO, share: target}}
 	for _, a := range sc.Spec.Assertions {
-		g := planGoal{end: rec.Meta.Duration}
+		var g planGoal
 		switch c, l := a.SLOAttainment, a.Latency; {
 		case c != nil && c.MinShare > 0:
 			g.class, g.slo, g.share = c.Class, record.SLO{TTFT: c.TTFT, ITL: c.ITL}, c.MinShare
@@ -168,17 +169,10 @@ func planGoalsFor(sc *scenario.Scenario, rec *record.Record, target float64) []p
 		default:
 			continue
 		}
-		if g.share <= 0 {
-			continue
+		var ok bool
+		if g.start, g.end, ok = assert.Window(&a, rec); ok && g.share > 0 {
+			goals = append(goals, g)
 		}
-		if a.Phase != "" {
-			ph, ok := rec.Meta.Phase(a.Phase)
-			if !ok {
-				continue
-			}
-			g.start, g.end = ph.Start, ph.End
-		}
-		goals = append(goals, g)
 	}
 	return goals
 }
@@ -218,13 +212,9 @@ func planBoundsFor(sc *scenario.Scenario, rec *record.Record, pick *planPick, st
 		if c == nil || c.Variant != pick.name || steps == 0 {
 			continue
 		}
-		start, end := time.Duration(0), rec.Meta.Duration
-		if a.Phase != "" {
-			ph, ok := rec.Meta.Phase(a.Phase)
-			if !ok || ph.End <= ph.Start {
-				continue
-			}
-			start, end = ph.Start, ph.End
+		start, end, ok := assert.Window(&a, rec)
+		if !ok || end <= start {
+			continue
 		}
 		b.assertions++
 		first, last := stepOf(start), stepOf(end-1)
